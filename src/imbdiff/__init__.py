@@ -1,0 +1,15 @@
+"""imbdiff: diffusion-model oversampling for imbalanced tabular data."""
+
+from ._version import __version__
+from .datasets import Dataset, list_datasets, load_dataset
+from .regions import REGION_NAMES, hvdm_kneighbors, minority_types
+
+__all__ = [
+    "REGION_NAMES",
+    "Dataset",
+    "__version__",
+    "hvdm_kneighbors",
+    "list_datasets",
+    "load_dataset",
+    "minority_types",
+]

@@ -1,0 +1,148 @@
+"""Input checks shared by every public entry point.
+
+Each check raises a ``ValueError`` whose message names the problem and, where
+there is one, the way out. Nothing here prints or warns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "as_frame",
+    "check_finite",
+    "check_target",
+    "resolve_categorical",
+]
+
+
+def as_frame(X) -> pd.DataFrame:
+    """Return ``X`` as a DataFrame without copying a DataFrame that is one already.
+
+    A numpy input gets integer column labels (its positions), as pandas gives.
+    """
+    if isinstance(X, pd.DataFrame):
+        return X
+    arr = np.asarray(X)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"X must be two-dimensional (rows x features); got an array of shape "
+            f"{arr.shape}."
+        )
+    return pd.DataFrame(arr)
+
+
+def check_target(y, *, n_rows: int | None = None) -> np.ndarray:
+    """Return ``y`` as a 1-d array after checking it has at least two classes.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is empty, has missing labels, has a length other than
+        ``n_rows`` or holds a single class.
+    """
+    y_arr = np.asarray(y)
+    if y_arr.ndim != 1:
+        y_arr = y_arr.reshape(-1) if y_arr.ndim == 2 and 1 in y_arr.shape else y_arr
+    if y_arr.ndim != 1:
+        raise ValueError(f"y must be one-dimensional; got shape {np.shape(y)}.")
+    if y_arr.size == 0:
+        raise ValueError("y is empty: there is no row to learn from.")
+    if n_rows is not None and y_arr.size != n_rows:
+        raise ValueError(
+            f"X has {n_rows} rows but y has {y_arr.size} labels; they must match."
+        )
+    if pd.isna(y_arr).any():
+        raise ValueError(
+            f"y has {int(pd.isna(y_arr).sum())} missing labels; drop those rows first."
+        )
+    classes = np.unique(y_arr)
+    if classes.size < 2:
+        raise ValueError(
+            f"y holds a single class ({classes[0]!r}); an imbalanced problem needs "
+            "at least two classes."
+        )
+    return y_arr
+
+
+def resolve_categorical(
+    X: pd.DataFrame, categorical_features: str | Sequence | None = "auto"
+) -> list:
+    """Return the column labels of ``X`` to be treated as nominal.
+
+    Parameters
+    ----------
+    X : DataFrame
+        The features.
+    categorical_features : "auto", None or sequence of labels or positions
+        ``"auto"`` takes pandas ``category``, ``object``, string and ``bool``
+        columns; ``None`` or an empty list means every column is numeric; a
+        sequence of column labels or integer positions (or a boolean mask)
+        names the nominal columns explicitly.
+
+    Returns
+    -------
+    list
+        Column labels of the nominal columns, in the frame's column order.
+    """
+    columns = list(X.columns)
+    if categorical_features is None:
+        return []
+    if isinstance(categorical_features, str):
+        if categorical_features != "auto":
+            raise ValueError(
+                "categorical_features must be 'auto', None, or a list of column "
+                f"names or positions; got {categorical_features!r}."
+            )
+        return [c for c in columns if _is_nominal_dtype(X[c].dtype)]
+    chosen = list(categorical_features)
+    if chosen and all(isinstance(c, (bool, np.bool_)) for c in chosen):
+        if len(chosen) != len(columns):
+            raise ValueError(
+                f"a boolean categorical_features mask must have one entry per "
+                f"column ({len(columns)}); got {len(chosen)}."
+            )
+        return [c for c, keep in zip(columns, chosen) if keep]
+    out = []
+    for c in chosen:
+        if c in columns:
+            out.append(c)
+        elif isinstance(c, (int, np.integer)) and -len(columns) <= c < len(columns):
+            out.append(columns[c])
+        else:
+            raise ValueError(
+                f"categorical feature {c!r} is neither a column name nor a valid "
+                f"position; the columns are {columns[:10]}"
+                + (" ..." if len(columns) > 10 else "")
+            )
+    return [c for c in columns if c in set(out)]
+
+
+def check_finite(X: pd.DataFrame, columns, *, allow_nan: bool) -> None:
+    """Raise if a numeric column holds infinities, or NaN when not allowed."""
+    for c in columns:
+        values = pd.to_numeric(X[c], errors="coerce").to_numpy(dtype=float)
+        if not allow_nan and np.isnan(values).any():
+            n = int(np.isnan(values).sum())
+            raise ValueError(
+                f"column {c!r} has {n} missing (NaN) values; this method cannot "
+                "take them. Impute or drop them first."
+            )
+        if np.isinf(values).any():
+            n = int(np.isinf(values).sum())
+            raise ValueError(
+                f"column {c!r} has {n} infinite values; replace them with finite "
+                "values first."
+            )
+
+
+def _is_nominal_dtype(dtype) -> bool:
+    return (
+        isinstance(dtype, pd.CategoricalDtype)
+        or pd.api.types.is_object_dtype(dtype)
+        or pd.api.types.is_string_dtype(dtype)
+        or pd.api.types.is_bool_dtype(dtype)
+    )

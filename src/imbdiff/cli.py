@@ -1,0 +1,161 @@
+"""The ``imbdiff`` command: a thin layer over the library.
+
+Every sub-command parses its arguments, calls one library function and prints
+the result. Errors in the user's input are reported on one line (exit code 1);
+nothing is written to an output path unless the command succeeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .datasets import list_datasets, load_dataset
+from .regions import REGION_NAMES, minority_types
+
+__all__ = ["main"]
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="imbdiff",
+        description="Diffusion-model oversampling for imbalanced tabular data.",
+    )
+    parser.add_argument("--version", action="version", version=f"imbdiff {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ds = commands.add_parser(
+        "datasets",
+        help="list the shipped datasets",
+        description="List the shipped "
+        "two-class datasets: rows, numeric and categorical columns, imbalance ratio.",
+    )
+    ds.add_argument(
+        "--min-ir",
+        type=float,
+        default=0.0,
+        help="only datasets with at least this imbalance ratio",
+    )
+    ds.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    ds.set_defaults(handler=_cmd_datasets)
+
+    rg = commands.add_parser(
+        "regions",
+        help="type minority examples as safe/border/rare/outlier",
+        description="Type every minority example by its k nearest neighbours under "
+        "HVDM (LReDDPM section 3.1) and print the count of each type.",
+    )
+    _add_data_arguments(rg)
+    rg.add_argument(
+        "-k", type=int, default=5, help="neighbours per example (default 5)"
+    )
+    rg.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        help="write one row per minority example to this CSV file",
+    )
+    rg.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="threads for the neighbour search (default: all cores)",
+    )
+    rg.set_defaults(handler=_cmd_regions)
+    return parser
+
+
+def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "data",
+        metavar="DATA",
+        help="a dataset name (see 'imbdiff datasets') or a CSV, "
+        "Parquet or KEEL .dat file",
+    )
+    parser.add_argument("--target", help="label column of a CSV or Parquet file")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code.
+
+    Examples
+    --------
+    >>> from imbdiff.cli import main
+    >>> main(["regions", "yeast3"])  # doctest: +SKIP
+    """
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except ValueError as error:
+        print(f"imbdiff {args.command}: error: {error}", file=sys.stderr)
+        return 1
+
+
+def _cmd_datasets(args: argparse.Namespace) -> int:
+    table = list_datasets()
+    table = table[table["imbalance_ratio"] >= args.min_ir]
+    shown = table[
+        ["name", "rows", "numeric", "categorical", "imbalance_ratio", "aliases"]
+    ]
+    shown = shown.rename(columns={"imbalance_ratio": "IR"})
+    if args.csv:
+        print(shown.to_csv(index=False), end="")
+    else:
+        print(shown.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        print(
+            f"\n{len(shown)} datasets; IR = majority rows / minority rows. "
+            "Load one with imbdiff.load_dataset(NAME)."
+        )
+    return 0
+
+
+def _cmd_regions(args: argparse.Namespace) -> int:
+    dataset = load_dataset(args.data, target=args.target)
+    types = minority_types(dataset.X, dataset.y.to_numpy(), k=args.k, n_jobs=args.jobs)
+    print(
+        f"{dataset.name}: {dataset.n_rows} rows, {dataset.X.shape[1]} features "
+        f"({dataset.n_numeric} numeric, {dataset.n_categorical} categorical); "
+        f"k = {args.k}, HVDM distance"
+    )
+    for label, group in types.groupby("label", sort=True):
+        counts = (
+            group["region"].value_counts().reindex(list(REGION_NAMES), fill_value=0)
+        )
+        label = label.item() if hasattr(label, "item") else label
+        print(f"\nclass {label!r} ({len(group)} examples)")
+        print(f"{'region':<8} {'count':>6} {'percent':>8}")
+        for name, count in counts.items():
+            print(f"{name:<8} {count:>6} {100 * count / len(group):>7.2f}%")
+    if args.output is not None:
+        out = types.rename_axis("row").reset_index()
+        _write_csv_atomically(out, args.output)
+        print(f"\nwrote {len(out)} rows to {args.output}")
+    return 0
+
+
+def _write_csv_atomically(frame: pd.DataFrame, path: Path) -> None:
+    """Write to a temporary file beside ``path``, then rename it into place."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise ValueError(f"cannot write {path}: folder {directory} does not exist.")
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(handle, "w", newline="") as stream:
+            frame.to_csv(stream, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

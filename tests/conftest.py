@@ -1,0 +1,37 @@
+"""Shared test data: small, seeded, mixed-type tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+
+def _mixed_frame(n: int, seed: int, missing: float) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.3).astype(np.int64)
+    X = pd.DataFrame(
+        {
+            "num_a": rng.normal(size=n) + y,
+            "num_b": rng.normal(scale=3.0, size=n),
+            "num_int": rng.integers(0, 50, n).astype(float),
+            "nom_c": pd.Categorical(rng.choice(list("xyz"), n)),
+            "nom_d": pd.Categorical(np.where(y == 1, rng.choice(list("pq"), n), "q")),
+        }
+    )
+    if missing:
+        for column in ("num_a", "num_int", "nom_c"):
+            X.loc[rng.random(n) < missing, column] = np.nan
+    return X, y
+
+
+@pytest.fixture
+def mixed_data():
+    """120 rows: 3 numeric and 2 nominal columns, 10% missing in three of them."""
+    return _mixed_frame(120, seed=1, missing=0.1)
+
+
+@pytest.fixture
+def mixed_data_complete():
+    """The same kind of table without missing values."""
+    return _mixed_frame(150, seed=2, missing=0.0)
