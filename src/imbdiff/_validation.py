@@ -123,20 +123,37 @@ def resolve_categorical(
 
 def check_finite(X: pd.DataFrame, columns, *, allow_nan: bool) -> None:
     """Raise if a numeric column holds infinities, or NaN when not allowed."""
-    for c in columns:
-        values = pd.to_numeric(X[c], errors="coerce").to_numpy(dtype=float)
-        if not allow_nan and np.isnan(values).any():
-            n = int(np.isnan(values).sum())
-            raise ValueError(
-                f"column {c!r} has {n} missing (NaN) values; this method cannot "
-                "take them. Impute or drop them first."
-            )
-        if np.isinf(values).any():
-            n = int(np.isinf(values).sum())
-            raise ValueError(
-                f"column {c!r} has {n} infinite values; replace them with finite "
-                "values first."
-            )
+    columns = list(columns)
+    if not columns:
+        return
+    try:
+        values = X[columns].to_numpy(dtype=float, na_value=np.nan)
+    except (TypeError, ValueError):
+        for c in columns:
+            try:
+                X[c].to_numpy(dtype=float, na_value=np.nan)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"column {c!r} is treated as numeric but holds values that are "
+                    "not numbers; name it in categorical_features or fix the data."
+                ) from None
+        raise
+    problems = (np.isinf(values), "infinite values; replace them with finite values")
+    checks = [problems]
+    if not allow_nan:
+        checks.insert(
+            0,
+            (
+                np.isnan(values),
+                "missing (NaN) values; this method cannot take them. Impute or "
+                "drop them first",
+            ),
+        )
+    for bad, what in checks:
+        per_column = bad.sum(axis=0)
+        if per_column.any():
+            j = int(np.flatnonzero(per_column)[0])
+            raise ValueError(f"column {columns[j]!r} has {int(per_column[j])} {what}.")
 
 
 def _is_nominal_dtype(dtype) -> bool:

@@ -102,45 +102,56 @@ class _Embedding:
 
     def exact_sq(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """HVDM^2 for the pairs (rows[i], cols[i]), from differences, in float64."""
-        total = np.zeros(len(rows))
-        for a, cols_a in enumerate(self.slices):
-            both = (self.present[rows, a] * self.present[cols, a]) > 0
-            diff = self.vectors[rows, cols_a] - self.vectors[cols, cols_a]
-            total += np.where(both, np.einsum("ij,ij->i", diff, diff), 1.0)
+        starts = np.array([s.start for s in self.slices])
+        total = np.empty(len(rows))
+        # Pieces of at most ~4M values keep the temporary arrays small.
+        step = max(1, (1 << 22) // max(self.vectors.shape[1], 1))
+        for lo in range(0, len(rows), step):
+            r, c = rows[lo : lo + step], cols[lo : lo + step]
+            diff = self.vectors[r] - self.vectors[c]
+            per_attribute = np.add.reduceat(diff * diff, starts, axis=1)
+            both = (self.present[r] * self.present[c]) > 0
+            total[lo : lo + step] = np.where(both, per_attribute, 1.0).sum(axis=1)
         return total
 
 
 def _embed(X: pd.DataFrame, y: np.ndarray, nominal: list) -> _Embedding:
     classes, y_codes = np.unique(y, return_inverse=True)
-    blocks, presence, slices = [], [], []
-    start = 0
-    for column in X.columns:
-        values = X[column]
-        if column in nominal:
-            block, present = _embed_nominal(values, y_codes, classes.size)
-        else:
-            block, present = _embed_numeric(values)
+    numeric = [c for c in X.columns if c not in set(nominal)]
+    blocks, presence, widths = [], [], []
+    if numeric:
+        block, present = _embed_numeric(_numeric_values(X, numeric))
         blocks.append(block)
         presence.append(present)
-        slices.append(slice(start, start + block.shape[1]))
-        start += block.shape[1]
-    vectors = np.hstack(blocks) if blocks else np.zeros((len(X), 0))
-    present = np.column_stack(presence).astype(float)
-    sqnorm = np.column_stack(
-        [np.einsum("ij,ij->i", vectors[:, s], vectors[:, s]) for s in slices]
-    )
+        widths.extend([1] * len(numeric))
+    for column in nominal:
+        block, present = _embed_nominal(X[column], y_codes, classes.size)
+        blocks.append(block)
+        presence.append(present[:, None])
+        widths.append(block.shape[1])
+    vectors = np.hstack(blocks)
+    present = np.hstack(presence).astype(float)
+    bounds = np.concatenate([[0], np.cumsum(widths)])
+    slices = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+    sqnorm = np.add.reduceat(vectors * vectors, bounds[:-1], axis=1)
     return _Embedding(vectors, present, sqnorm, slices)
 
 
-def _embed_numeric(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+def _numeric_values(X: pd.DataFrame, columns: list) -> np.ndarray:
+    return X[columns].to_numpy(dtype=float, na_value=np.nan)
+
+
+def _embed_numeric(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     present = ~np.isnan(x)
-    sigma = np.std(x[present]) if present.any() else 0.0
+    counts = present.sum(axis=0)
+    filled = np.where(present, x, 0.0)
+    mean = filled.sum(axis=0) / np.maximum(counts, 1)
+    var = (np.where(present, x - mean, 0.0) ** 2).sum(axis=0) / np.maximum(counts, 1)
+    sigma = np.sqrt(var)
     # A constant column contributes nothing (all its differences are 0); the
     # mean is removed so that single-precision products lose little.
-    scale = 1.0 / (4.0 * sigma) if sigma > 0 else 0.0
-    centred = (x - (x[present].mean() if present.any() else 0.0)) * scale
-    return np.where(present, centred, 0.0)[:, None], present
+    scale = np.divide(1.0, 4.0 * sigma, out=np.zeros_like(sigma), where=sigma > 0)
+    return np.where(present, (x - mean) * scale, 0.0), present
 
 
 def _embed_nominal(
@@ -213,6 +224,10 @@ def hvdm_kneighbors(
     [1, 0, 3, 2]
     """
     frame, y_arr, nominal = _prepare(X, y, categorical_features)
+    return _kneighbors(frame, y_arr, nominal, n_neighbors, query, n_jobs)
+
+
+def _kneighbors(frame, y_arr, nominal, n_neighbors, query, n_jobs):
     n = len(frame)
     if not isinstance(n_neighbors, (int, np.integer)) or n_neighbors < 1:
         raise ValueError(
@@ -430,7 +445,7 @@ def minority_types(
     >>> len(types)
     8
     """
-    frame, y_arr, _ = _prepare(X, y, categorical_features)
+    frame, y_arr, nominal = _prepare(X, y, categorical_features)
     labels, counts = np.unique(y_arr, return_counts=True)
     if minority_classes is None:
         majority = labels[np.argmax(counts)]
@@ -450,14 +465,7 @@ def minority_types(
             )
     is_minority = np.isin(y_arr, list(minority_classes))
     rows = np.flatnonzero(is_minority)
-    _, neighbours = hvdm_kneighbors(
-        frame,
-        y_arr,
-        n_neighbors=k,
-        query=rows,
-        categorical_features=categorical_features,
-        n_jobs=n_jobs,
-    )
+    _, neighbours = _kneighbors(frame, y_arr, nominal, k, rows, n_jobs)
     same = (y_arr[neighbours] == y_arr[rows][:, None]).sum(axis=1)
     region = pd.Categorical(region_of(same, k), categories=list(REGION_NAMES))
     return pd.DataFrame(
