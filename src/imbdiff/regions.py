@@ -25,6 +25,8 @@ precision. Ties are broken by row order (the lower row index first).
 
 from __future__ import annotations
 
+import itertools
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -132,7 +134,7 @@ def _embed(X: pd.DataFrame, y: np.ndarray, nominal: list) -> _Embedding:
     vectors = np.hstack(blocks)
     present = np.hstack(presence).astype(float)
     bounds = np.concatenate([[0], np.cumsum(widths)])
-    slices = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+    slices = [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
     sqnorm = np.add.reduceat(vectors * vectors, bounds[:-1], axis=1)
     return _Embedding(vectors, present, sqnorm, slices)
 
@@ -374,8 +376,6 @@ def _search_chunk(
 
 
 def _n_threads(n_jobs: int | None) -> int:
-    import os
-
     available = (
         len(os.sched_getaffinity(0))
         if hasattr(os, "sched_getaffinity")
