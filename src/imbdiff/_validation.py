@@ -13,17 +13,16 @@ import pandas as pd
 
 __all__ = [
     "as_frame",
+    "check_2d",
     "check_finite",
     "check_target",
+    "minority_label",
     "resolve_categorical",
 ]
 
 
-def as_frame(X) -> pd.DataFrame:
-    """Return ``X`` as a DataFrame without copying a DataFrame that is one already.
-
-    A numpy input gets integer column labels (its positions), as pandas gives.
-    """
+def check_2d(X):
+    """Return ``X`` unchanged if it is a DataFrame, else as a 2-d numpy array."""
     if isinstance(X, pd.DataFrame):
         return X
     arr = np.asarray(X)
@@ -32,7 +31,28 @@ def as_frame(X) -> pd.DataFrame:
             f"X must be two-dimensional (rows x features); got an array of shape "
             f"{arr.shape}."
         )
-    return pd.DataFrame(arr)
+    return arr
+
+
+def as_frame(X) -> pd.DataFrame:
+    """Return ``X`` as a DataFrame without copying a DataFrame that is one already.
+
+    A numpy input gets integer column labels (its positions), as pandas gives.
+    """
+    X = check_2d(X)
+    return X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
+
+
+def minority_label(y):
+    """The least frequent label of ``y``.
+
+    On a tie the label that sorts last wins, as scikit-learn takes the larger
+    label as the positive class of a binary problem.
+    """
+    classes, counts = np.unique(np.asarray(y), return_counts=True)
+    smallest = classes[counts == counts.min()]
+    label = smallest[-1]
+    return label.item() if hasattr(label, "item") else label
 
 
 def check_target(y, *, n_rows: int | None = None) -> np.ndarray:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["Dataset", "minority_of"]
+__all__ = ["Dataset"]
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class Dataset:
     y : Series
         Class labels, as in the source.
     minority_label : object
-        The least frequent class (ties go to the label that sorts first).
+        The least frequent class (on a tie, the label that sorts last).
     source : str
         Where the data comes from (repository and file).
     aliases : tuple of str
@@ -99,10 +99,3 @@ class Dataset:
             "missing_values": int(self.X.isna().to_numpy().sum()),
             "source": self.source,
         }
-
-
-def minority_of(y: pd.Series):
-    """The least frequent label of ``y``; ties broken by sort order."""
-    counts = y.value_counts()
-    smallest = counts[counts == counts.min()].index
-    return sorted(smallest, key=str)[0] if len(smallest) > 1 else smallest[0]

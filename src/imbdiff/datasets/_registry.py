@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._dataset import Dataset, minority_of
+from .._validation import minority_label
+from ._dataset import Dataset
 from ._german import read_german
 from ._keel import read_keel
 
@@ -110,7 +111,7 @@ def build_index() -> list[dict]:
         if y.nunique() != 2:
             continue
         aliases = tuple(a for a, target in PAPER_ALIASES.items() if target == name)
-        dataset = Dataset(name, X, y, minority_of(y), source, aliases)
+        dataset = Dataset(name, X, y, minority_label(y), source, aliases)
         row = dataset.summary()
         row.update(
             kind=kind,
@@ -248,7 +249,9 @@ def load_dataset(name: str | Path, *, target: str | None = None) -> Dataset:
     row = _index()[registry_name]
     X, y, source = _read_source(row["kind"], row["file"])
     _check_two_classes(y, registry_name)
-    return Dataset(registry_name, X, y, minority_of(y), source, tuple(row["aliases"]))
+    return Dataset(
+        registry_name, X, y, minority_label(y), source, tuple(row["aliases"])
+    )
 
 
 def _load_file(path: Path, target: str | None) -> Dataset:
@@ -285,7 +288,7 @@ def _load_file(path: Path, target: str | None) -> Dataset:
             )
         X = _nominal_to_category(frame)
     _check_two_classes(y, str(path))
-    return Dataset(str(path), X, y, minority_of(y), f"file {path.name}")
+    return Dataset(str(path), X, y, minority_label(y), f"file {path.name}")
 
 
 def _read_table(path: Path, lower: str) -> pd.DataFrame:
