@@ -76,8 +76,7 @@ def main(argv=None) -> None:
         f"numpy {np.__version__}"
     )
     header = (
-        "case | minority rows "
-        " | seconds | peak memory (MB) | safe/border/rare/outlier"
+        "case | minority rows  | seconds | peak memory (MB) | safe/border/rare/outlier"
     )
     print(f"| {header} |")
     print("|---|---|---|---|---|")
