@@ -66,19 +66,24 @@ def reference_neighbours(distances: np.ndarray, k: int):
     return np.take_along_axis(d, order, axis=1), order
 
 
-@pytest.fixture
-def small_blocks(monkeypatch):
-    """Force the chunked search to use many query chunks, blocks and a sample."""
-    monkeypatch.setattr(regions_module, "_SAMPLE_ROWS", 40)
-    monkeypatch.setattr(regions_module, "_REFERENCE_BLOCK", 17)
+@pytest.fixture(params=[16, 17])
+def small_blocks(monkeypatch, request):
+    """Force the chunked search to use many query chunks and reference blocks.
+
+    Blocks of 16 columns take the 8-bytes-at-a-time scan, 17 the plain one.
+    """
+    monkeypatch.setattr(regions_module, "_REFERENCE_BLOCK", request.param)
     monkeypatch.setattr(regions_module, "_QUERY_CHUNK", 23)
 
 
 @pytest.mark.parametrize("data", ["mixed_data", "mixed_data_complete"])
-@pytest.mark.parametrize("blocks", [False, True])
-def test_fast_hvdm_matches_brute_force_reference(data, blocks, request):
-    if blocks:
-        request.getfixturevalue("small_blocks")
+@pytest.mark.parametrize("block", [None, 16, 17])
+def test_fast_hvdm_matches_brute_force_reference(data, block, request, monkeypatch):
+    # Small blocks force many query chunks and reference blocks; 16 columns take
+    # the 8-bytes-at-a-time scan, 17 the plain one.
+    if block is not None:
+        monkeypatch.setattr(regions_module, "_REFERENCE_BLOCK", block)
+        monkeypatch.setattr(regions_module, "_QUERY_CHUNK", 23)
     X, y = request.getfixturevalue(data)
     ref = reference_hvdm(X, y, nominal={"nom_c", "nom_d"})
     ref_d, ref_i = reference_neighbours(ref, 5)
@@ -116,6 +121,17 @@ def test_numpy_input_with_explicit_categorical_positions(mixed_data_complete):
     )
     np.testing.assert_array_equal(i_frame, i_array)
     np.testing.assert_allclose(d_frame, d_array, rtol=1e-12)
+
+
+def test_true_positions_matches_nonzero():
+    rng = np.random.default_rng(3)
+    for width in (8, 24, 4096):
+        mask = rng.random((37, width)) < 0.01
+        mask[5, -1] = mask[0, 0] = True
+        expected = np.nonzero(mask)
+        got = regions_module._true_positions(mask)
+        np.testing.assert_array_equal(got[0], expected[0])
+        np.testing.assert_array_equal(got[1], expected[1])
 
 
 def test_region_of_follows_equation_5():

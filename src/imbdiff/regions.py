@@ -41,7 +41,6 @@ __all__ = ["REGION_NAMES", "hvdm_kneighbors", "minority_types", "region_of"]
 #: Region names, in the paper's numbering (region 1 = safe ... 4 = outlier).
 REGION_NAMES: tuple[str, ...] = ("safe", "border", "rare", "outlier")
 
-_SAMPLE_ROWS = 65536  # rows of the reference used to bound the k-th distance
 _QUERY_CHUNK = 512
 _REFERENCE_BLOCK = 4096
 
@@ -272,7 +271,6 @@ def _search(
     embedding: _Embedding, rows: np.ndarray, k: int, n_jobs: int | None
 ) -> tuple[np.ndarray, np.ndarray]:
     left, right = embedding.factors()
-    n = right.shape[0]
     # Rounding error of a single-precision product is below 1e-6 of the sum of
     # the magnitudes of its terms; 1e-5 keeps every true candidate.
     right_mag = np.abs(right).sum(axis=1)
@@ -282,13 +280,12 @@ def _search(
         1e-5 * float(np.abs(left).max(initial=0.0)) * float(right_mag.max(initial=0.0))
     )
 
-    sample = _sample_rows(n, k)
     chunks = [rows[s : s + _QUERY_CHUNK] for s in range(0, len(rows), _QUERY_CHUNK)]
 
     def work(chunk: np.ndarray):
         with threadpool_limits(limits=1):
             return _search_chunk(
-                embedding, left32[chunk], right32, chunk, sample, k, margin_scale
+                embedding, left32[chunk], right32, chunk, k, margin_scale
             )
 
     n_threads = _n_threads(n_jobs)
@@ -304,59 +301,36 @@ def _search(
     return distances, indices
 
 
-def _sample_rows(n: int, k: int) -> np.ndarray:
-    if n <= _SAMPLE_ROWS:
-        return np.arange(n)
-    # A fixed-seed sample, so that results never depend on a global state.
-    rng = np.random.default_rng(0)
-    return np.sort(rng.choice(n, size=_SAMPLE_ROWS, replace=False))
-
-
-def _kth_bound(left: np.ndarray, sample_right: np.ndarray, k: int) -> np.ndarray:
-    """An upper bound on each query row's k-th neighbour distance (squared).
-
-    The sample is cut into disjoint groups and the minimum taken in each: if
-    k + 1 groups each hold a row within d, then k + 1 rows (so k rows besides
-    the query itself) lie within d. Minima are cheap; a partition is not.
-    """
-    n_groups = min(len(sample_right), 4 * (k + 1))
-    bounds = np.empty((left.shape[0], n_groups), dtype=left.dtype)
-    for g, part in enumerate(np.array_split(np.arange(len(sample_right)), n_groups)):
-        bounds[:, g] = (left @ sample_right[part].T).min(axis=1)
-    return np.partition(bounds, k, axis=1)[:, k]
-
-
 def _search_chunk(
     embedding: _Embedding,
     left: np.ndarray,
     right: np.ndarray,
     rows: np.ndarray,
-    sample: np.ndarray,
     k: int,
-    margin_scale: float,
+    margin: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     n = right.shape[0]
-    margin = np.float32(2.0 * margin_scale)
-    bound = _kth_bound(left, right[sample], k)
-    # Minima of the k + 1 best reference blocks so far: each block is disjoint
-    # from the others, so their largest is another bound, tightening as we go.
-    block_minima = np.full((left.shape[0], k + 1), np.inf, dtype=left.dtype)
-    block = np.empty((left.shape[0], _REFERENCE_BLOCK), dtype=left.dtype)
+    # At least k + 1 disjoint blocks: if k + 1 blocks each hold a row within d,
+    # then k rows besides the query itself lie within d, so the (k+1)-th
+    # smallest block minimum bounds the k-th neighbour's distance.
+    size = max(1, min(_REFERENCE_BLOCK, n // (k + 1)))
+    starts = range(0, n, size)
+    buffer = np.empty((left.shape[0], size), dtype=left.dtype)
+    minima = np.empty((left.shape[0], len(starts)), dtype=left.dtype)
+    for b, start in enumerate(starts):
+        out = buffer[:, : min(size, n - start)]
+        np.matmul(left, right[start : start + size].T, out=out)
+        out.min(axis=1, out=minima[:, b])
+    threshold = np.partition(minima, k, axis=1)[:, k] + np.float32(2.0 * margin)
+
+    # Second pass, only over the (row, block) pairs that can hold a neighbour.
+    flagged = minima <= threshold[:, None]
     cand_rows, cand_cols = [], []
-    for start in range(0, n, _REFERENCE_BLOCK):
-        stop = min(start + _REFERENCE_BLOCK, n)
-        out = block[:, : stop - start]
-        np.matmul(left, right[start:stop].T, out=out)
-        minima = out.min(axis=1)
-        worst = block_minima.argmax(axis=1)
-        better = minima < block_minima[np.arange(len(minima)), worst]
-        block_minima[np.flatnonzero(better), worst[better]] = minima[better]
-        bound = np.minimum(bound, block_minima.max(axis=1))
-        threshold = bound + margin
-        hit_rows = np.flatnonzero(minima <= threshold)
-        if hit_rows.size == 0:
-            continue
-        r, c = np.nonzero(out[hit_rows] <= threshold[hit_rows, None])
+    for b in np.flatnonzero(flagged.any(axis=0)):
+        hit_rows = np.flatnonzero(flagged[:, b])
+        start = starts[b]
+        block = left[hit_rows] @ right[start : start + size].T
+        r, c = _true_positions(block <= threshold[hit_rows, None])
         cand_rows.append(hit_rows[r])
         cand_cols.append(c + start)
     local = np.concatenate(cand_rows)
@@ -366,13 +340,24 @@ def _search_chunk(
     exact = embedding.exact_sq(rows[local], cols)
     order = np.lexsort((cols, exact, local))
     local, cols, exact = local[order], cols[order], exact[order]
-    starts = np.searchsorted(local, np.arange(len(rows)))
-    counts = np.diff(np.append(starts, len(local)))
+    first = np.searchsorted(local, np.arange(len(rows)))
+    counts = np.diff(np.append(first, len(local)))
     if (counts < k).any():
         raise RuntimeError("HVDM neighbour search lost candidates; please report.")
-    take = starts[:, None] + np.arange(k)[None, :]
+    take = first[:, None] + np.arange(k)[None, :]
     dist = np.sqrt(np.maximum(exact[take], 0.0))
     return dist, cols[take]
+
+
+def _true_positions(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nonzero`` of a sparse 2-d boolean array, scanning 8 bytes at a time."""
+    n_rows, width = mask.shape
+    if width % 8:
+        return np.nonzero(mask)
+    words = np.flatnonzero(np.ascontiguousarray(mask).view(np.uint64))
+    word_rows, offsets = np.nonzero(mask.reshape(-1, 8)[words])
+    flat = words[word_rows] * 8 + offsets
+    return flat // width, flat % width
 
 
 def _n_threads(n_jobs: int | None) -> int:
