@@ -351,7 +351,7 @@ def _search_chunk(
 
 def _true_positions(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.nonzero`` of a sparse 2-d boolean array, scanning 8 bytes at a time."""
-    n_rows, width = mask.shape
+    width = mask.shape[1]
     if width % 8:
         return np.nonzero(mask)
     words = np.flatnonzero(np.ascontiguousarray(mask).view(np.uint64))

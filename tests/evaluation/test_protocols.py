@@ -274,3 +274,15 @@ def test_summarise_rejects_other_frames():
         summarise(pd.DataFrame({"classifier": [], "metric": []}))
     with pytest.raises(ValueError, match="must be a DataFrame"):
         summarise([1, 2])
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("protocol", ["holdout", "cv"])
+def test_non_finite_features_are_refused_before_fitting(bad, protocol):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = np.array([0] * 45 + [1] * 15)
+    X[7, 1] = bad
+    run = evaluate_holdout if protocol == "holdout" else evaluate_cv
+    with pytest.raises(ValueError, match=r"column 1 has 1 (missing|infinite)"):
+        run(None, X, y, classifiers=["decision_tree"])

@@ -34,7 +34,14 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from .._validation import check_2d, check_target, minority_label
+from .._validation import (
+    as_frame,
+    check_2d,
+    check_finite,
+    check_target,
+    minority_label,
+    resolve_categorical,
+)
 from .classifiers import (
     CLASSIFIER_NAMES,
     PAPER_CLASSIFIERS,
@@ -168,11 +175,9 @@ def evaluate_holdout(
     (16, 5)
     """
     seed_list = _seed_list(seeds)
-    names = _classifier_list(classifiers)
-    _check_sampler(sampler)
-    X = check_2d(X)
-    y_arr = check_target(y, n_rows=X.shape[0])
-    pos_label = _minority_label(y_arr)
+    X, y_arr, names, pos_label = _prepare(
+        sampler, X, y, classifiers, categorical_features
+    )
     X_train, X_test, y_train, y_test = holdout_split(
         X, y_arr, test_size=test_size, random_state=split_seed
     )
@@ -254,11 +259,9 @@ def evaluate_cv(
         or n_splits < 2
     ):
         raise ValueError(f"n_splits must be an integer >= 2; got {n_splits!r}.")
-    names = _classifier_list(classifiers)
-    _check_sampler(sampler)
-    X = check_2d(X)
-    y_arr = check_target(y, n_rows=X.shape[0])
-    pos_label = _minority_label(y_arr)
+    X, y_arr, names, pos_label = _prepare(
+        sampler, X, y, classifiers, categorical_features
+    )
     _, counts = np.unique(y_arr, return_counts=True)
     if counts.min() < n_splits:
         # StratifiedKFold would only warn and build folds without the class.
@@ -386,6 +389,19 @@ def _results_frame(rows: list[dict]) -> pd.DataFrame:
     return frame.astype(
         {"seed": "int64", "fold": "int64", "value": "float64", "n_synthetic": "int64"}
     )
+
+
+def _prepare(sampler, X, y, classifiers, categorical_features):
+    """Checks shared by both protocols, before any fitting starts."""
+    names = _classifier_list(classifiers)
+    _check_sampler(sampler)
+    X = check_2d(X)
+    y_arr = check_target(y, n_rows=X.shape[0])
+    frame = as_frame(X)
+    nominal = resolve_categorical(frame, categorical_features)
+    # Classifiers and samplers cannot take missing or infinite numbers.
+    check_finite(frame, [c for c in frame.columns if c not in nominal], allow_nan=False)
+    return X, y_arr, names, _minority_label(y_arr)
 
 
 def _minority_label(y: np.ndarray):
