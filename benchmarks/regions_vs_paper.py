@@ -5,16 +5,16 @@ published, so we type the training parts of several stratified 80/20 splits
 (seeds 0..4, with ``imbdiff.evaluation.holdout_split``) and show the mean
 percentage of each type beside the paper's::
 
-    python benchmarks/regions_vs_paper.py [--paper-table PATH]
+    python benchmarks/regions_vs_paper.py
 
-``--paper-table`` is a CSV with the columns of ``lreddpm_paper_datasets.csv``
-(dataset, safe_pct, border_pct, rare_pct, outlier_pct); without it only our
-figures are printed.
+The paper's figures come from ``benchmarks/paper/lreddpm_paper_datasets.csv``
+(columns dataset, safe_pct, border_pct, rare_pct, outlier_pct).
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pandas as pd
 
@@ -46,11 +46,14 @@ def type_shares(name: str, seeds=range(5)) -> pd.Series:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--paper-table", help="CSV of the paper's Table 12")
-    args = parser.parse_args(argv)
-    paper = (
-        pd.read_csv(args.paper_table).set_index("dataset") if args.paper_table else None
+    parser.add_argument(
+        "--paper-table",
+        type=Path,
+        default=Path(__file__).parent / "paper" / "lreddpm_paper_datasets.csv",
+        help="CSV of the paper's Table 12",
     )
+    args = parser.parse_args(argv)
+    paper = pd.read_csv(args.paper_table).set_index("dataset")
     header = ["dataset"] + [f"{r} % (ours / paper)" for r in REGION_NAMES]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
@@ -59,7 +62,7 @@ def main(argv=None) -> None:
         cells = [name]
         for region in REGION_NAMES:
             text = f"{ours[region]:.1f}"
-            if paper is not None and name in paper.index:
+            if name in paper.index:
                 text += f" / {paper.loc[name, f'{region}_pct']:.1f}"
             cells.append(text)
         print("| " + " | ".join(cells) + " |", flush=True)
