@@ -189,3 +189,36 @@ def test_errors_name_the_problem():
         minority_types(bad, np.array([0] * 4 + [1] * 6))
     with pytest.raises(ValueError, match="rows but y has"):
         minority_types(X, np.array([0, 1]))
+
+
+def test_an_extreme_value_does_not_widen_every_margin(monkeypatch):
+    # One value a million standard deviations out must not turn the search into
+    # brute force: each query should still re-rank a handful of candidates.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20000, 6))
+    X[3, 0] = 1e6
+    y = (rng.random(20000) < 0.1).astype(int)
+    reranked = []
+    original = regions_module._Embedding.exact_sq
+
+    def counting(self, rows, cols):
+        reranked.append(len(rows))
+        return original(self, rows, cols)
+
+    monkeypatch.setattr(regions_module._Embedding, "exact_sq", counting)
+    query = np.flatnonzero(y == 1)
+    hvdm_kneighbors(X, y, query=query)
+    assert sum(reranked) < 20 * len(query)
+
+
+def test_exact_with_extreme_value_and_missing(monkeypatch):
+    monkeypatch.setattr(regions_module, "_REFERENCE_BLOCK", 16)
+    rng = np.random.default_rng(4)
+    X = pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80)})
+    X.loc[0, "a"] = 1e4
+    X.loc[rng.random(80) < 0.2, "b"] = np.nan
+    y = (rng.random(80) < 0.4).astype(int)
+    ref_d, ref_i = reference_neighbours(reference_hvdm(X, y, nominal=set()), 5)
+    d, i = hvdm_kneighbors(X, y)
+    np.testing.assert_array_equal(i, ref_i)
+    np.testing.assert_allclose(d, ref_d, rtol=1e-12, atol=1e-12)

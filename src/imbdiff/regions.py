@@ -81,25 +81,29 @@ class _Embedding:
     def has_missing(self) -> bool:
         return bool((self.present == 0).any())
 
-    def factors(self) -> tuple[np.ndarray, np.ndarray]:
-        """Left and right factors L, R with HVDM(x_i, x_j)^2 = L[i] . R[j]."""
-        n, n_attr = self.present.shape
+    def factors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Factors L, R with HVDM(x_i, x_j)^2 = L[i] . R[j], and row magnitudes.
+
+        Written so that no two large terms cancel: with presence ``m``, squared
+        attribute norms ``s`` and ``miss`` the number of missing attributes,
+        ``L = [s, m, e, miss]`` and ``R = [m, s + 1 - m, -2e, 1]``. The sum of
+        ``|L[i]| |R[j]|`` is at most ``2 (nu_i + nu_j)`` with the returned
+        ``nu = ||e||^2 + miss``, which bounds the rounding error of the product.
+        """
+        n = self.present.shape[0]
         ones = np.ones((n, 1))
+        total = self.sqnorm.sum(axis=1, keepdims=True)
+        missing = (self.present.shape[1] - self.present.sum(axis=1))[:, None]
+        magnitude = (total + missing).ravel()
         if not self.has_missing:
-            total = self.sqnorm.sum(axis=1, keepdims=True)
             left = np.hstack([total, ones, self.vectors])
             right = np.hstack([ones, total, -2.0 * self.vectors])
-            return left, right
-        left = np.hstack([self.sqnorm, self.present, self.vectors, ones])
+            return left, right, magnitude
+        left = np.hstack([self.sqnorm, self.present, self.vectors, missing])
         right = np.hstack(
-            [
-                self.present,
-                self.sqnorm - self.present,
-                -2.0 * self.vectors,
-                np.full((n, 1), float(n_attr)),
-            ]
+            [self.present, self.sqnorm + 1.0 - self.present, -2.0 * self.vectors, ones]
         )
-        return left, right
+        return left, right, magnitude
 
     def exact_sq(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """HVDM^2 for the pairs (rows[i], cols[i]), from differences, in float64."""
@@ -270,30 +274,33 @@ def _query_rows(query, n: int) -> np.ndarray:
 def _search(
     embedding: _Embedding, rows: np.ndarray, k: int, n_jobs: int | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    left, right = embedding.factors()
-    # Rounding error of a single-precision product is below 1e-6 of the sum of
-    # the magnitudes of its terms; 1e-5 keeps every true candidate.
-    right_mag = np.abs(right).sum(axis=1)
-    left32 = left.astype(np.float32)
-    right32 = right.astype(np.float32)
-    margin_scale = (
-        1e-5 * float(np.abs(left).max(initial=0.0)) * float(right_mag.max(initial=0.0))
-    )
+    left, right, magnitude = embedding.factors()
+    # A single-precision dot product of K terms (inputs rounded from double)
+    # is off by at most (K + 2) u sum|L||R| <= 2 (K + 2) u (nu_i + nu_j), with
+    # u = 2^-24. `slack` is four times that per unit of magnitude. Folding
+    # -slack * nu_j into the product (a column of ones on the left) makes each
+    # pair's margin scale with its own rows: one huge value widens the margins
+    # of the pairs it is part of, not of every pair.
+    width = left.shape[1] + 1
+    slack = 4.0 * 2.0 * (width + 2) * 2.0**-24
+    left32 = np.hstack([left, np.ones((len(left), 1))]).astype(np.float32)
+    right32 = np.hstack([right, -slack * magnitude[:, None]]).astype(np.float32)
 
     chunks = [rows[s : s + _QUERY_CHUNK] for s in range(0, len(rows), _QUERY_CHUNK)]
 
     def work(chunk: np.ndarray):
-        with threadpool_limits(limits=1):
-            return _search_chunk(
-                embedding, left32[chunk], right32, chunk, k, margin_scale
-            )
+        return _search_chunk(
+            embedding, left32[chunk], right32, magnitude, chunk, k, slack
+        )
 
     n_threads = _n_threads(n_jobs)
-    if n_threads == 1 or len(chunks) == 1:
-        results = [work(c) for c in chunks]
-    else:
-        with ThreadPoolExecutor(max_workers=n_threads) as pool:
-            results = list(pool.map(work, chunks))
+    # One BLAS thread per worker; the limit is process-wide, so set it once.
+    with threadpool_limits(limits=1):
+        if n_threads == 1 or len(chunks) == 1:
+            results = [work(c) for c in chunks]
+        else:
+            with ThreadPoolExecutor(max_workers=n_threads) as pool:
+                results = list(pool.map(work, chunks))
     if not results:
         return np.zeros((0, k)), np.zeros((0, k), dtype=np.int64)
     distances = np.vstack([r[0] for r in results])
@@ -305,23 +312,36 @@ def _search_chunk(
     embedding: _Embedding,
     left: np.ndarray,
     right: np.ndarray,
+    magnitude: np.ndarray,
     rows: np.ndarray,
     k: int,
-    margin: float,
+    slack: float,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Exact k nearest neighbours of ``rows``; see :func:`_search` for the bounds.
+
+    ``left @ right.T`` is G = d^2 - slack * nu_j up to a rounding error below
+    slack * (nu_i + nu_j) / 4. Hence (1) over a block, min_j d^2 is at most
+    min_j G + slack * (nu_i + 2 max_j nu_j), and (2) every j with
+    d^2 <= bound has G <= bound + slack * nu_i.
+    """
     n = right.shape[0]
     # At least k + 1 disjoint blocks: if k + 1 blocks each hold a row within d,
     # then k rows besides the query itself lie within d, so the (k+1)-th
-    # smallest block minimum bounds the k-th neighbour's distance.
+    # smallest block bound bounds the k-th neighbour's distance.
     size = max(1, min(_REFERENCE_BLOCK, n // (k + 1)))
     starts = range(0, n, size)
     buffer = np.empty((left.shape[0], size), dtype=left.dtype)
     minima = np.empty((left.shape[0], len(starts)), dtype=left.dtype)
+    block_magnitude = np.empty(len(starts))
     for b, start in enumerate(starts):
         out = buffer[:, : min(size, n - start)]
         np.matmul(left, right[start : start + size].T, out=out)
         out.min(axis=1, out=minima[:, b])
-    threshold = np.partition(minima, k, axis=1)[:, k] + np.float32(2.0 * margin)
+        block_magnitude[b] = magnitude[start : start + size].max()
+    row_slack = slack * magnitude[rows]
+    upper = minima + (row_slack[:, None] + 2.0 * slack * block_magnitude[None, :])
+    bound = np.partition(upper, k, axis=1)[:, k]
+    threshold = np.nextafter((bound + row_slack).astype(left.dtype), np.inf)
 
     # Second pass, only over the (row, block) pairs that can hold a neighbour.
     flagged = minima <= threshold[:, None]
