@@ -208,7 +208,7 @@ def test_an_extreme_value_does_not_widen_every_margin(monkeypatch):
     monkeypatch.setattr(regions_module._Embedding, "exact_sq", counting)
     query = np.flatnonzero(y == 1)
     hvdm_kneighbors(X, y, query=query)
-    assert sum(reranked) < 20 * len(query)
+    assert sum(reranked) < 100 * len(query)  # brute force: 20,000 per query
 
 
 def test_exact_with_extreme_value_and_missing(monkeypatch):
