@@ -60,3 +60,18 @@ def test_output_folder_must_exist(tmp_path, capsys):
     target = tmp_path / "no" / "such" / "types.csv"
     assert main(["regions", "yeast3", "--output", str(target)]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_output_may_not_be_a_folder(tmp_path, capsys):
+    assert main(["regions", "yeast3", "--output", str(tmp_path)]) == 1
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_output_file_gets_the_usual_mode(tmp_path):
+    import os
+
+    out_file = tmp_path / "types.csv"
+    assert main(["regions", "yeast3", "--output", str(out_file)]) == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out_file.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -222,3 +222,55 @@ def test_exact_with_extreme_value_and_missing(monkeypatch):
     d, i = hvdm_kneighbors(X, y)
     np.testing.assert_array_equal(i, ref_i)
     np.testing.assert_allclose(d, ref_d, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"k": True}, "k must be a positive integer"),
+        ({"k": 0}, "k must be a positive integer"),
+        ({"n_jobs": 0}, "n_jobs must be"),
+        ({"n_jobs": "2"}, "n_jobs must be"),
+        ({"minority_classes": [7]}, r"classes \[7\] do not occur"),
+    ],
+)
+def test_argument_errors(kwargs, message):
+    X = np.arange(40.0).reshape(20, 2)
+    y = np.array([0] * 12 + [1] * 8)
+    with pytest.raises(ValueError, match=message):
+        minority_types(X, y, **kwargs)
+
+
+def test_a_single_minority_class_may_be_given_as_a_scalar():
+    X = np.arange(60.0).reshape(30, 2)
+    y = np.array(["a"] * 16 + ["b"] * 8 + ["c"] * 6)
+    assert set(minority_types(X, y, minority_classes="c")["label"]) == {"c"}
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "message"),
+    [
+        (
+            np.zeros((10, 2)),
+            np.array([0] * 6 + ["a"] * 4, dtype=object),
+            "mixes labels",
+        ),
+        (
+            pd.DataFrame(np.zeros((10, 2)), columns=["a", "a"]),
+            [0] * 6 + [1] * 4,
+            "repeated",
+        ),
+        (pd.DataFrame(index=range(10)), [0] * 6 + [1] * 4, "no feature columns"),
+    ],
+)
+def test_input_errors(X, y, message):
+    with pytest.raises(ValueError, match=message):
+        minority_types(X, y, k=3)
+
+
+def test_object_array_of_numbers_is_numeric():
+    X = np.arange(60.0).reshape(30, 2)
+    y = np.array([0] * 20 + [1] * 10)
+    expected = minority_types(X, y)
+    got = minority_types(X.astype(object), y)
+    pd.testing.assert_frame_equal(got, expected)

@@ -17,6 +17,7 @@ __all__ = [
     "check_finite",
     "check_target",
     "minority_label",
+    "plain",
     "resolve_categorical",
 ]
 
@@ -37,10 +38,20 @@ def check_2d(X):
 def as_frame(X) -> pd.DataFrame:
     """Return ``X`` as a DataFrame without copying a DataFrame that is one already.
 
-    A numpy input gets integer column labels (its positions), as pandas gives.
+    A numpy input gets integer column labels (its positions), as pandas gives;
+    an object array holding only numbers gets numeric columns.
     """
     X = check_2d(X)
-    return X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
+    if not isinstance(X, pd.DataFrame):
+        X = pd.DataFrame(X)
+        if any(pd.api.types.is_object_dtype(t) for t in X.dtypes):
+            X = X.infer_objects()
+    if X.shape[1] == 0:
+        raise ValueError("X has no feature columns; there is nothing to compare.")
+    if not X.columns.is_unique:
+        repeated = X.columns[X.columns.duplicated()].unique().tolist()
+        raise ValueError(f"X has repeated column names {repeated}; rename them.")
+    return X
 
 
 def minority_label(y):
@@ -51,8 +62,12 @@ def minority_label(y):
     """
     classes, counts = np.unique(np.asarray(y), return_counts=True)
     smallest = classes[counts == counts.min()]
-    label = smallest[-1]
-    return label.item() if hasattr(label, "item") else label
+    return plain(smallest[-1])
+
+
+def plain(value):
+    """A numpy scalar as the Python value it holds (so that messages read well)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def check_target(y, *, n_rows: int | None = None) -> np.ndarray:
@@ -79,7 +94,14 @@ def check_target(y, *, n_rows: int | None = None) -> np.ndarray:
         raise ValueError(
             f"y has {int(pd.isna(y_arr).sum())} missing labels; drop those rows first."
         )
-    classes = np.unique(y_arr)
+    try:
+        classes = np.unique(y_arr)
+    except TypeError:
+        kinds = sorted({type(v).__name__ for v in y_arr.tolist()})
+        raise ValueError(
+            f"y mixes labels of different types ({', '.join(kinds)}); use one type "
+            "for all labels."
+        ) from None
     if classes.size < 2:
         raise ValueError(
             f"y holds a single class ({classes[0]!r}); an imbalanced problem needs "

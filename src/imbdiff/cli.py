@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
+from ._validation import plain
 from .datasets import list_datasets, load_dataset
 from .regions import REGION_NAMES, minority_types
 
@@ -94,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except ValueError as error:
+    except (ValueError, OSError) as error:
         print(f"imbdiff {args.command}: error: {error}", file=sys.stderr)
         return 1
 
@@ -118,6 +119,8 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
 
 
 def _cmd_regions(args: argparse.Namespace) -> int:
+    if args.output is not None:
+        _check_writable(args.output)
     dataset = load_dataset(args.data, target=args.target)
     types = minority_types(dataset.X, dataset.y.to_numpy(), k=args.k, n_jobs=args.jobs)
     print(
@@ -126,10 +129,10 @@ def _cmd_regions(args: argparse.Namespace) -> int:
         f"k = {args.k}, HVDM distance"
     )
     for label, group in types.groupby("label", sort=True):
+        label = plain(label)
         counts = (
             group["region"].value_counts().reindex(list(REGION_NAMES), fill_value=0)
         )
-        label = label.item() if hasattr(label, "item") else label
         print(f"\nclass {label!r} ({len(group)} examples)")
         print(f"{'region':<8} {'count':>6} {'percent':>8}")
         for name, count in counts.items():
@@ -141,16 +144,27 @@ def _cmd_regions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_writable(path: Path) -> None:
+    """Fail before any work if ``path`` cannot become a file."""
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"cannot write {path}: it is a folder; name a file.")
+    if not path.parent.is_dir():
+        raise ValueError(f"cannot write {path}: folder {path.parent} does not exist.")
+
+
 def _write_csv_atomically(frame: pd.DataFrame, path: Path) -> None:
     """Write to a temporary file beside ``path``, then rename it into place."""
     path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise ValueError(f"cannot write {path}: folder {directory} does not exist.")
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    _check_writable(path)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", newline="") as stream:
             frame.to_csv(stream, index=False)
+        # mkstemp creates the file private (0600); give it the usual mode.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -153,6 +153,11 @@ def _embed_numeric(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mean = filled.sum(axis=0) / np.maximum(counts, 1)
     var = (np.where(present, x - mean, 0.0) ** 2).sum(axis=0) / np.maximum(counts, 1)
     sigma = np.sqrt(var)
+    if not np.isfinite(sigma).all():
+        raise ValueError(
+            "a numeric column has values so large that its spread overflows; "
+            "rescale it first."
+        )
     # A constant column contributes nothing (all its differences are 0); the
     # mean is removed so that single-precision products lose little.
     scale = np.divide(1.0, 4.0 * sigma, out=np.zeros_like(sigma), where=sigma > 0)
@@ -234,7 +239,11 @@ def hvdm_kneighbors(
 
 def _kneighbors(frame, y_arr, nominal, n_neighbors, query, n_jobs):
     n = len(frame)
-    if not isinstance(n_neighbors, (int, np.integer)) or n_neighbors < 1:
+    if (
+        isinstance(n_neighbors, bool)
+        or not isinstance(n_neighbors, (int, np.integer))
+        or n_neighbors < 1
+    ):
         raise ValueError(
             f"n_neighbors must be a positive integer; got {n_neighbors!r}."
         )
@@ -381,6 +390,15 @@ def _true_positions(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _n_threads(n_jobs: int | None) -> int:
+    if n_jobs is not None and (
+        isinstance(n_jobs, bool)
+        or not isinstance(n_jobs, (int, np.integer))
+        or n_jobs == 0
+    ):
+        raise ValueError(
+            f"n_jobs must be None, a positive number of threads, or negative "
+            f"(-1 = all cores); got {n_jobs!r}."
+        )
     available = (
         len(os.sched_getaffinity(0))
         if hasattr(os, "sched_getaffinity")
@@ -451,7 +469,14 @@ def minority_types(
     8
     """
     frame, y_arr, nominal = _prepare(X, y, categorical_features)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer; got {k!r}.")
+    _n_threads(n_jobs)
     labels, counts = np.unique(y_arr, return_counts=True)
+    if minority_classes is not None and (
+        isinstance(minority_classes, str) or np.ndim(minority_classes) == 0
+    ):
+        minority_classes = [minority_classes]
     if minority_classes is None:
         majority = labels[np.argmax(counts)]
         minority_classes = [c for c in labels.tolist() if c != majority]

@@ -59,3 +59,35 @@ def test_read_keel_errors(tmp_path, body, message):
     path.write_text(body)
     with pytest.raises(ValueError, match=message):
         read_keel(path)
+
+
+def test_read_keel_refuses_rows_without_class(tmp_path):
+    path = tmp_path / "noclass.dat"
+    path.write_text(
+        "@relation t\n@attribute a real\n@attribute c {p,n}\n@data\n1,p\n2,?\n"
+    )
+    with pytest.raises(ValueError, match=r"class 'c' is missing in 1 data rows"):
+        read_keel(path)
+
+
+def test_read_keel_refuses_repeated_attributes(tmp_path):
+    path = tmp_path / "twice.dat"
+    path.write_text(
+        "@relation t\n@attribute a real\n@attribute a real\n@attribute c {p,n}\n"
+        "@data\n1,2,p\n"
+    )
+    with pytest.raises(ValueError, match="declared twice"):
+        read_keel(path)
+
+
+def test_read_keel_quoted_output_and_huge_integers(tmp_path):
+    path = tmp_path / "quoted.dat"
+    path.write_text(
+        "@relation t\n@attribute big integer\n@attribute 'the class' {p,n}\n"
+        "@outputs 'the class'\n@data\n1e20,p\n3,n\n"
+    )
+    X, y = read_keel(path)
+    assert y.name == "the class"
+    # Beyond 2**53 an int64 cannot hold the value exactly: it stays a float.
+    assert X["big"].dtype == np.float64
+    assert X["big"].iloc[0] == 1e20

@@ -112,3 +112,20 @@ def test_file_errors(tmp_path):
         load_dataset(header_only, target="y")
     with pytest.raises(ValueError, match="no such file"):
         load_dataset(tmp_path / "missing.csv", target="y")
+
+
+def test_a_file_named_like_a_dataset_does_not_hide_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "yeast3").write_text("not a dataset")
+    assert load_dataset("yeast3").n_rows == 1484
+
+
+def test_a_folder_is_not_a_file(tmp_path):
+    with pytest.raises(ValueError, match="is a folder"):
+        load_dataset(tmp_path, target="y")
+
+
+def test_arff_datasets_are_listed():
+    ds = load_dataset("kc1")
+    assert ds.minority_label == "true"
+    assert ds.source.startswith("PROMISE repository")

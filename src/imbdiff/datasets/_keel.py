@@ -49,13 +49,14 @@ def read_keel(path: str | Path) -> tuple[pd.DataFrame, pd.Series]:
         missing values, ``float64`` for other numeric ones, and ``category`` (with
         the categories in header order) for nominal ones.
     y : Series
-        The output attribute as stripped strings.
+        The output attribute as strings, as written in the file.
 
     Raises
     ------
     ValueError
-        If the header is malformed, a row has the wrong number of fields, or a
-        numeric field is not a number.
+        If the header is malformed or declares an attribute twice, a row has
+        the wrong number of fields, a numeric field is not a number, or a row
+        has no class.
     """
     path = Path(path)
     text = path.read_text(encoding="utf-8", errors="replace")
@@ -74,12 +75,17 @@ def read_keel(path: str | Path) -> tuple[pd.DataFrame, pd.Series]:
         if lower.startswith("@attribute"):
             attributes.append(_parse_attribute(line, path, lineno))
         elif lower.startswith(("@outputs", "@output")):
-            outputs = [s.strip() for s in line.split(None, 1)[1].split(",")]
+            outputs = [
+                s.strip().strip("'\"") for s in line.split(None, 1)[1].split(",")
+            ]
     if data_start is None:
         raise ValueError(f"{path}: no '@data' line; this is not a KEEL .dat file.")
     if not attributes:
         raise ValueError(f"{path}: the header declares no attribute.")
     names = [a.name for a in attributes]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"{path}: attributes declared twice: {repeated}.")
     target = outputs[0] if outputs else names[-1]
     if target not in names:
         raise ValueError(f"{path}: output attribute {target!r} is not declared.")
@@ -104,8 +110,14 @@ def read_keel(path: str | Path) -> tuple[pd.DataFrame, pd.Series]:
     for attr, values in zip(attributes, columns):
         data[attr.name] = _convert(attr, values, path)
     frame = pd.DataFrame(data)
-    y = frame.pop(target).astype(str).rename(target)
-    return frame, y
+    y = frame.pop(target)
+    if y.isna().any():
+        rows = (np.flatnonzero(y.isna().to_numpy()) + 1).tolist()
+        raise ValueError(
+            f"{path}: the class {target!r} is missing in {len(rows)} data rows "
+            f"(rows {rows[:5]}{' ...' if len(rows) > 5 else ''}); drop them first."
+        )
+    return frame, y.astype(str).rename(target)
 
 
 def _parse_attribute(line: str, path: Path, lineno: int) -> _Attribute:
@@ -145,6 +157,7 @@ def _convert(attr: _Attribute, values: tuple[str, ...], path: Path) -> pd.Series
         attr.kind == "integer"
         and not missing.any()
         and np.all(numbers == np.round(numbers))
+        and np.all(np.abs(numbers) < 2.0**53)
     ):
         return pd.Series(numbers.astype(np.int64))
     return pd.Series(numbers)

