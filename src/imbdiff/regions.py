@@ -12,15 +12,19 @@ Difference Metric of Wilson & Martinez (1997)::
 Without missing values this is a Euclidean distance after an embedding (numeric
 ``x -> x / (4 sigma)``, nominal ``v -> (P(c | v))_c``). With missing values we
 keep it exact with per-attribute presence masks: for attribute vectors ``e``
-(zero where missing), presence ``m`` and squared norms ``s``,
-``HVDM^2 = s(x).m(z) + m(x).(s(z) - m(z)) - 2 e(x).e(z) + A``, a single matrix
-product of two augmented factors, so the whole search runs as chunked BLAS
-products with no Python loop over pairs and no n x n matrix.
+(zero where missing), presence ``m``, squared norms ``s`` and ``miss(x)`` the
+number of attributes missing in ``x``,
+``HVDM^2 = s(x).m(z) + m(x).(s(z) + 1 - m(z)) - 2 e(x).e(z) + miss(x)``, a single
+matrix product of two augmented factors, so the whole search runs as chunked
+BLAS products with no Python loop over pairs and no n x n matrix.
 
 The search is exact: a single-precision product over all rows keeps every
-candidate whose distance could be within the k-th neighbour's (with a margin
-larger than the rounding error), then candidates are re-ranked in double
-precision. Ties are broken by row order (the lower row index first).
+candidate whose distance could be within the k-th neighbour's, with a margin
+for each pair that bounds the product's rounding error (a standard bound for
+dot products, times four), then candidates are re-ranked in double precision.
+Exact ties are broken by row order (the lower row index first); two distances
+that are equal in exact arithmetic can differ in their last bit after the
+embedding, and then the smaller computed value comes first.
 """
 
 from __future__ import annotations
@@ -223,7 +227,7 @@ def hvdm_kneighbors(
     distances : ndarray of shape (n_query, n_neighbors)
         HVDM distances, ascending.
     indices : ndarray of shape (n_query, n_neighbors)
-        Row positions of the neighbours; ties go to the lower position.
+        Row positions of the neighbours; exact ties go to the lower position.
 
     Examples
     --------
