@@ -59,7 +59,12 @@ def read_keel(path: str | Path) -> tuple[pd.DataFrame, pd.Series]:
         has no class.
     """
     path = Path(path)
-    text = path.read_text(encoding="utf-8", errors="replace")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # Older KEEL and ARFF files are Latin-1; every byte decodes, nothing lost.
+        text = raw.decode("latin-1")
     attributes: list[_Attribute] = []
     outputs: list[str] = []
     lines = text.splitlines()
