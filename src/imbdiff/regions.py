@@ -85,29 +85,38 @@ class _Embedding:
     def has_missing(self) -> bool:
         return bool((self.present == 0).any())
 
-    def factors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Factors L, R with HVDM(x_i, x_j)^2 = L[i] . R[j], and row magnitudes.
+    def factors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Factors with HVDM(x_i, x_j)^2 = L[i] . R[j] + offset[i], and magnitudes.
 
-        Written so that no two large terms cancel: with presence ``m``, squared
-        attribute norms ``s`` and ``miss`` the number of missing attributes,
-        ``L = [s, m, e, miss]`` and ``R = [m, s + 1 - m, -2e, 1]``. The sum of
+        ``L[:, 0]`` is all ones, so ``R[:, 0]`` adds a constant per column. The
+        per-row ``offset`` stays out of the product: rows are only compared
+        with themselves. Written so that no two large terms cancel: with
+        presence ``m``, squared attribute norms ``s`` and ``miss`` the number
+        of missing attributes, ``L = [1, s, m, e]``, ``R = [0, m, s + 1 - m,
+        -2e]`` and ``offset = miss``; without missing values ``L = [1, e]``,
+        ``R = [||e||^2, -2e]`` and ``offset = ||e||^2``. The sum of
         ``|L[i]| |R[j]|`` is at most ``2 (nu_i + nu_j)`` with the returned
-        ``nu = ||e||^2 + miss``, which bounds the rounding error of the product.
+        ``nu = ||e||^2 + miss``, which bounds the product's rounding error.
         """
         n = self.present.shape[0]
         ones = np.ones((n, 1))
-        total = self.sqnorm.sum(axis=1, keepdims=True)
-        missing = (self.present.shape[1] - self.present.sum(axis=1))[:, None]
-        magnitude = (total + missing).ravel()
+        total = self.sqnorm.sum(axis=1)
+        missing = self.present.shape[1] - self.present.sum(axis=1)
+        magnitude = total + missing
         if not self.has_missing:
-            left = np.hstack([total, ones, self.vectors])
-            right = np.hstack([ones, total, -2.0 * self.vectors])
-            return left, right, magnitude
-        left = np.hstack([self.sqnorm, self.present, self.vectors, missing])
+            left = np.hstack([ones, self.vectors])
+            right = np.hstack([total[:, None], -2.0 * self.vectors])
+            return left, right, total, magnitude
+        left = np.hstack([ones, self.sqnorm, self.present, self.vectors])
         right = np.hstack(
-            [self.present, self.sqnorm + 1.0 - self.present, -2.0 * self.vectors, ones]
+            [
+                np.zeros((n, 1)),
+                self.present,
+                self.sqnorm + 1.0 - self.present,
+                -2.0 * self.vectors,
+            ]
         )
-        return left, right, magnitude
+        return left, right, missing, magnitude
 
     def exact_sq(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """HVDM^2 for the pairs (rows[i], cols[i]), from differences, in float64."""
@@ -287,23 +296,24 @@ def _query_rows(query, n: int) -> np.ndarray:
 def _search(
     embedding: _Embedding, rows: np.ndarray, k: int, n_jobs: int | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    left, right, magnitude = embedding.factors()
+    left, right, offset, magnitude = embedding.factors()
     # A single-precision dot product of K terms (inputs rounded from double)
     # is off by at most (K + 2) u sum|L||R| <= 2 (K + 2) u (nu_i + nu_j), with
     # u = 2^-24. `slack` is four times that per unit of magnitude. Folding
-    # -slack * nu_j into the product (a column of ones on the left) makes each
-    # pair's margin scale with its own rows: one huge value widens the margins
-    # of the pairs it is part of, not of every pair.
-    width = left.shape[1] + 1
-    slack = 4.0 * 2.0 * (width + 2) * 2.0**-24
-    left32 = np.hstack([left, np.ones((len(left), 1))]).astype(np.float32)
-    right32 = np.hstack([right, -slack * magnitude[:, None]]).astype(np.float32)
+    # -slack * nu_j into the product (through the column of ones of L) makes
+    # each pair's margin scale with its own rows: one huge value widens the
+    # margins of the pairs it is part of, not of every pair.
+    slack = 4.0 * 2.0 * (left.shape[1] + 2) * 2.0**-24
+    right = right.copy()
+    right[:, 0] -= slack * magnitude
+    left32 = left.astype(np.float32)
+    right32 = right.astype(np.float32)
 
     chunks = [rows[s : s + _QUERY_CHUNK] for s in range(0, len(rows), _QUERY_CHUNK)]
 
     def work(chunk: np.ndarray):
         return _search_chunk(
-            embedding, left32[chunk], right32, magnitude, chunk, k, slack
+            embedding, left32[chunk], right32, offset, magnitude, chunk, k, slack
         )
 
     n_threads = _n_threads(n_jobs)
@@ -325,6 +335,7 @@ def _search_chunk(
     embedding: _Embedding,
     left: np.ndarray,
     right: np.ndarray,
+    offset: np.ndarray,
     magnitude: np.ndarray,
     rows: np.ndarray,
     k: int,
@@ -332,10 +343,10 @@ def _search_chunk(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact k nearest neighbours of ``rows``; see :func:`_search` for the bounds.
 
-    ``left @ right.T`` is G = d^2 - slack * nu_j up to a rounding error below
-    slack * (nu_i + nu_j) / 4. Hence (1) over a block, min_j d^2 is at most
-    min_j G + slack * (nu_i + 2 max_j nu_j), and (2) every j with
-    d^2 <= bound has G <= bound + slack * nu_i.
+    ``left @ right.T`` is G = d^2 - offset_i - slack * nu_j up to a rounding
+    error below slack * (nu_i + nu_j) / 4. Hence (1) over a block, min_j d^2 is
+    at most min_j G + offset_i + slack * (nu_i + 2 max_j nu_j), and (2) every j
+    with d^2 <= bound has G <= bound - offset_i + slack * nu_i.
     """
     n = right.shape[0]
     # At least k + 1 disjoint blocks: if k + 1 blocks each hold a row within d,
@@ -352,9 +363,14 @@ def _search_chunk(
         out.min(axis=1, out=minima[:, b])
         block_magnitude[b] = magnitude[start : start + size].max()
     row_slack = slack * magnitude[rows]
-    upper = minima + (row_slack[:, None] + 2.0 * slack * block_magnitude[None, :])
+    row_offset = offset[rows]
+    upper = minima + (
+        (row_offset + row_slack)[:, None] + 2.0 * slack * block_magnitude[None, :]
+    )
     bound = np.partition(upper, k, axis=1)[:, k]
-    threshold = np.nextafter((bound + row_slack).astype(left.dtype), np.inf)
+    threshold = bound - row_offset + row_slack
+    # Round up, never down, on the way to single precision.
+    threshold = np.nextafter(threshold.astype(left.dtype), np.inf)
 
     # Second pass, only over the (row, block) pairs that can hold a neighbour.
     flagged = minima <= threshold[:, None]
