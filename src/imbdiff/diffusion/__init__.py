@@ -1,0 +1,25 @@
+"""The diffusion core shared by every diffusion sampler.
+
+Three layers, kept apart: denoising networks (:mod:`.denoisers`), the diffusion
+process (:mod:`.gaussian`: schedules, loss, sampling, guidance hook) and, on
+top, the trainer.
+"""
+
+from .gaussian import GaussianDiffusion, Guidance
+from .schedules import (
+    SCHEDULES,
+    cosine_betas,
+    get_schedule,
+    linear_betas,
+    register_schedule,
+)
+
+__all__ = [
+    "SCHEDULES",
+    "GaussianDiffusion",
+    "Guidance",
+    "cosine_betas",
+    "get_schedule",
+    "linear_betas",
+    "register_schedule",
+]

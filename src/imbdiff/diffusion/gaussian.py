@@ -1,0 +1,183 @@
+"""The Gaussian diffusion process: forward noising, loss, and reverse sampling.
+
+Ho et al. (2020): ``q(x_t | x_0) = N(sqrt(abar_t) x_0, (1 - abar_t) I)``; the
+network predicts the noise ``eps`` and is trained with the mean squared error;
+ancestral sampling uses the fixed variance ``Sigma_t = beta_t``. A guidance
+hook may add a shift to the mean of every reverse step (classifier guidance,
+as LReDDPM does), and :meth:`GaussianDiffusion.ddim_sample` takes fewer steps
+(Song et al., 2021).
+
+Steps are indexed ``t = 0 .. T-1`` here; index ``t`` is the paper's step
+``t + 1``. The denoiser is any callable ``model(x_t, t, y) -> eps`` with ``t``
+a tensor of step indices and ``y`` a tensor of class indices or ``None``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+__all__ = ["GaussianDiffusion", "Guidance"]
+
+#: ``guidance(x_t, t, variance) -> shift`` added to the mean of step ``t``.
+Guidance = Callable[[torch.Tensor, int, float], torch.Tensor]
+
+
+class GaussianDiffusion:
+    """A DDPM with fixed betas.
+
+    Parameters
+    ----------
+    betas : array-like of shape (T,)
+        The noise schedule (see :mod:`imbdiff.diffusion.schedules`).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from imbdiff.diffusion import GaussianDiffusion, get_schedule
+    >>> diffusion = GaussianDiffusion(get_schedule("linear", 100))
+    >>> x0 = torch.zeros(4, 3)
+    >>> t = torch.full((4,), 99)
+    >>> g = torch.Generator().manual_seed(0)
+    >>> diffusion.q_sample(x0, t, torch.randn(4, 3, generator=g)).shape
+    torch.Size([4, 3])
+    """
+
+    def __init__(self, betas) -> None:
+        betas = np.asarray(betas, dtype=np.float64)
+        if betas.ndim != 1 or betas.size == 0 or not ((betas > 0) & (betas < 1)).all():
+            raise ValueError("betas must be a non-empty 1-d array of values in (0, 1).")
+        alphas = 1.0 - betas
+        self.betas = betas
+        self.alphas = alphas
+        self.alpha_bars = np.cumprod(alphas)
+        self.n_steps = betas.size
+
+    # -- forward process and loss ------------------------------------------------
+    def _coef(self, values: np.ndarray, t: torch.Tensor, like: torch.Tensor):
+        out = torch.as_tensor(values, dtype=like.dtype, device=like.device)[t]
+        return out.reshape(-1, *([1] * (like.dim() - 1)))
+
+    def q_sample(self, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor):
+        """Draw ``x_t`` from ``q(x_t | x_0)`` with the given standard noise."""
+        return (
+            self._coef(np.sqrt(self.alpha_bars), t, x0) * x0
+            + self._coef(np.sqrt(1.0 - self.alpha_bars), t, x0) * noise
+        )
+
+    def training_loss(
+        self,
+        model,
+        x0: torch.Tensor,
+        y: torch.Tensor | None = None,
+        *,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """Mean squared error of the predicted noise at uniformly drawn steps."""
+        t = torch.randint(
+            0, self.n_steps, (x0.shape[0],), device=x0.device, generator=generator
+        )
+        noise = torch.randn(
+            x0.shape, device=x0.device, dtype=x0.dtype, generator=generator
+        )
+        predicted = model(self.q_sample(x0, t, noise), t, y)
+        return torch.mean((predicted - noise) ** 2)
+
+    def predict_x0(self, x_t: torch.Tensor, t: torch.Tensor, eps: torch.Tensor):
+        """The clean row implied by ``x_t`` and a noise prediction."""
+        return (
+            x_t - self._coef(np.sqrt(1.0 - self.alpha_bars), t, x_t) * eps
+        ) / self._coef(np.sqrt(self.alpha_bars), t, x_t)
+
+    # -- reverse process -----------------------------------------------------------
+    @torch.no_grad()
+    def sample(
+        self,
+        model,
+        n: int,
+        n_features: int,
+        *,
+        y: torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
+        device: torch.device | str = "cpu",
+        guidance: Guidance | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> torch.Tensor:
+        """Ancestral sampling, ``x_{t-1} ~ N(mu(x_t, t) + shift, beta_t I)``.
+
+        ``guidance(x_t, t, beta_t)``, when given, returns the shift added to the
+        mean (for classifier guidance, ``tau(t) * beta_t * grad log p(y | x_t)``);
+        gradients are enabled while it runs. No noise is added at the last step.
+        ``progress(1)`` is called after every step.
+        """
+        x = torch.randn((n, n_features), generator=generator, device=device)
+        for t in reversed(range(self.n_steps)):
+            steps = torch.full((n,), t, device=x.device, dtype=torch.long)
+            eps = model(x, steps, y)
+            beta = float(self.betas[t])
+            mean = (x - beta / np.sqrt(1.0 - self.alpha_bars[t]) * eps) / np.sqrt(
+                self.alphas[t]
+            )
+            if guidance is not None:
+                with torch.enable_grad():
+                    shift = guidance(x, t, beta)
+                mean = mean + shift.detach()
+            if t > 0:
+                noise = torch.randn(x.shape, generator=generator, device=x.device)
+                x = mean + np.sqrt(beta) * noise
+            else:
+                x = mean
+            if progress is not None:
+                progress(1)
+        return x
+
+    @torch.no_grad()
+    def ddim_sample(
+        self,
+        model,
+        n: int,
+        n_features: int,
+        *,
+        steps: int = 50,
+        eta: float = 0.0,
+        y: torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
+        device: torch.device | str = "cpu",
+        progress: Callable[[int], None] | None = None,
+    ) -> torch.Tensor:
+        """DDIM sampling over ``steps`` evenly spaced steps (deterministic at eta=0)."""
+        if (
+            isinstance(steps, bool)
+            or not isinstance(steps, int)
+            or not 1 <= steps <= self.n_steps
+        ):
+            raise ValueError(
+                f"steps must be an integer in [1, {self.n_steps}]; got {steps!r}."
+            )
+        if eta < 0:
+            raise ValueError(f"eta must be >= 0; got {eta!r}.")
+        schedule = np.unique(
+            np.linspace(0, self.n_steps - 1, steps).round().astype(int)
+        )
+        x = torch.randn((n, n_features), generator=generator, device=device)
+        for i in reversed(range(schedule.size)):
+            t = int(schedule[i])
+            abar = self.alpha_bars[t]
+            abar_prev = self.alpha_bars[schedule[i - 1]] if i > 0 else 1.0
+            t_batch = torch.full((n,), t, device=x.device, dtype=torch.long)
+            eps = model(x, t_batch, y)
+            x0 = (x - np.sqrt(1.0 - abar) * eps) / np.sqrt(abar)
+            sigma = eta * np.sqrt((1 - abar_prev) / (1 - abar) * (1 - abar / abar_prev))
+            x = (
+                np.sqrt(abar_prev) * x0
+                + np.sqrt(max(1 - abar_prev - sigma**2, 0.0)) * eps
+            )
+            if sigma > 0 and i > 0:
+                x = x + sigma * torch.randn(
+                    x.shape, generator=generator, device=x.device
+                )
+            if progress is not None:
+                progress(1)
+        return x

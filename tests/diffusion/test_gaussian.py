@@ -1,0 +1,111 @@
+import numpy as np
+import pytest
+import torch
+
+from imbdiff.diffusion import GaussianDiffusion, get_schedule, register_schedule
+
+
+def test_linear_schedule_is_the_papers():
+    betas = get_schedule("linear", 1000)
+    assert betas[0] == pytest.approx(1e-4)
+    assert betas[-1] == pytest.approx(0.02)
+    assert np.all(np.diff(betas) > 0)
+
+
+def test_unknown_and_bad_schedules():
+    with pytest.raises(ValueError, match="known schedules: cosine, linear"):
+        get_schedule("quadratic", 10)
+    register_schedule("broken", lambda n: np.ones(n))
+    with pytest.raises(ValueError, match="betas in"):
+        get_schedule("broken", 10)
+
+
+class PointMassDenoiser(torch.nn.Module):
+    """The exact noise prediction when all data sit at one point ``c``."""
+
+    def __init__(self, diffusion: GaussianDiffusion, c: torch.Tensor):
+        super().__init__()
+        self.abar = torch.as_tensor(diffusion.alpha_bars, dtype=torch.float32)
+        self.c = c
+
+    def forward(self, x_t, t, y):
+        abar = self.abar[t][:, None]
+        return (x_t - abar.sqrt() * self.c) / (1 - abar).sqrt()
+
+
+def test_ancestral_and_ddim_sampling_recover_a_point_mass():
+    diffusion = GaussianDiffusion(get_schedule("linear", 200))
+    c = torch.tensor([1.5, -2.0, 0.25])
+    model = PointMassDenoiser(diffusion, c)
+    g = torch.Generator().manual_seed(0)
+    x = diffusion.sample(model, 64, 3, generator=g)
+    torch.testing.assert_close(x, c.expand(64, 3), atol=1e-4, rtol=0)
+    x = diffusion.ddim_sample(model, 64, 3, steps=20, generator=g)
+    torch.testing.assert_close(x, c.expand(64, 3), atol=1e-4, rtol=0)
+
+
+def test_q_sample_moments():
+    diffusion = GaussianDiffusion(get_schedule("linear", 1000))
+    g = torch.Generator().manual_seed(1)
+    x0 = torch.full((20000, 1), 2.0)
+    t = torch.full((20000,), 499)
+    x_t = diffusion.q_sample(x0, t, torch.randn(x0.shape, generator=g))
+    abar = diffusion.alpha_bars[499]
+    assert float(x_t.mean()) == pytest.approx(2.0 * np.sqrt(abar), abs=0.03)
+    assert float(x_t.var()) == pytest.approx(1 - abar, rel=0.05)
+
+
+def test_sampling_is_deterministic_for_a_seed_and_zero_guidance_changes_nothing():
+    diffusion = GaussianDiffusion(get_schedule("linear", 50))
+    def denoiser(x, t, y):
+        return 0.1 * x
+
+    def zero(x, t, variance):
+        return torch.zeros_like(x)
+
+    runs = [
+        diffusion.sample(denoiser, 8, 2, generator=torch.Generator().manual_seed(3)),
+        diffusion.sample(denoiser, 8, 2, generator=torch.Generator().manual_seed(3)),
+        diffusion.sample(
+            denoiser, 8, 2, generator=torch.Generator().manual_seed(3), guidance=zero
+        ),
+    ]
+    assert torch.equal(runs[0], runs[1])
+    assert torch.equal(runs[0], runs[2])
+
+
+def test_guidance_shifts_the_samples():
+    diffusion = GaussianDiffusion(get_schedule("linear", 100))
+
+    def denoiser(x, t, y):
+        return torch.zeros_like(x)
+
+    def toward_plus(x, t, variance):
+        # The gradient of log N(x; 5, 1) is (5 - x); scaled by the variance.
+        return variance * (5.0 - x)
+
+    g = torch.Generator().manual_seed(0)
+    plain = diffusion.sample(denoiser, 500, 1, generator=g)
+    g = torch.Generator().manual_seed(0)
+    guided = diffusion.sample(denoiser, 500, 1, generator=g, guidance=toward_plus)
+    assert float(guided.mean()) > float(plain.mean()) + 1.0
+
+
+def test_training_loss_is_the_noise_mse():
+    diffusion = GaussianDiffusion(get_schedule("linear", 10))
+
+    def perfect_zero(x, t, y):
+        return torch.zeros_like(x)
+
+    g = torch.Generator().manual_seed(0)
+    loss = diffusion.training_loss(perfect_zero, torch.zeros(4000, 2), generator=g)
+    # The noise is standard normal, so predicting 0 costs E[eps^2] = 1.
+    assert float(loss) == pytest.approx(1.0, abs=0.05)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="betas"):
+        GaussianDiffusion([0.5, 1.5])
+    diffusion = GaussianDiffusion(get_schedule("linear", 10))
+    with pytest.raises(ValueError, match="steps must be"):
+        diffusion.ddim_sample(lambda x, t, y: x, 2, 2, steps=11)
