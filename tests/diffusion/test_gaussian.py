@@ -57,6 +57,7 @@ def test_q_sample_moments():
 
 def test_sampling_is_deterministic_for_a_seed_and_zero_guidance_changes_nothing():
     diffusion = GaussianDiffusion(get_schedule("linear", 50))
+
     def denoiser(x, t, y):
         return 0.1 * x
 

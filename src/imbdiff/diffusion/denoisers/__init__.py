@@ -1,0 +1,44 @@
+"""Denoising networks ``(x_t, t, y) -> eps``, by name."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from ._conditioning import Conditioning, timestep_embedding
+from .mlp import MLPDenoiser, ResNetDenoiser
+from .semst import SEMSTDenoiser, SoftThreshold
+
+__all__ = [
+    "DENOISERS",
+    "Conditioning",
+    "MLPDenoiser",
+    "ResNetDenoiser",
+    "SEMSTDenoiser",
+    "SoftThreshold",
+    "make_denoiser",
+    "timestep_embedding",
+]
+
+DENOISERS: dict[str, type[nn.Module]] = {
+    "mlp": MLPDenoiser,
+    "resnet": ResNetDenoiser,
+    "semst": SEMSTDenoiser,
+}
+
+
+def make_denoiser(name: str, n_features: int, **options) -> nn.Module:
+    """Build the denoiser called ``name`` for ``n_features`` encoded features.
+
+    Examples
+    --------
+    >>> make_denoiser("semst", 4, width=16).__class__.__name__
+    'SEMSTDenoiser'
+    """
+    if name not in DENOISERS:
+        raise ValueError(
+            f"unknown denoiser {name!r}; known: {', '.join(sorted(DENOISERS))}."
+        )
+    try:
+        return DENOISERS[name](n_features, **options)
+    except TypeError as error:
+        raise ValueError(f"bad options for the {name!r} denoiser: {error}") from None

@@ -1,0 +1,91 @@
+import pytest
+import torch
+
+from imbdiff.diffusion.denoisers import DENOISERS, SoftThreshold, make_denoiser
+
+SMALL = {
+    "mlp": {"hidden": (32, 32), "dim": 16},
+    "resnet": {"width": 16, "hidden": 32, "dim": 16},
+    "semst": {"width": 16, "n_heads": 2},
+}
+
+
+def _inputs(n=6, f=5, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, f, generator=g), torch.randint(0, 100, (n,), generator=g)
+
+
+@pytest.mark.parametrize("name", sorted(DENOISERS))
+def test_shape_gradients_and_batch_independence(name):
+    torch.manual_seed(0)
+    net = make_denoiser(name, 5, **SMALL[name])
+    x, t = _inputs()
+    out = net(x, t, None)
+    assert out.shape == x.shape
+    out.sum().backward()
+    assert all(p.grad is not None for p in net.parameters() if p.requires_grad)
+    # A row's prediction must not depend on the other rows of its batch.
+    torch.testing.assert_close(net(x[:1], t[:1], None), net(x, t, None)[:1])
+
+
+@pytest.mark.parametrize("name", sorted(DENOISERS))
+def test_class_conditioning(name):
+    torch.manual_seed(0)
+    net = make_denoiser(name, 5, n_classes=2, **SMALL[name])
+    x, t = _inputs()
+    zeros = torch.zeros(6, dtype=torch.long)
+    ones = torch.ones(6, dtype=torch.long)
+    assert not torch.allclose(net(x, t, zeros), net(x, t, ones))
+    with pytest.raises(ValueError, match="pass y"):
+        net(x, t, None)
+
+
+def test_soft_threshold_really_zeroes_entries():
+    # A pure gate (h * s) never gives an exact zero for nonzero h; shrinkage
+    # zeroes the smallest entries of every token whose magnitudes differ.
+    torch.manual_seed(0)
+    shrink = SoftThreshold(n_tokens=7)
+    h = torch.randn(16, 7, 12)
+    out = shrink(h)
+    zeros_per_token = (out == 0).sum(dim=-1)
+    assert bool((zeros_per_token > 0).all())
+    kept = out != 0
+    # Kept entries keep their sign and shrink towards zero.
+    assert bool((torch.sign(out[kept]) == torch.sign(h[kept])).all())
+    assert bool((out.abs() <= h.abs()).all())
+
+
+def test_semst_blocks_shrink_inside_the_network():
+    torch.manual_seed(0)
+    net = make_denoiser("semst", 5, width=16, n_heads=2)
+    seen = []
+    for block in net.blocks:
+        block.shrink.register_forward_hook(lambda m, i, o: seen.append(o))
+    x, t = _inputs()
+    net(x, t, None)
+    assert len(seen) == 2
+    assert all(bool((o == 0).any()) for o in seen)
+
+
+def test_semst_switches():
+    plain = make_denoiser(
+        "semst", 5, width=16, n_heads=2, attention=False, shrinkage=False
+    )
+    kinds = {type(m).__name__ for m in plain.modules()}
+    assert "MultiheadAttention" not in kinds
+    assert "SoftThreshold" not in kinds
+    torch.manual_seed(0)
+    a = make_denoiser("semst", 5, width=16, n_heads=2, residual=True)
+    torch.manual_seed(0)
+    b = make_denoiser("semst", 5, width=16, n_heads=2, residual=False)
+    x, t = _inputs()
+    assert not torch.allclose(a(x, t, None), b(x, t, None))
+
+
+def test_bad_denoiser_arguments():
+    with pytest.raises(ValueError, match="unknown denoiser"):
+        make_denoiser("transformer", 3)
+    with pytest.raises(ValueError, match="bad options"):
+        make_denoiser("mlp", 3, depth=4)
+    with pytest.raises(ValueError, match="must divide"):
+        make_denoiser("semst", 3, width=10, n_heads=4)
