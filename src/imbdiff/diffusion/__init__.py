@@ -13,11 +13,14 @@ from .schedules import (
     linear_betas,
     register_schedule,
 )
+from .trainer import Trainer, TrainingHistory
 
 __all__ = [
     "SCHEDULES",
     "GaussianDiffusion",
     "Guidance",
+    "Trainer",
+    "TrainingHistory",
     "cosine_betas",
     "get_schedule",
     "linear_betas",
