@@ -3,10 +3,15 @@
 from ._version import __version__
 from .datasets import Dataset, list_datasets, load_dataset
 from .regions import REGION_NAMES, hvdm_kneighbors, minority_types
+from .samplers import DiffusionOverSampler, FinDiff, SEMResDDPM, TabDDPM
 
 __all__ = [
     "REGION_NAMES",
     "Dataset",
+    "DiffusionOverSampler",
+    "FinDiff",
+    "SEMResDDPM",
+    "TabDDPM",
     "__version__",
     "hvdm_kneighbors",
     "list_datasets",

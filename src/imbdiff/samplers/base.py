@@ -1,0 +1,333 @@
+"""``DiffusionOverSampler``: a tabular DDPM per minority class, behind imblearn.
+
+The sampler composes the layers of :mod:`imbdiff.diffusion`: for every class
+to oversample it fits a :class:`~imbdiff.encoding.TabularEncoder` on that
+class's rows, trains a denoiser with the :class:`~imbdiff.diffusion.Trainer`
+and draws new rows by ancestral (or DDIM) sampling, then decodes them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import torch
+from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils._validation import check_target_type
+from scipy import sparse
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import validate_data
+
+from .._validation import as_frame, check_finite, resolve_categorical
+from ..diffusion import GaussianDiffusion, Trainer, TrainingHistory, get_schedule
+from ..diffusion.denoisers import make_denoiser
+from ..encoding import TabularEncoder
+
+__all__ = ["DiffusionOverSampler"]
+
+
+@dataclass
+class _ClassModel:
+    """What was fitted for one oversampled class."""
+
+    encoder: TabularEncoder
+    model: torch.nn.Module
+    history: TrainingHistory
+
+
+class DiffusionOverSampler(BaseOverSampler):
+    """Oversample with a Gaussian DDPM trained on each minority class.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+        As in imbalanced-learn.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weights, training and sampling; the same value gives the same
+        rows on the same machine. The global numpy and torch states are left
+        untouched.
+    denoiser : {"auto", "mlp", "resnet", "semst"}, default="auto"
+        The network; "auto" is the method's own (see each subclass).
+    denoiser_options : dict or None, default=None
+        Keyword arguments of the denoiser (widths, blocks, switches).
+    n_timesteps : int, default=1000
+        Diffusion steps T.
+    schedule : str, default="linear"
+        A name of :data:`imbdiff.diffusion.SCHEDULES` (linear: 1e-4 to 0.02).
+    train_steps : int, default=2000
+        Optimiser step budget per class (training may stop earlier on a
+        plateau of the loss).
+    batch_size : int, default=256
+    learning_rate : float, default=1e-3
+    numeric_encoding : {"quantile", "standard"}, default="quantile"
+    categorical_encoding : {"auto", "onehot", "embedding"}, default="auto"
+    categorical_features : "auto", None or list, default="auto"
+        Nominal columns: "auto" takes text, category and bool columns.
+    sampling_method : {"ancestral", "ddim"}, default="ancestral"
+        Full T-step ancestral sampling, or DDIM with ``ddim_steps`` steps.
+    ddim_steps : int, default=50
+    device : str, default="auto"
+        "auto" uses CUDA when available, else the CPU.
+    n_threads : int or None, default=None
+        Torch threads while fitting and sampling (None: torch's setting).
+    verbose : bool, default=False
+        Progress bars for training and sampling.
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        Rows to add per class.
+    models_ : dict
+        Per oversampled class: its encoder, trained (EMA) denoiser and
+        training history.
+    """
+
+    _default_denoiser = "mlp"
+    _default_categorical = "onehot"
+
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseOverSampler._parameter_constraints,
+        **{
+            # Checked, with messages that name the problem, in _check_params.
+            name: "no_validation"
+            for name in (
+                "denoiser",
+                "denoiser_options",
+                "n_timesteps",
+                "schedule",
+                "train_steps",
+                "batch_size",
+                "learning_rate",
+                "numeric_encoding",
+                "categorical_encoding",
+                "categorical_features",
+                "sampling_method",
+                "ddim_steps",
+                "device",
+                "n_threads",
+                "verbose",
+            )
+        },
+    }
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy="auto",
+        random_state=None,
+        denoiser="auto",
+        denoiser_options=None,
+        n_timesteps=1000,
+        schedule="linear",
+        train_steps=2000,
+        batch_size=256,
+        learning_rate=1e-3,
+        numeric_encoding="quantile",
+        categorical_encoding="auto",
+        categorical_features="auto",
+        sampling_method="ancestral",
+        ddim_steps=50,
+        device="auto",
+        n_threads=None,
+        verbose=False,
+    ):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.random_state = random_state
+        self.denoiser = denoiser
+        self.denoiser_options = denoiser_options
+        self.n_timesteps = n_timesteps
+        self.schedule = schedule
+        self.train_steps = train_steps
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.numeric_encoding = numeric_encoding
+        self.categorical_encoding = categorical_encoding
+        self.categorical_features = categorical_features
+        self.sampling_method = sampling_method
+        self.ddim_steps = ddim_steps
+        self.device = device
+        self.n_threads = n_threads
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        return tags
+
+    # imbalanced-learn validates X as numbers; text columns must pass through.
+    def _check_X_y(self, X, y, accept_sparse=None):
+        if accept_sparse is None:
+            accept_sparse = ["csr", "csc"]
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        if isinstance(X, pd.DataFrame):
+            # scikit-learn would cast category columns to float; as objects
+            # they pass through (fit_resample restores the user's dtypes).
+            nominal = [
+                c
+                for c in X.columns
+                if isinstance(X[c].dtype, pd.CategoricalDtype)
+                or pd.api.types.is_string_dtype(X[c].dtype)
+            ]
+            if nominal:
+                X = X.astype(dict.fromkeys(nominal, object))
+        X, y = validate_data(
+            self,
+            X=X,
+            y=y,
+            reset=True,
+            accept_sparse=accept_sparse,
+            dtype=None,
+            ensure_all_finite=False,
+        )
+        return X, y, binarize_y
+
+    # -- checks ----------------------------------------------------------------------
+    def _resolved(self) -> tuple[str, str]:
+        denoiser = self._default_denoiser if self.denoiser == "auto" else self.denoiser
+        categorical = (
+            self._default_categorical
+            if self.categorical_encoding == "auto"
+            else self.categorical_encoding
+        )
+        return denoiser, categorical
+
+    def _check_params(self) -> None:
+        for name in ("n_timesteps", "train_steps", "batch_size", "ddim_steps"):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, np.integer))
+                or value < 1
+            ):
+                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+        if self.sampling_method not in ("ancestral", "ddim"):
+            raise ValueError(
+                "sampling_method must be 'ancestral' or 'ddim'; "
+                f"got {self.sampling_method!r}."
+            )
+        if self.n_threads is not None and (
+            isinstance(self.n_threads, bool)
+            or not isinstance(self.n_threads, (int, np.integer))
+            or self.n_threads < 1
+        ):
+            raise ValueError(f"n_threads must be None or >= 1; got {self.n_threads!r}.")
+
+    def _torch_device(self) -> torch.device:
+        if self.device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            return torch.device(self.device)
+        except RuntimeError:
+            raise ValueError(f"unknown device {self.device!r}.") from None
+
+    @contextlib.contextmanager
+    def _threads(self):
+        before = torch.get_num_threads()
+        if self.n_threads is not None:
+            torch.set_num_threads(int(self.n_threads))
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
+
+    # -- fitting -----------------------------------------------------------------------
+    def _fit_resample(self, X, y):
+        self._check_params()
+        denoiser_name, categorical = self._resolved()
+        dense = X.toarray() if sparse.issparse(X) else X
+        frame = as_frame(dense)
+        nominal = resolve_categorical(frame, self.categorical_features)
+        numeric = [c for c in frame.columns if c not in nominal]
+        check_finite(frame, numeric, allow_nan=False)
+        for c in nominal:
+            if frame[c].isna().any():
+                raise ValueError(f"column {c!r} has missing values; impute them first.")
+
+        rng = check_random_state(self.random_state)
+        device = self._torch_device()
+        diffusion = GaussianDiffusion(
+            get_schedule(self.schedule, int(self.n_timesteps))
+        )
+        self.models_: dict = {}
+        new_rows, new_labels = [], []
+        with self._threads():
+            for label, n_new in self.sampling_strategy_.items():
+                seed = int(rng.randint(np.iinfo(np.int32).max))
+                rows = frame[y == label]
+                if len(rows) < 2:
+                    raise ValueError(
+                        f"class {label!r} has {len(rows)} row; a diffusion model needs "
+                        "at least 2 rows of a class to learn from."
+                    )
+                fitted = self._fit_class(
+                    rows, nominal, categorical, denoiser_name, diffusion, device, seed
+                )
+                self.models_[label] = fitted
+                if n_new > 0:
+                    new_rows.append(
+                        self._generate(fitted, diffusion, int(n_new), device, seed + 1)
+                    )
+                    new_labels.append(np.full(int(n_new), label, dtype=y.dtype))
+        self.diffusion_ = diffusion
+        if not new_rows:
+            return X, y
+        generated = pd.concat(new_rows, ignore_index=True)
+        if sparse.issparse(X):
+            block = sparse.csr_matrix(generated.to_numpy(dtype=X.dtype))
+            X_res = sparse.vstack([X, block], format=X.format)
+        else:
+            X_res = np.vstack([X, generated.to_numpy(dtype=X.dtype)])
+        return X_res, np.hstack([y, *new_labels])
+
+    def _fit_class(
+        self, rows, nominal, categorical, denoiser_name, diffusion, device, seed
+    ):
+        encoder = TabularEncoder(
+            numeric=self.numeric_encoding,
+            categorical=categorical,
+            categorical_features=nominal,
+            random_state=seed,
+        ).fit(rows)
+        x = torch.as_tensor(encoder.transform(rows), dtype=torch.float32, device=device)
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(seed)
+            net = make_denoiser(
+                denoiser_name, encoder.n_encoded_, **(self.denoiser_options or {})
+            ).to(device)
+        trainer = Trainer(
+            steps=int(self.train_steps),
+            batch_size=int(self.batch_size),
+            learning_rate=self.learning_rate,
+            check_every=max(1, min(100, int(self.train_steps))),
+            verbose=bool(self.verbose),
+        )
+        model, history = trainer.fit(net, diffusion, x, seed=seed)
+        return _ClassModel(encoder, model, history)
+
+    def _generate(self, fitted, diffusion, n, device, seed) -> pd.DataFrame:
+        generator = torch.Generator(device=device).manual_seed(seed)
+        width = fitted.encoder.n_encoded_
+        if self.sampling_method == "ddim":
+            z = diffusion.ddim_sample(
+                fitted.model,
+                n,
+                width,
+                steps=min(int(self.ddim_steps), diffusion.n_steps),
+                generator=generator,
+                device=device,
+            )
+        else:
+            z = diffusion.sample(
+                fitted.model, n, width, generator=generator, device=device
+            )
+        z = z.cpu().numpy().astype(np.float64)
+        if not np.isfinite(z).all():
+            raise ValueError(
+                "sampling produced non-finite values; the model is not usable "
+                "(train longer or with a smaller learning_rate)."
+            )
+        decoded = fitted.encoder.inverse_transform(z)
+        return decoded if isinstance(decoded, pd.DataFrame) else pd.DataFrame(decoded)

@@ -1,0 +1,112 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from imblearn.pipeline import Pipeline
+from sklearn.model_selection import GridSearchCV
+from sklearn.tree import DecisionTreeClassifier
+
+from imbdiff import FinDiff, SEMResDDPM, TabDDPM
+
+TINY = {"n_timesteps": 20, "train_steps": 20, "batch_size": 64}
+SEMST_TINY = {"width": 8, "n_heads": 2, "n_blocks": 1}
+
+
+def _make(cls, **extra):
+    options = {"denoiser_options": SEMST_TINY} if cls is SEMResDDPM else {}
+    return cls(**TINY, **options, **extra)
+
+
+@pytest.fixture
+def mixed_frame():
+    rng = np.random.default_rng(0)
+    n = 120
+    y = pd.Series(np.where(rng.random(n) < 0.25, "rare", "common"), name="label")
+    X = pd.DataFrame(
+        {
+            "amount": rng.gamma(2.0, 50.0, n),
+            "count": rng.integers(0, 9, n),
+            "kind": pd.Categorical(rng.choice(["a", "b", "c"], n)),
+            "flag": rng.random(n) < 0.5,
+        }
+    )
+    return X, y
+
+
+@pytest.mark.parametrize("cls", [TabDDPM, FinDiff, SEMResDDPM])
+def test_pandas_in_pandas_out(cls, mixed_frame):
+    X, y = mixed_frame
+    X_res, y_res = _make(cls, random_state=0).fit_resample(X, y)
+    assert isinstance(X_res, pd.DataFrame)
+    assert list(X_res.columns) == list(X.columns)
+    assert (X_res.dtypes == X.dtypes).all()
+    majority = int(y.value_counts().max())
+    assert y_res.value_counts().to_dict() == {"common": majority, "rare": majority}
+    new = X_res.iloc[len(X) :]
+    assert set(new["kind"]) <= set(X.loc[y == "rare", "kind"])
+    assert list(X_res["kind"].cat.categories) == ["a", "b", "c"]
+    rare = X[y == "rare"]
+    assert new["amount"].between(rare["amount"].min(), rare["amount"].max()).all()
+    assert new["count"].between(rare["count"].min(), rare["count"].max()).all()
+
+
+@pytest.mark.parametrize("cls", [TabDDPM, SEMResDDPM])
+def test_same_seed_same_rows_and_global_state_untouched(cls, mixed_frame):
+    X, y = mixed_frame
+    torch_state = torch.random.get_rng_state()
+    numpy_state = np.random.get_state()[1].copy()  # noqa: NPY002
+    a = _make(cls, random_state=3).fit_resample(X, y)[0]
+    b = _make(cls, random_state=3).fit_resample(X, y)[0]
+    pd.testing.assert_frame_equal(a, b)
+    assert torch.equal(torch.random.get_rng_state(), torch_state)
+    assert np.array_equal(np.random.get_state()[1], numpy_state)  # noqa: NPY002
+    c = _make(cls, random_state=4).fit_resample(X, y)[0]
+    assert not a.equals(c)
+
+
+def test_ddim_sampling(mixed_frame):
+    X, y = mixed_frame
+    X_res, _ = _make(
+        TabDDPM, random_state=0, sampling_method="ddim", ddim_steps=5
+    ).fit_resample(X, y)
+    assert len(X_res) == 2 * int(y.value_counts().max())
+
+
+def test_in_a_pipeline_with_grid_search():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(90, 3))
+    y = (rng.random(90) < 0.3).astype(int)
+    pipe = Pipeline(
+        [
+            ("over", _make(TabDDPM, random_state=0)),
+            ("tree", DecisionTreeClassifier(random_state=0)),
+        ]
+    )
+    search = GridSearchCV(pipe, {"tree__max_depth": [2, 3]}, cv=3, scoring="f1")
+    search.fit(X, y)
+    assert search.best_params_["tree__max_depth"] in (2, 3)
+
+
+def test_bad_input():
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    y = np.array([0] * 19 + [1])
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        _make(TabDDPM).fit_resample(X, y)
+    X_nan = X.copy()
+    X_nan[0, 0] = np.nan
+    with pytest.raises(ValueError, match="missing"):
+        _make(TabDDPM).fit_resample(X_nan, np.array([0] * 14 + [1] * 6))
+    with pytest.raises(ValueError, match=r"single class|more than 1 class"):
+        _make(TabDDPM).fit_resample(X, np.zeros(20))
+    with pytest.raises(ValueError, match="train_steps"):
+        TabDDPM(train_steps=0).fit_resample(X, np.array([0] * 14 + [1] * 6))
+    with pytest.raises(ValueError, match="unknown denoiser"):
+        TabDDPM(denoiser="gru").fit_resample(X, np.array([0] * 14 + [1] * 6))
+
+
+def test_constant_column_is_reproduced():
+    rng = np.random.default_rng(2)
+    X = np.column_stack([rng.normal(size=40), np.full(40, 7.0)])
+    y = np.array([0] * 30 + [1] * 10)
+    X_res, _ = _make(TabDDPM, random_state=0).fit_resample(X, y)
+    assert (X_res[:, 1] == 7.0).all()
