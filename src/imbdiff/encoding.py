@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-from ._validation import as_frame, check_finite, resolve_categorical
+from ._validation import as_frame, check_finite, plain, resolve_categorical
 
 __all__ = ["TabularEncoder"]
 
@@ -135,6 +135,61 @@ class TabularEncoder:
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         return {"categories": categories, "vectors": vectors}
 
+    # -- saving ----------------------------------------------------------------------
+    _SETTINGS = (
+        "numeric",
+        "categorical",
+        "n_quantiles",
+        "embedding_dim",
+        "random_state",
+    )
+
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """The fitted encoder as JSON-ready values and named arrays (no pickle)."""
+        if not hasattr(self, "params_"):
+            raise ValueError("this encoder is not fitted; call fit first.")
+        columns, arrays = [], {}
+        for i, (column, is_nominal, params) in enumerate(
+            zip(self.columns_, self.nominal_, self.params_)
+        ):
+            entry = {"name": plain(column), "nominal": is_nominal}
+            for key, value in params.items():
+                if isinstance(value, np.ndarray):
+                    arrays[f"{i}.{key}"] = value
+                elif key == "categories":
+                    entry[key] = [plain(c) for c in value]
+                else:
+                    entry[key] = value
+            entry["dtype"] = dtype_to_json(self.dtypes_[i])
+            columns.append(entry)
+        settings = {name: getattr(self, name) for name in self._SETTINGS}
+        meta = {"settings": settings, "is_frame": self.is_frame_, "columns": columns}
+        return meta, arrays
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: dict[str, np.ndarray]) -> TabularEncoder:
+        """Rebuild an encoder saved by :meth:`state`."""
+        encoder = cls(**meta["settings"])
+        encoder.is_frame_ = bool(meta["is_frame"])
+        encoder.columns_, encoder.nominal_, encoder.params_ = [], [], []
+        encoder.dtypes_, encoder.widths_ = [], []
+        for i, entry in enumerate(meta["columns"]):
+            params = {
+                k: v for k, v in entry.items() if k not in ("name", "nominal", "dtype")
+            }
+            for key in ("levels", "quantiles", "vectors"):
+                if f"{i}.{key}" in arrays:
+                    params[key] = np.asarray(arrays[f"{i}.{key}"], dtype=np.float64)
+            encoder.columns_.append(entry["name"])
+            encoder.nominal_.append(bool(entry["nominal"]))
+            encoder.params_.append(params)
+            encoder.dtypes_.append(dtype_from_json(entry["dtype"]))
+            encoder.widths_.append(
+                params["vectors"].shape[1] if entry["nominal"] else 1
+            )
+        encoder.n_encoded_ = int(sum(encoder.widths_))
+        return encoder
+
     # -- transforming ---------------------------------------------------------------
     def transform(self, X) -> np.ndarray:
         """Encode ``X`` into a float matrix of ``n_encoded_`` columns."""
@@ -236,3 +291,19 @@ class TabularEncoder:
             return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
         values = pd.Series(np.asarray(categories, dtype=object)[codes])
         return values.astype(dtype)
+
+
+def dtype_to_json(dtype) -> dict:
+    if isinstance(dtype, pd.CategoricalDtype):
+        return {
+            "kind": "category",
+            "categories": [plain(c) for c in dtype.categories],
+            "ordered": bool(dtype.ordered),
+        }
+    return {"kind": str(dtype)}
+
+
+def dtype_from_json(spec: dict):
+    if spec["kind"] == "category":
+        return pd.CategoricalDtype(spec["categories"], ordered=spec["ordered"])
+    return pd.api.types.pandas_dtype(spec["kind"])

@@ -162,6 +162,7 @@ class DiffusionOverSampler(BaseOverSampler):
         if accept_sparse is None:
             accept_sparse = ["csr", "csc"]
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        self.feature_dtypes_ = list(X.dtypes) if isinstance(X, pd.DataFrame) else None
         if isinstance(X, pd.DataFrame):
             # scikit-learn would cast category columns to float; as objects
             # they pass through (fit_resample restores the user's dtypes).
@@ -331,3 +332,71 @@ class DiffusionOverSampler(BaseOverSampler):
             )
         decoded = fitted.encoder.inverse_transform(z)
         return decoded if isinstance(decoded, pd.DataFrame) else pd.DataFrame(decoded)
+
+    # -- after fitting ---------------------------------------------------------------
+    def sample(self, n: int, *, label=None, random_state=None):
+        """Draw ``n`` new rows of one oversampled class without refitting.
+
+        Parameters
+        ----------
+        n : int
+            Rows to draw.
+        label : optional
+            The class; may be left out when a single class was oversampled.
+        random_state : int or None
+            Seed of this draw (None: a fresh one).
+
+        Returns
+        -------
+        DataFrame or ndarray
+            A DataFrame with the training columns and dtypes if the sampler was
+            fitted on one, else an array.
+        """
+        if not hasattr(self, "models_"):
+            raise ValueError("this sampler is not fitted; call fit_resample first.")
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"n must be a positive integer; got {n!r}.")
+        if label is None:
+            if len(self.models_) != 1:
+                raise ValueError(
+                    f"name the class to sample with label=; fitted classes: "
+                    f"{list(self.models_)}."
+                )
+            label = next(iter(self.models_))
+        if label not in self.models_:
+            raise ValueError(
+                f"no model for class {label!r}; fitted: {list(self.models_)}."
+            )
+        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        device = self._torch_device()
+        with self._threads():
+            rows = self._generate(
+                self.models_[label], self.diffusion_, int(n), device, int(seed)
+            )
+        return self._as_output(rows)
+
+    def _as_output(self, rows: pd.DataFrame):
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            return rows.to_numpy()
+        rows = rows.set_axis(list(names), axis=1)
+        if self.feature_dtypes_ is not None:
+            rows = rows.astype(dict(zip(rows.columns, self.feature_dtypes_)))
+        return rows
+
+    def save(self, path) -> None:
+        """Save the fitted sampler to the folder ``path`` (created if needed).
+
+        The folder holds ``model.json`` (parameters, encoders, library version)
+        and ``weights.safetensors``; loading never unpickles anything.
+        """
+        from ._persistence import save_sampler
+
+        save_sampler(self, path)
+
+    @classmethod
+    def load(cls, path, *, device: str = "auto") -> DiffusionOverSampler:
+        """Load a sampler saved by :meth:`save` (a GPU model loads on a CPU)."""
+        from ._persistence import load_sampler
+
+        return load_sampler(cls, path, device=device)

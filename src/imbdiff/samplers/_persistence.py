@@ -1,0 +1,192 @@
+"""Saving and loading fitted diffusion samplers: JSON + safetensors, no pickle."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from .._validation import plain
+from .._version import __version__
+from ..diffusion import GaussianDiffusion, TrainingHistory, get_schedule
+from ..diffusion.denoisers import make_denoiser
+from ..encoding import TabularEncoder, dtype_from_json, dtype_to_json
+
+__all__ = ["FORMAT", "load_sampler", "save_sampler"]
+
+FORMAT = 1
+_CONFIG, _WEIGHTS = "model.json", "weights.safetensors"
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split(".")[:3] if p.isdigit())
+
+
+def _json_params(params: dict) -> dict:
+    out = dict(params)
+    strategy = out.get("sampling_strategy")
+    if isinstance(strategy, dict):
+        out["sampling_strategy"] = {
+            "pairs": [[plain(k), v] for k, v in strategy.items()]
+        }
+    elif callable(strategy):
+        out["sampling_strategy"] = "auto"
+    if not isinstance(out.get("random_state"), (int, type(None))):
+        out["random_state"] = None
+    return out
+
+
+def save_sampler(sampler, path) -> None:
+    if not hasattr(sampler, "models_"):
+        raise ValueError("this sampler is not fitted; call fit_resample first.")
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"cannot save to {folder}: it is a file; name a folder.")
+    folder.mkdir(parents=True, exist_ok=True)
+    tensors: dict[str, torch.Tensor] = {}
+    classes = []
+    denoiser, _ = sampler._resolved()
+    for i, (label, fitted) in enumerate(sampler.models_.items()):
+        meta, arrays = fitted.encoder.state()
+        for key, value in arrays.items():
+            tensors[f"class{i}.encoder.{key}"] = torch.as_tensor(value)
+        for key, value in fitted.model.state_dict().items():
+            tensors[f"class{i}.model.{key}"] = value.detach().cpu().contiguous()
+        classes.append(
+            {
+                "label": plain(label),
+                "encoder": meta,
+                "losses": fitted.history.losses,
+                "steps": fitted.history.steps,
+                "stopped_early": fitted.history.stopped_early,
+            }
+        )
+    names = getattr(sampler, "feature_names_in_", None)
+    dtypes = sampler.feature_dtypes_
+    config = {
+        "library": "imbdiff",
+        "version": __version__,
+        "format": FORMAT,
+        "class": type(sampler).__name__,
+        "params": _json_params(sampler.get_params()),
+        "denoiser": denoiser,
+        "n_features_in": int(sampler.n_features_in_),
+        "feature_names_in": None if names is None else [plain(n) for n in names],
+        "feature_dtypes": None
+        if dtypes is None
+        else [dtype_to_json(d) for d in dtypes],
+        "sampling_strategy_": [
+            [plain(k), int(v)] for k, v in sampler.sampling_strategy_.items()
+        ],
+        "classes": classes,
+    }
+    # Write both files beside their final names, then move them into place.
+    for name, writer in (
+        (_WEIGHTS, lambda p: save_file(tensors, p)),
+        (_CONFIG, lambda p: Path(p).write_text(json.dumps(config, indent=1), "utf-8")),
+    ):
+        handle, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+        os.close(handle)
+        try:
+            writer(tmp)
+            os.replace(tmp, folder / name)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def load_sampler(cls, path, *, device: str = "auto"):
+    folder = Path(path)
+    if not (folder / _CONFIG).is_file() or not (folder / _WEIGHTS).is_file():
+        raise ValueError(
+            f"{folder} is not a saved imbdiff model: it needs {_CONFIG} and {_WEIGHTS}."
+        )
+    try:
+        config = json.loads((folder / _CONFIG).read_text("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{folder / _CONFIG} is corrupt: {error}") from None
+    if not isinstance(config, dict) or config.get("library") != "imbdiff":
+        raise ValueError(f"{folder / _CONFIG} was not written by imbdiff.")
+    if _version_tuple(str(config.get("version", "0"))) > _version_tuple(__version__):
+        raise ValueError(
+            f"{folder} was saved by imbdiff {config['version']}, newer than this "
+            f"imbdiff {__version__}; upgrade imbdiff to load it."
+        )
+    if config.get("format") != FORMAT:
+        raise ValueError(
+            f"{folder} has model format {config.get('format')!r}; expected {FORMAT}."
+        )
+    from . import _methods, base
+
+    known = {
+        c.__name__: c
+        for c in (
+            base.DiffusionOverSampler,
+            *(getattr(_methods, n) for n in _methods.__all__),
+        )
+    }
+    target = known.get(config["class"])
+    if target is None or not issubclass(target, cls):
+        raise ValueError(f"{folder} holds a {config['class']}, not a {cls.__name__}.")
+    try:
+        tensors = load_file(str(folder / _WEIGHTS))
+    except (SafetensorError, OSError, ValueError) as error:
+        raise ValueError(f"{folder / _WEIGHTS} is corrupt: {error}") from None
+
+    params = dict(config["params"])
+    if isinstance(params.get("sampling_strategy"), dict):
+        params["sampling_strategy"] = {
+            k: v for k, v in params["sampling_strategy"]["pairs"]
+        }
+    params["device"] = device
+    sampler = target(**params)
+    torch_device = sampler._torch_device()
+    sampler.diffusion_ = GaussianDiffusion(
+        get_schedule(sampler.schedule, int(sampler.n_timesteps))
+    )
+    sampler.n_features_in_ = config["n_features_in"]
+    if config["feature_names_in"] is not None:
+        sampler.feature_names_in_ = np.asarray(config["feature_names_in"], dtype=object)
+    sampler.feature_dtypes_ = (
+        None
+        if config["feature_dtypes"] is None
+        else [dtype_from_json(d) for d in config["feature_dtypes"]]
+    )
+    sampler.sampling_strategy_ = {k: v for k, v in config["sampling_strategy_"]}
+    from .base import _ClassModel
+
+    sampler.models_ = {}
+    try:
+        for i, entry in enumerate(config["classes"]):
+            prefix = f"class{i}."
+            arrays = {
+                k[len(prefix) + len("encoder.") :]: v.numpy()
+                for k, v in tensors.items()
+                if k.startswith(prefix + "encoder.")
+            }
+            encoder = TabularEncoder.from_state(entry["encoder"], arrays)
+            state = {
+                k[len(prefix) + len("model.") :]: v
+                for k, v in tensors.items()
+                if k.startswith(prefix + "model.")
+            }
+            net = make_denoiser(
+                config["denoiser"],
+                encoder.n_encoded_,
+                **(sampler.denoiser_options or {}),
+            )
+            net.load_state_dict(state)
+            net.to(torch_device).eval()
+            history = TrainingHistory(
+                entry["losses"], entry["steps"], entry["stopped_early"]
+            )
+            sampler.models_[entry["label"]] = _ClassModel(encoder, net, history)
+    except (KeyError, RuntimeError, TypeError) as error:
+        raise ValueError(f"{folder} is corrupt or incomplete: {error}") from None
+    return sampler

@@ -1,0 +1,90 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from imbdiff import FinDiff, SEMResDDPM, TabDDPM
+
+TINY = {"n_timesteps": 20, "train_steps": 20, "batch_size": 64, "random_state": 0}
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    n = 80
+    y = np.where(rng.random(n) < 0.3, 1, 0)
+    X = pd.DataFrame(
+        {
+            "amount": rng.gamma(2.0, 50.0, n),
+            "count": rng.integers(0, 9, n),
+            "kind": pd.Categorical(rng.choice(["a", "b", "c"], n)),
+        }
+    )
+    return X, y
+
+
+@pytest.mark.parametrize(
+    ("cls", "options"),
+    [
+        (TabDDPM, {}),
+        (FinDiff, {}),
+        (SEMResDDPM, {"denoiser_options": {"width": 8, "n_heads": 2, "n_blocks": 1}}),
+    ],
+)
+def test_save_load_sample_reproduces_the_saved_model(cls, options, data, tmp_path):
+    X, y = data
+    sampler = cls(**TINY, **options)
+    sampler.fit_resample(X, y)
+    expected = sampler.sample(15, random_state=7)
+    sampler.save(tmp_path / "model")
+    loaded = cls.load(tmp_path / "model", device="cpu")
+    got = loaded.sample(15, random_state=7)
+    pd.testing.assert_frame_equal(got, expected)
+    assert list(got["kind"].cat.categories) == ["a", "b", "c"]
+    assert (got.dtypes == X.dtypes).all()
+    assert loaded.get_params()["train_steps"] == 20
+
+
+def test_sample_needs_a_fitted_sampler_and_a_known_class(data):
+    X, y = data
+    with pytest.raises(ValueError, match="not fitted"):
+        TabDDPM().sample(3)
+    sampler = TabDDPM(**TINY)
+    sampler.fit_resample(X, y)
+    with pytest.raises(ValueError, match="no model for class"):
+        sampler.sample(3, label=5)
+    assert len(sampler.sample(4)) == 4
+
+
+def test_corrupt_foreign_and_newer_files(data, tmp_path):
+    X, y = data
+    sampler = TabDDPM(**TINY)
+    sampler.fit_resample(X, y)
+    folder = tmp_path / "model"
+    sampler.save(folder)
+    config = json.loads((folder / "model.json").read_text())
+
+    with pytest.raises(ValueError, match="not a saved imbdiff model"):
+        TabDDPM.load(tmp_path / "nothing")
+
+    (folder / "weights.safetensors").write_bytes(b"\x00garbage")
+    with pytest.raises(ValueError, match="corrupt"):
+        TabDDPM.load(folder)
+
+    sampler.save(folder)
+    (folder / "model.json").write_text(json.dumps({**config, "library": "other"}))
+    with pytest.raises(ValueError, match="not written by imbdiff"):
+        TabDDPM.load(folder)
+
+    (folder / "model.json").write_text(json.dumps({**config, "version": "99.0.0"}))
+    with pytest.raises(ValueError, match="newer than this"):
+        TabDDPM.load(folder)
+
+    (folder / "model.json").write_text("{not json")
+    with pytest.raises(ValueError, match="corrupt"):
+        TabDDPM.load(folder)
+
+    (folder / "model.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match="holds a TabDDPM, not a SEMResDDPM"):
+        SEMResDDPM.load(folder)
