@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -75,3 +76,52 @@ def test_output_file_gets_the_usual_mode(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert out_file.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.fixture
+def small_csv(tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "x1": rng.normal(size=60),
+            "x2": rng.normal(size=60),
+            "kind": rng.choice(["u", "v"], 60),
+            "label": ["no"] * 45 + ["yes"] * 15,
+        }
+    )
+    path = tmp_path / "small.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_resample_writes_rows_marks_and_saves(small_csv, tmp_path, capsys):
+    from imbdiff import TabDDPM
+
+    out_file = tmp_path / "out.csv"
+    model = tmp_path / "model"
+    args = ["resample", str(small_csv), "--target", "label", "--method", "tabddpm"]
+    args += ["--train-steps", "5", "-o", str(out_file), "--mark-synthetic"]
+    assert main([*args, "--save-model", str(model)]) == 0
+    assert "60 rows + 30 synthetic" in capsys.readouterr().out
+    rows = pd.read_csv(out_file)
+    assert list(rows.columns) == ["x1", "x2", "kind", "label", "synthetic"]
+    assert rows["synthetic"].sum() == 30
+    assert set(rows.loc[rows["synthetic"], "label"]) == {"yes"}
+    assert set(rows["kind"]) <= {"u", "v"}
+    assert len(TabDDPM.load(model).sample(3)) == 3
+
+
+def test_resample_with_smote(tmp_path, capsys):
+    out_file = tmp_path / "out.csv"
+    assert main(["resample", "yeast3", "--method", "smote", "-o", str(out_file)]) == 0
+    assert pd.read_csv(out_file)["Class"].value_counts().nunique() == 1
+
+
+def test_resample_errors_write_nothing(small_csv, tmp_path, capsys):
+    out_file = tmp_path / "out.csv"
+    args = ["resample", str(small_csv), "--target", "label", "-o", str(out_file)]
+    assert main([*args, "--method", "smote"]) == 1
+    assert "needs numeric features" in capsys.readouterr().err
+    assert main([*args, "--method", "smote", "--train-steps", "3"]) == 1
+    assert "apply to diffusion methods" in capsys.readouterr().err
+    assert not out_file.exists()

@@ -23,6 +23,8 @@ from .regions import REGION_NAMES, minority_types
 
 __all__ = ["main"]
 
+_METHODS = ("semres", "tabddpm", "findiff", "smote", "adasyn", "borderline")
+
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -70,6 +72,37 @@ def _build_parser() -> argparse.ArgumentParser:
         help="threads for the neighbour search (default: all cores)",
     )
     rg.set_defaults(handler=_cmd_regions)
+
+    rs = commands.add_parser(
+        "resample",
+        help="oversample the minority class and write the result",
+        description="Fit an oversampler on DATA and write the resampled rows "
+        "(original + synthetic) with the label column to a CSV file.",
+    )
+    _add_data_arguments(rs)
+    rs.add_argument(
+        "--method",
+        choices=sorted(_METHODS),
+        default="tabddpm",
+        help="oversampler (default tabddpm)",
+    )
+    rs.add_argument(
+        "--output", "-o", type=Path, required=True, help="CSV file to write"
+    )
+    rs.add_argument(
+        "--mark-synthetic",
+        action="store_true",
+        help="add a boolean column 'synthetic' marking generated rows",
+    )
+    rs.add_argument(
+        "--save-model", type=Path, help="folder to save a fitted diffusion model to"
+    )
+    rs.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
+    rs.add_argument(
+        "--train-steps", type=int, help="training step budget of a diffusion model"
+    )
+    rs.add_argument("--verbose", action="store_true", help="show progress bars")
+    rs.set_defaults(handler=_cmd_resample)
     return parser
 
 
@@ -151,6 +184,54 @@ def _check_writable(path: Path) -> None:
         raise ValueError(f"cannot write {path}: it is a folder; name a file.")
     if not path.parent.is_dir():
         raise ValueError(f"cannot write {path}: folder {path.parent} does not exist.")
+
+
+def _make_sampler(args: argparse.Namespace):
+    from imblearn.over_sampling import ADASYN, SMOTE, BorderlineSMOTE
+
+    from .samplers import FinDiff, SEMResDDPM, TabDDPM
+
+    diffusion = {"semres": SEMResDDPM, "tabddpm": TabDDPM, "findiff": FinDiff}
+    classic = {"smote": SMOTE, "adasyn": ADASYN, "borderline": BorderlineSMOTE}
+    if args.method in diffusion:
+        options = {"random_state": args.random_state, "verbose": args.verbose}
+        if args.train_steps is not None:
+            options["train_steps"] = args.train_steps
+        return diffusion[args.method](**options)
+    if args.save_model is not None or args.train_steps is not None:
+        raise ValueError(
+            "--save-model and --train-steps apply to diffusion methods, "
+            f"not {args.method}."
+        )
+    return classic[args.method](random_state=args.random_state)
+
+
+def _cmd_resample(args: argparse.Namespace) -> int:
+    _check_writable(args.output)
+    dataset = load_dataset(args.data, target=args.target)
+    sampler = _make_sampler(args)
+    if args.method in ("smote", "adasyn", "borderline") and dataset.n_categorical:
+        raise ValueError(
+            f"{args.method} needs numeric features; {dataset.name} has "
+            f"{dataset.n_categorical} categorical columns. Use a diffusion method."
+        )
+    X_res, y_res = sampler.fit_resample(dataset.X, dataset.y)
+    out = X_res.reset_index(drop=True)
+    target = dataset.y.name if dataset.y.name is not None else "target"
+    out[target] = pd.Series(y_res).reset_index(drop=True)
+    if args.mark_synthetic:
+        out["synthetic"] = out.index >= dataset.n_rows
+    if args.save_model is not None:
+        sampler.save(args.save_model)
+    _write_csv_atomically(out, args.output)
+    added = len(out) - dataset.n_rows
+    print(
+        f"{dataset.name}: {dataset.n_rows} rows + {added} synthetic "
+        f"({args.method}) -> {args.output}"
+    )
+    if args.save_model is not None:
+        print(f"model saved to {args.save_model}")
+    return 0
 
 
 def _write_csv_atomically(frame: pd.DataFrame, path: Path) -> None:
