@@ -15,6 +15,7 @@ __all__ = [
     "as_frame",
     "check_2d",
     "check_finite",
+    "check_positive_int",
     "check_target",
     "minority_label",
     "plain",
@@ -63,6 +64,15 @@ def minority_label(y):
     classes, counts = np.unique(np.asarray(y), return_counts=True)
     smallest = classes[counts == counts.min()]
     return plain(smallest[-1])
+
+
+def check_positive_int(value, name: str, *, allow_none: bool = False) -> None:
+    """Raise unless ``value`` is an integer >= 1 (booleans are not integers here)."""
+    if allow_none and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        extra = "None or " if allow_none else ""
+        raise ValueError(f"{name} must be {extra}a positive integer; got {value!r}.")
 
 
 def plain(value):

@@ -38,7 +38,13 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from ._validation import as_frame, check_finite, check_target, resolve_categorical
+from ._validation import (
+    as_frame,
+    check_finite,
+    check_positive_int,
+    check_target,
+    resolve_categorical,
+)
 
 __all__ = ["REGION_NAMES", "hvdm_kneighbors", "minority_types", "region_of"]
 
@@ -252,14 +258,7 @@ def hvdm_kneighbors(
 
 def _kneighbors(frame, y_arr, nominal, n_neighbors, query, n_jobs):
     n = len(frame)
-    if (
-        isinstance(n_neighbors, bool)
-        or not isinstance(n_neighbors, (int, np.integer))
-        or n_neighbors < 1
-    ):
-        raise ValueError(
-            f"n_neighbors must be a positive integer; got {n_neighbors!r}."
-        )
+    check_positive_int(n_neighbors, "n_neighbors")
     if n_neighbors >= n:
         raise ValueError(
             f"n_neighbors={n_neighbors} needs at least {n_neighbors + 1} rows; "
@@ -489,8 +488,7 @@ def minority_types(
     8
     """
     frame, y_arr, nominal = _prepare(X, y, categorical_features)
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a positive integer; got {k!r}.")
+    check_positive_int(k, "k")
     _n_threads(n_jobs)
     labels, counts = np.unique(y_arr, return_counts=True)
     if minority_classes is not None and (

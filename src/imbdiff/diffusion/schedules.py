@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .._validation import check_positive_int
+
 __all__ = [
     "SCHEDULES",
     "cosine_betas",
@@ -89,11 +91,4 @@ def get_schedule(name: str, n_steps: int) -> np.ndarray:
 
 
 def _check_steps(n_steps: int) -> None:
-    if (
-        isinstance(n_steps, bool)
-        or not isinstance(n_steps, (int, np.integer))
-        or n_steps < 1
-    ):
-        raise ValueError(
-            f"the number of steps must be a positive integer; got {n_steps!r}."
-        )
+    check_positive_int(n_steps, "the number of steps")

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import torch
 from tqdm.auto import tqdm
 
+from .._validation import check_positive_int
+
 __all__ = ["Trainer", "TrainingHistory"]
 
 
@@ -98,9 +100,7 @@ class Trainer:
 
     def _check(self) -> None:
         for name in ("steps", "batch_size", "check_every"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+            check_positive_int(getattr(self, name), name)
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be > 0; got {self.learning_rate!r}.")
         if not 0 <= self.ema_decay < 1:

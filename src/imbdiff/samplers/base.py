@@ -21,7 +21,12 @@ from scipy import sparse
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
-from .._validation import as_frame, check_finite, resolve_categorical
+from .._validation import (
+    as_frame,
+    check_finite,
+    check_positive_int,
+    resolve_categorical,
+)
 from ..diffusion import GaussianDiffusion, Trainer, TrainingHistory, get_schedule
 from ..diffusion.denoisers import make_denoiser
 from ..encoding import TabularEncoder
@@ -197,24 +202,13 @@ class DiffusionOverSampler(BaseOverSampler):
 
     def _check_params(self) -> None:
         for name in ("n_timesteps", "train_steps", "batch_size", "ddim_steps"):
-            value = getattr(self, name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, np.integer))
-                or value < 1
-            ):
-                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+            check_positive_int(getattr(self, name), name)
         if self.sampling_method not in ("ancestral", "ddim"):
             raise ValueError(
                 "sampling_method must be 'ancestral' or 'ddim'; "
                 f"got {self.sampling_method!r}."
             )
-        if self.n_threads is not None and (
-            isinstance(self.n_threads, bool)
-            or not isinstance(self.n_threads, (int, np.integer))
-            or self.n_threads < 1
-        ):
-            raise ValueError(f"n_threads must be None or >= 1; got {self.n_threads!r}.")
+        check_positive_int(self.n_threads, "n_threads", allow_none=True)
 
     def _torch_device(self) -> torch.device:
         if self.device == "auto":
@@ -354,8 +348,7 @@ class DiffusionOverSampler(BaseOverSampler):
         """
         if not hasattr(self, "models_"):
             raise ValueError("this sampler is not fitted; call fit_resample first.")
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive integer; got {n!r}.")
+        check_positive_int(n, "n")
         if label is None:
             if len(self.models_) != 1:
                 raise ValueError(
