@@ -168,8 +168,9 @@ def list_datasets() -> pd.DataFrame:
     >>> table = list_datasets()
     >>> int((table["imbalance_ratio"] >= 1.5).sum()) >= 95
     True
-    >>> table.set_index("name").loc["yeast3", ["rows", "numeric"]].tolist()
-    [1484, 8]
+    >>> row = table.set_index("name").loc["yeast3"]
+    >>> int(row["rows"]), int(row["numeric"])
+    (1484, 8)
     """
     rows = list(_index().values())
     table = pd.DataFrame(rows)
