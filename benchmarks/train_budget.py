@@ -82,6 +82,8 @@ def run(name: str, method: str, seed: int, max_steps: int, every: int) -> list[d
                 "f1": metrics["f1"],
             }
         )
+        # Each snapshot as it is scored, so that a long run shows its progress.
+        print(f"# {name} seed {seed} steps {step}: F1 {metrics['f1']:.4f}", flush=True)
     return results
 
 
