@@ -1,5 +1,6 @@
 """imbalanced-learn's own sampler checks, on every sampler, with a tiny budget."""
 
+import pytest
 from imblearn.utils.estimator_checks import parametrize_with_checks
 
 from imbdiff import FinDiff, SEMResDDPM, TabDDPM
@@ -11,7 +12,14 @@ SAMPLERS = [
     SEMResDDPM(**TINY, denoiser_options={"width": 8, "n_heads": 2, "n_blocks": 1}),
 ]
 
+# imbalanced-learn hands pytest a generator of cases, which recent pytest
+# versions deprecate; the same cases, as a list.
+_CHECKS = parametrize_with_checks(SAMPLERS)
+_CHECKS = pytest.mark.parametrize(
+    _CHECKS.args[0], list(_CHECKS.args[1]), **_CHECKS.kwargs
+)
 
-@parametrize_with_checks(SAMPLERS)
+
+@_CHECKS
 def test_imbalanced_learn_checks(estimator, check):
     check(estimator)
