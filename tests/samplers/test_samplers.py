@@ -12,6 +12,15 @@ TINY = {"n_timesteps": 20, "train_steps": 20, "batch_size": 64}
 SEMST_TINY = {"width": 8, "n_heads": 2, "n_blocks": 1}
 
 
+def _numpy_state():
+    _, keys, position, *_ = np.random.get_state()  # noqa: NPY002
+    return keys.copy(), position
+
+
+def _same(a, b):
+    return np.array_equal(a[0], b[0]) and a[1] == b[1]
+
+
 def _make(cls, **extra):
     options = {"denoiser_options": SEMST_TINY} if cls is SEMResDDPM else {}
     return cls(**TINY, **options, **extra)
@@ -54,14 +63,25 @@ def test_pandas_in_pandas_out(cls, mixed_frame):
 def test_same_seed_same_rows_and_global_state_untouched(cls, mixed_frame):
     X, y = mixed_frame
     torch_state = torch.random.get_rng_state()
-    numpy_state = np.random.get_state()[1].copy()  # noqa: NPY002
+    numpy_state = _numpy_state()
     a = _make(cls, random_state=3).fit_resample(X, y)[0]
     b = _make(cls, random_state=3).fit_resample(X, y)[0]
     pd.testing.assert_frame_equal(a, b)
     assert torch.equal(torch.random.get_rng_state(), torch_state)
-    assert np.array_equal(np.random.get_state()[1], numpy_state)  # noqa: NPY002
+    assert _same(_numpy_state(), numpy_state)
     c = _make(cls, random_state=4).fit_resample(X, y)[0]
     assert not a.equals(c)
+
+
+def test_no_seed_leaves_the_global_state_alone(mixed_frame):
+    X, y = mixed_frame
+    numpy_state = _numpy_state()
+    torch_state = torch.random.get_rng_state()
+    sampler = _make(TabDDPM)
+    sampler.fit_resample(X, y)
+    sampler.sample(5)
+    assert _same(_numpy_state(), numpy_state)
+    assert torch.equal(torch.random.get_rng_state(), torch_state)
 
 
 def test_ddim_sampling(mixed_frame):

@@ -34,6 +34,14 @@ from ..encoding import TabularEncoder
 __all__ = ["DiffusionOverSampler"]
 
 
+def _random_state(random_state) -> np.random.RandomState:
+    """Like scikit-learn's ``check_random_state``, but ``None`` draws fresh OS
+    entropy instead of using (and advancing) numpy's global random state."""
+    if random_state is None:
+        return np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
+    return check_random_state(random_state)
+
+
 @dataclass
 class _ClassModel:
     """What was fitted for one oversampled class."""
@@ -241,7 +249,7 @@ class DiffusionOverSampler(BaseOverSampler):
             if frame[c].isna().any():
                 raise ValueError(f"column {c!r} has missing values; impute them first.")
 
-        rng = check_random_state(self.random_state)
+        rng = _random_state(self.random_state)
         device = self._torch_device()
         diffusion = GaussianDiffusion(
             get_schedule(self.schedule, int(self.n_timesteps))
@@ -360,7 +368,7 @@ class DiffusionOverSampler(BaseOverSampler):
             raise ValueError(
                 f"no model for class {label!r}; fitted: {list(self.models_)}."
             )
-        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        seed = _random_state(random_state).randint(np.iinfo(np.int32).max)
         device = self._torch_device()
         with self._threads():
             rows = self._generate(
