@@ -50,7 +50,7 @@ def _sized(name: str, width: int, switches: dict) -> dict:
     return {"width": width, "n_heads": 4, "n_blocks": 2, **switches}
 
 
-def matched_options(name: str, switches: dict, n_features: int, budget: int) -> dict:
+def matched_options(name: str, switches: dict, n_features, budget: int) -> dict:
     """Options whose parameter count is the closest to ``budget``."""
     best = None
     for width in range(8, 1025, 4):
@@ -108,10 +108,10 @@ def main(argv=None) -> None:
         x_train = torch.as_tensor(encoder.transform(train), dtype=torch.float32)
         x_held = torch.as_tensor(encoder.transform(held), dtype=torch.float32)
         for label, (kind, switches) in VARIANTS.items():
-            options = matched_options(kind, switches, x_train.shape[1], args.budget)
+            options = matched_options(kind, switches, encoder.widths_, args.budget)
             with torch.random.fork_rng():
                 torch.manual_seed(args.seed)
-                net = make_denoiser(kind, x_train.shape[1], **options)
+                net = make_denoiser(kind, encoder.widths_, **options)
             count = sum(p.numel() for p in net.parameters())
             trainer = Trainer(steps=args.steps, patience=None)
             model, _ = trainer.fit(net, diffusion, x_train, seed=args.seed)

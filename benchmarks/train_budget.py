@@ -48,7 +48,7 @@ def run(name: str, method: str, seed: int, max_steps: int, every: int) -> list[d
     x = torch.as_tensor(encoder.transform(rows), dtype=torch.float32)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        net = make_denoiser(denoiser, encoder.n_encoded_)
+        net = make_denoiser(denoiser, encoder.widths_)
     diffusion = GaussianDiffusion(get_schedule("linear", defaults.n_timesteps))
     snapshots = []
 

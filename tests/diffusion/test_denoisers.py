@@ -72,7 +72,7 @@ def test_semst_switches():
         "semst", 5, width=16, n_heads=2, attention=False, shrinkage=False
     )
     kinds = {type(m).__name__ for m in plain.modules()}
-    assert "MultiheadAttention" not in kinds
+    assert "_SelfAttention" not in kinds
     assert "SoftThreshold" not in kinds
     torch.manual_seed(0)
     a = make_denoiser("semst", 5, width=16, n_heads=2, residual=True)
@@ -82,6 +82,42 @@ def test_semst_switches():
     assert not torch.allclose(a(x, t, None), b(x, t, None))
 
 
+@pytest.mark.parametrize("name", sorted(DENOISERS))
+def test_attribute_widths_give_the_encoded_width(name):
+    torch.manual_seed(0)
+    net = make_denoiser(name, [1, 3, 2], **SMALL[name])
+    x, t = _inputs(f=6)
+    out = net(x, t, None)
+    assert out.shape == (6, 6)
+    torch.testing.assert_close(net(x[:2], t[:2], None), out[:2])
+
+
+def test_semst_has_one_token_per_attribute():
+    torch.manual_seed(0)
+    net = make_denoiser("semst", [1, 4, 1, 3], width=16, n_heads=2)
+    seen = []
+    net.blocks[0].register_forward_hook(lambda m, i, o: seen.append(o))
+    x, t = _inputs(f=9)
+    net(x, t, None)
+    assert seen[0].shape == (6, 4, 16)
+    # All-numeric data: one token per column, as many tokens as columns.
+    numeric = make_denoiser("semst", 5, width=16, n_heads=2)
+    numeric.blocks[0].register_forward_hook(lambda m, i, o: seen.append(o))
+    numeric(*_inputs(), None)
+    assert seen[1].shape == (6, 5, 16)
+
+
+def test_time_embedding_is_the_same_for_shared_and_distinct_steps():
+    # Rows that share a step are embedded once; the result must not change.
+    torch.manual_seed(0)
+    net = make_denoiser("mlp", 5, **SMALL["mlp"])
+    x, _ = _inputs()
+    t = torch.tensor([7, 7, 3, 7, 3, 9])
+    together = net(x, t, None)
+    alone = torch.cat([net(x[i : i + 1], t[i : i + 1], None) for i in range(6)])
+    torch.testing.assert_close(together, alone)
+
+
 def test_bad_denoiser_arguments():
     with pytest.raises(ValueError, match="unknown denoiser"):
         make_denoiser("transformer", 3)
@@ -89,3 +125,7 @@ def test_bad_denoiser_arguments():
         make_denoiser("mlp", 3, depth=4)
     with pytest.raises(ValueError, match="must divide"):
         make_denoiser("semst", 3, width=10, n_heads=4)
+    with pytest.raises(ValueError, match="at least one column"):
+        make_denoiser("mlp", [2, 0])
+    with pytest.raises(ValueError, match="attribute widths"):
+        make_denoiser("semst", None)

@@ -178,7 +178,7 @@ def load_sampler(cls, path, *, device: str = "auto"):
             }
             net = make_denoiser(
                 config["denoiser"],
-                encoder.n_encoded_,
+                encoder.widths_,
                 **(sampler.denoiser_options or {}),
             )
             net.load_state_dict(state)

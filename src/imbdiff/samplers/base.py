@@ -298,7 +298,7 @@ class DiffusionOverSampler(BaseOverSampler):
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(seed)
             net = make_denoiser(
-                denoiser_name, encoder.n_encoded_, **(self.denoiser_options or {})
+                denoiser_name, encoder.widths_, **(self.denoiser_options or {})
             ).to(device)
         trainer = Trainer(
             steps=int(self.train_steps),

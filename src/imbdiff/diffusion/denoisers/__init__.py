@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from torch import nn
 
 from ._conditioning import Conditioning, timestep_embedding
+from ._features import attribute_widths
 from .mlp import MLPDenoiser, ResNetDenoiser
 from .semst import SEMSTDenoiser, SoftThreshold
 
@@ -15,6 +18,7 @@ __all__ = [
     "ResNetDenoiser",
     "SEMSTDenoiser",
     "SoftThreshold",
+    "attribute_widths",
     "make_denoiser",
     "timestep_embedding",
 ]
@@ -26,8 +30,12 @@ DENOISERS: dict[str, type[nn.Module]] = {
 }
 
 
-def make_denoiser(name: str, n_features: int, **options) -> nn.Module:
-    """Build the denoiser called ``name`` for ``n_features`` encoded features.
+def make_denoiser(name: str, n_features: int | Sequence[int], **options) -> nn.Module:
+    """Build the denoiser called ``name`` for the encoded columns.
+
+    ``n_features`` is a number of one-column attributes, or the encoded width
+    of each attribute (:attr:`TabularEncoder.widths_`), which the ``semst``
+    denoiser turns into one token each.
 
     Examples
     --------

@@ -43,7 +43,9 @@ class Conditioning(nn.Module):
         self.label = nn.Embedding(n_classes, dim) if n_classes > 0 else None
 
     def forward(self, t: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
-        out = self.time(timestep_embedding(t, self.dim))
+        # A reverse step gives every row the same t: embed each distinct step once.
+        steps, where = torch.unique(t, return_inverse=True)
+        out = self.time(timestep_embedding(steps, self.dim))[where]
         if self.label is not None:
             if y is None:
                 raise ValueError("this denoiser is class-conditioned: pass y.")

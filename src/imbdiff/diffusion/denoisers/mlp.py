@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from ._conditioning import Conditioning
+from ._features import attribute_widths
 
 __all__ = ["MLPDenoiser", "ResNetDenoiser"]
 
@@ -26,7 +27,7 @@ class MLPDenoiser(nn.Module):
 
     def __init__(
         self,
-        n_features: int,
+        n_features: int | Sequence[int],
         *,
         hidden: Sequence[int] = (256, 256),
         dim: int = 128,
@@ -34,6 +35,7 @@ class MLPDenoiser(nn.Module):
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
+        n_features = sum(attribute_widths(n_features))
         self.condition = Conditioning(dim, n_classes=n_classes)
         self.project = nn.Linear(n_features, dim)
         layers: list[nn.Module] = []
@@ -78,7 +80,7 @@ class ResNetDenoiser(nn.Module):
 
     def __init__(
         self,
-        n_features: int,
+        n_features: int | Sequence[int],
         *,
         width: int = 256,
         hidden: int = 512,
@@ -88,6 +90,7 @@ class ResNetDenoiser(nn.Module):
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
+        n_features = sum(attribute_widths(n_features))
         self.condition = Conditioning(dim, n_classes=n_classes)
         self.project = nn.Linear(n_features, width)
         self.to_width = nn.Linear(dim, width)

@@ -1,18 +1,28 @@
 """SEMST-ResNet, the denoiser of SEMRes-DDPM, as we read its summary.
 
-Every encoded feature becomes a token; blocks of self-attention across the
-feature tokens and a feed-forward branch whose output is soft-thresholded
-(Deep Residual Shrinkage Networks) before its residual add; a per-token head
-returns one noise value per feature. ``attention=``, ``shrinkage=`` and
+Every attribute becomes a token (a numeric column, or the block of encoded
+columns of one nominal attribute); blocks of self-attention across the
+tokens and a feed-forward branch whose output is soft-thresholded (Deep
+Residual Shrinkage Networks) before its residual add; a per-token head
+returns the noise of the token's columns. ``attention=``, ``shrinkage=`` and
 ``residual=`` switch each part off for ablations.
+
+Speed: attention over a handful of tokens is many tiny problems, so the cost
+is per head and per token rather than per flop. One token per attribute
+(not per one-hot column) and a narrow default width keep it affordable on a
+CPU; ``benchmarks/bench_fit.py`` measures it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ._conditioning import Conditioning
+from ._features import attribute_widths
 
 __all__ = ["SEMSTDenoiser", "SoftThreshold"]
 
@@ -46,8 +56,32 @@ class SoftThreshold(nn.Module):
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         magnitude = h.abs().mean(dim=-1)
-        theta = magnitude * torch.sigmoid(self.scale(magnitude))
-        return torch.sign(h) * torch.relu(h.abs() - theta.unsqueeze(-1))
+        theta = (magnitude * torch.sigmoid(self.scale(magnitude))).unsqueeze(-1)
+        # sign(h) * max(|h| - theta, 0), in two passes over h instead of four.
+        return h - torch.clamp(h, -theta, theta)
+
+
+class _SelfAttention(nn.Module):
+    """Multi-head self-attention across tokens, with one fused input projection."""
+
+    def __init__(self, width: int, n_heads: int, dropout: float) -> None:
+        super().__init__()
+        self.n_heads = n_heads
+        self.dropout = dropout
+        self.qkv = nn.Linear(width, 3 * width)
+        self.out = nn.Linear(width, width)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        batch, tokens, width = h.shape
+        q, k, v = (
+            self.qkv(h)
+            .view(batch, tokens, 3, self.n_heads, width // self.n_heads)
+            .permute(2, 0, 3, 1, 4)
+        )
+        z = F.scaled_dot_product_attention(
+            q, k, v, dropout_p=self.dropout if self.training else 0.0
+        )
+        return self.out(z.transpose(1, 2).reshape(batch, tokens, width))
 
 
 class _Block(nn.Module):
@@ -64,11 +98,7 @@ class _Block(nn.Module):
     ) -> None:
         super().__init__()
         self.residual = residual
-        self.attention = (
-            nn.MultiheadAttention(width, n_heads, dropout=dropout, batch_first=True)
-            if attention
-            else None
-        )
+        self.attention = _SelfAttention(width, n_heads, dropout) if attention else None
         self.norm_attention = nn.LayerNorm(width) if attention else None
         self.norm_ff = nn.LayerNorm(width)
         self.feed_forward = nn.Sequential(
@@ -81,8 +111,7 @@ class _Block(nn.Module):
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         if self.attention is not None:
-            z = self.norm_attention(h)
-            z, _ = self.attention(z, z, z, need_weights=False)
+            z = self.attention(self.norm_attention(h))
             h = h + z if self.residual else z
         z = self.feed_forward(self.norm_ff(h))
         if self.shrink is not None:
@@ -91,17 +120,19 @@ class _Block(nn.Module):
 
 
 class SEMSTDenoiser(nn.Module):
-    """``(x_t, t, y) -> eps`` over feature tokens.
+    """``(x_t, t, y) -> eps`` over attribute tokens.
 
     Parameters
     ----------
-    n_features : int
-        Encoded features (one token each).
-    width : int, default=32
+    n_features : int or sequence of int
+        The encoded columns: a number of one-column attributes, or each
+        attribute's width (see :func:`attribute_widths`). Each attribute is
+        one token, the sum of its columns' values times their own vectors.
+    width : int, default=16
         Token width.
     n_blocks : int, default=2
         Attention + shrinkage blocks.
-    n_heads : int, default=4
+    n_heads : int, default=2
         Attention heads (must divide ``width``).
     n_classes : int, default=0
         Classes to condition on (0: unconditional).
@@ -112,18 +143,20 @@ class SEMSTDenoiser(nn.Module):
     Examples
     --------
     >>> import torch
-    >>> net = SEMSTDenoiser(6, width=16, n_heads=2)
-    >>> net(torch.zeros(3, 6), torch.tensor([0, 1, 2]), None).shape
-    torch.Size([3, 6])
+    >>> net = SEMSTDenoiser([1, 3, 2])
+    >>> len(net.blocks[0].shrink.scale[0].weight[0])  # one token per attribute
+    3
+    >>> net(torch.zeros(4, 6), torch.tensor([0, 1, 2, 3]), None).shape
+    torch.Size([4, 6])
     """
 
     def __init__(
         self,
-        n_features: int,
+        n_features: int | Sequence[int],
         *,
-        width: int = 32,
+        width: int = 16,
         n_blocks: int = 2,
-        n_heads: int = 4,
+        n_heads: int = 2,
         n_classes: int = 0,
         attention: bool = True,
         shrinkage: bool = True,
@@ -133,13 +166,21 @@ class SEMSTDenoiser(nn.Module):
         super().__init__()
         if width % n_heads:
             raise ValueError(f"n_heads ({n_heads}) must divide width ({width}).")
-        self.token_weight = nn.Parameter(torch.randn(n_features, width) / width**0.5)
-        self.token_bias = nn.Parameter(torch.zeros(n_features, width))
+        widths = attribute_widths(n_features)
+        n_columns, n_tokens = sum(widths), len(widths)
+        # Token of each encoded column; None when every attribute is one column.
+        token_of = torch.repeat_interleave(torch.arange(n_tokens), torch.tensor(widths))
+        self.register_buffer(
+            "token_of", None if n_columns == n_tokens else token_of, persistent=False
+        )
+        self.n_tokens = n_tokens
+        self.column_weight = nn.Parameter(torch.randn(n_columns, width) / width**0.5)
+        self.token_bias = nn.Parameter(torch.zeros(n_tokens, width))
         self.condition = Conditioning(width, n_classes=n_classes)
         self.blocks = nn.ModuleList(
             [
                 _Block(
-                    n_features,
+                    n_tokens,
                     width,
                     n_heads,
                     dropout,
@@ -151,14 +192,21 @@ class SEMSTDenoiser(nn.Module):
             ]
         )
         self.norm = nn.LayerNorm(width)
-        self.head_weight = nn.Parameter(torch.randn(n_features, width) / width**0.5)
-        self.head_bias = nn.Parameter(torch.zeros(n_features))
+        self.head_weight = nn.Parameter(torch.randn(n_columns, width) / width**0.5)
+        self.head_bias = nn.Parameter(torch.zeros(n_columns))
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None):
-        tokens = x.unsqueeze(-1) * self.token_weight + self.token_bias
-        h = tokens + self.condition(t, y).unsqueeze(1)
+        columns = x.unsqueeze(-1) * self.column_weight
+        if self.token_of is None:
+            tokens = columns
+        else:
+            tokens = columns.new_zeros(
+                x.shape[0], self.n_tokens, columns.shape[-1]
+            ).index_add_(1, self.token_of, columns)
+        h = tokens + self.token_bias + self.condition(t, y).unsqueeze(1)
         for block in self.blocks:
             h = block(h)
-        return (
-            torch.einsum("bfw,fw->bf", self.norm(h), self.head_weight) + self.head_bias
-        )
+        h = self.norm(h)
+        if self.token_of is not None:
+            h = h[:, self.token_of]
+        return (h * self.head_weight).sum(dim=-1) + self.head_bias
