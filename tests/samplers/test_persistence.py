@@ -46,6 +46,24 @@ def test_save_load_sample_reproduces_the_saved_model(cls, options, data, tmp_pat
     assert loaded.get_params()["train_steps"] == 20
 
 
+def test_a_loaded_model_refuses_categories_unseen_in_training(data, tmp_path):
+    X, y = data
+    sampler = TabDDPM(**TINY)
+    sampler.fit_resample(X, y)
+    sampler.save(tmp_path / "model")
+    loaded = TabDDPM.load(tmp_path / "model")
+    encoder = loaded.models_[1].encoder
+    # The sampler's encoders see the columns by position.
+    known = X.iloc[:3].set_axis(encoder.columns_, axis=1)
+    assert encoder.transform(known).shape == (3, encoder.n_encoded_)
+    unseen = known.copy()
+    unseen[encoder.columns_[2]] = pd.Categorical(["a", "zebra", "b"])
+    with pytest.raises(ValueError, match=r"unseen in training: \['zebra'\]"):
+        encoder.transform(unseen)
+    with pytest.raises(ValueError, match="no model for class"):
+        loaded.sample(3, label="fraud")
+
+
 def test_sample_needs_a_fitted_sampler_and_a_known_class(data):
     X, y = data
     with pytest.raises(ValueError, match="not fitted"):
