@@ -9,6 +9,7 @@ training + generated rows is scored on the test part::
 
     python benchmarks/train_budget.py [--method tabddpm] [--datasets yeast3 page0]
         [--seeds 0 1 2] [--max-steps 4000] [--every 500]
+        [--denoiser-option width=32 --denoiser-option n_heads=4]
 
 Prints mean and std of F1 over the seeds per budget (and the loss).
 """
@@ -36,7 +37,9 @@ from imbdiff.evaluation import (
 METHODS = {"semres": SEMResDDPM, "tabddpm": TabDDPM, "findiff": FinDiff}
 
 
-def run(name: str, method: str, seed: int, max_steps: int, every: int) -> list[dict]:
+def run(
+    name: str, method: str, seed: int, max_steps: int, every: int, options: dict
+) -> list[dict]:
     ds = load_dataset(name)
     X_train, X_test, y_train, y_test = holdout_split(ds.X, ds.y, random_state=0)
     minority = ds.minority_label
@@ -48,7 +51,7 @@ def run(name: str, method: str, seed: int, max_steps: int, every: int) -> list[d
     x = torch.as_tensor(encoder.transform(rows), dtype=torch.float32)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        net = make_denoiser(denoiser, encoder.widths_)
+        net = make_denoiser(denoiser, encoder.widths_, **options)
     diffusion = GaussianDiffusion(get_schedule("linear", defaults.n_timesteps))
     snapshots = []
 
@@ -94,20 +97,31 @@ def main(argv=None) -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--max-steps", type=int, default=4000)
     parser.add_argument("--every", type=int, default=500)
+    parser.add_argument(
+        "--denoiser-option",
+        action="append",
+        default=[],
+        metavar="KEY=INT",
+        help="an integer option of the denoiser (repeatable), e.g. width=32",
+    )
     args = parser.parse_args(argv)
+    options = {}
+    for item in args.denoiser_option:
+        key, _, value = item.partition("=")
+        options[key] = int(value)
     rows = [
         r
         for name in args.datasets
         for seed in args.seeds
-        for r in run(name, args.method, seed, args.max_steps, args.every)
+        for r in run(name, args.method, seed, args.max_steps, args.every, options)
     ]
     table = pd.DataFrame(rows)
     summary = table.groupby(["dataset", "steps"]).agg(
         f1_mean=("f1", "mean"), f1_std=("f1", "std"), loss=("loss", "mean")
     )
     print(
-        f"# method {args.method}, decision tree F1 (minority positive), "
-        f"seeds {args.seeds}"
+        f"# method {args.method} {options or ''}, decision tree F1 "
+        f"(minority positive), seeds {args.seeds}"
     )
     print("| dataset | steps | F1 mean | F1 std | loss |")
     print("|---|---|---|---|---|")
