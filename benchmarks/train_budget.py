@@ -120,7 +120,7 @@ def main(argv=None) -> None:
         f1_mean=("f1", "mean"), f1_std=("f1", "std"), loss=("loss", "mean")
     )
     print(
-        f"# method {args.method} {options or ''}, decision tree F1 "
+        f"# method {args.method}{' ' + str(options) if options else ''}, decision tree F1 "
         f"(minority positive), seeds {args.seeds}"
     )
     print("| dataset | steps | F1 mean | F1 std | loss |")
