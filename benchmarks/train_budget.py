@@ -120,8 +120,8 @@ def main(argv=None) -> None:
         f1_mean=("f1", "mean"), f1_std=("f1", "std"), loss=("loss", "mean")
     )
     print(
-        f"# method {args.method}{' ' + str(options) if options else ''}, decision tree F1 "
-        f"(minority positive), seeds {args.seeds}"
+        f"# method {args.method}{' ' + str(options) if options else ''}, "
+        f"decision tree F1 (minority positive), seeds {args.seeds}"
     )
     print("| dataset | steps | F1 mean | F1 std | loss |")
     print("|---|---|---|---|---|")
