@@ -9,7 +9,7 @@ training + generated rows is scored on the test part::
 
     python benchmarks/train_budget.py [--method tabddpm] [--datasets yeast3 page0]
         [--seeds 0 1 2] [--max-steps 4000] [--every 500]
-        [--denoiser-option width=32 --denoiser-option n_heads=4]
+        [--denoiser-option width=32 --denoiser-option hidden=128,128]
 
 Prints mean and std of F1 over the seeds per budget (and the loss).
 """
@@ -101,14 +101,16 @@ def main(argv=None) -> None:
         "--denoiser-option",
         action="append",
         default=[],
-        metavar="KEY=INT",
-        help="an integer option of the denoiser (repeatable), e.g. width=32",
+        metavar="KEY=INT[,INT...]",
+        help="an integer option of the denoiser (repeatable), e.g. width=32 or "
+        "hidden=128,128 for a tuple",
     )
     args = parser.parse_args(argv)
     options = {}
     for item in args.denoiser_option:
         key, _, value = item.partition("=")
-        options[key] = int(value)
+        numbers = tuple(int(v) for v in value.split(","))
+        options[key] = numbers if "," in value else numbers[0]
     rows = [
         r
         for name in args.datasets

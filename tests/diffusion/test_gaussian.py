@@ -110,3 +110,21 @@ def test_bad_arguments():
     diffusion = GaussianDiffusion(get_schedule("linear", 10))
     with pytest.raises(ValueError, match="steps must be"):
         diffusion.ddim_sample(lambda x, t, y: x, 2, 2, steps=11)
+
+
+def test_sampling_in_chunks_gives_every_row_its_own_label(monkeypatch):
+    from imbdiff.diffusion import gaussian
+    from imbdiff.diffusion.denoisers import make_denoiser
+
+    torch.manual_seed(0)
+    net = make_denoiser("mlp", 3, n_classes=2, hidden=(16,), dim=8).eval()
+    diffusion = GaussianDiffusion(get_schedule("linear", 10))
+    y = torch.tensor([0, 1] * 5)
+
+    def draw():
+        g = torch.Generator().manual_seed(3)
+        return diffusion.sample(net, 10, 3, y=y, generator=g)
+
+    whole = draw()
+    monkeypatch.setattr(gaussian, "SAMPLE_CHUNK", 3)
+    torch.testing.assert_close(draw(), whole)

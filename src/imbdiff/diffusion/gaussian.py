@@ -25,6 +25,26 @@ __all__ = ["GaussianDiffusion", "Guidance"]
 Guidance = Callable[[torch.Tensor, int, float], torch.Tensor]
 
 
+#: Rows per network call while sampling, so that memory stays bounded for any
+#: ``n`` (an attention denoiser's activations grow with rows x tokens).
+SAMPLE_CHUNK = 1024
+
+
+def _predict(model, x: torch.Tensor, t: int, y: torch.Tensor | None) -> torch.Tensor:
+    """``model(x, t, y)`` for every row, in chunks of :data:`SAMPLE_CHUNK` rows."""
+    steps = torch.full((x.shape[0],), t, device=x.device, dtype=torch.long)
+    return torch.cat(
+        [
+            model(
+                x[i : i + SAMPLE_CHUNK],
+                steps[i : i + SAMPLE_CHUNK],
+                None if y is None else y[i : i + SAMPLE_CHUNK],
+            )
+            for i in range(0, x.shape[0], SAMPLE_CHUNK)
+        ]
+    )
+
+
 class GaussianDiffusion:
     """A DDPM with fixed betas.
 
@@ -114,8 +134,7 @@ class GaussianDiffusion:
         """
         x = torch.randn((n, n_features), generator=generator, device=device)
         for t in reversed(range(self.n_steps)):
-            steps = torch.full((n,), t, device=x.device, dtype=torch.long)
-            eps = model(x, steps, y)
+            eps = _predict(model, x, t, y)
             beta = float(self.betas[t])
             mean = (x - beta / np.sqrt(1.0 - self.alpha_bars[t]) * eps) / np.sqrt(
                 self.alphas[t]
@@ -166,8 +185,7 @@ class GaussianDiffusion:
             t = int(schedule[i])
             abar = self.alpha_bars[t]
             abar_prev = self.alpha_bars[schedule[i - 1]] if i > 0 else 1.0
-            t_batch = torch.full((n,), t, device=x.device, dtype=torch.long)
-            eps = model(x, t_batch, y)
+            eps = _predict(model, x, t, y)
             x0 = (x - np.sqrt(1.0 - abar) * eps) / np.sqrt(abar)
             sigma = eta * np.sqrt((1 - abar_prev) / (1 - abar) * (1 - abar / abar_prev))
             x = (
