@@ -128,3 +128,23 @@ def test_sampling_in_chunks_gives_every_row_its_own_label(monkeypatch):
     whole = draw()
     monkeypatch.setattr(gaussian, "SAMPLE_CHUNK", 3)
     torch.testing.assert_close(draw(), whole)
+
+
+def test_chunks_on_worker_threads_match_one_thread_and_restore_threads():
+    from imbdiff.diffusion.denoisers import make_denoiser
+
+    torch.manual_seed(0)
+    net = make_denoiser("semst", 4).eval()
+    assert net.chunk_parallel
+    diffusion = GaussianDiffusion(get_schedule("linear", 10))
+    before = torch.get_num_threads()
+    try:
+        results = []
+        for threads in (2, 1):
+            torch.set_num_threads(threads)
+            g = torch.Generator().manual_seed(5)
+            results.append(diffusion.sample(net, 50, 4, generator=g))
+            assert torch.get_num_threads() == threads
+    finally:
+        torch.set_num_threads(before)
+    torch.testing.assert_close(results[0], results[1])

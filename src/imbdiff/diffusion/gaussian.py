@@ -14,7 +14,9 @@ a tensor of step indices and ``y`` a tensor of class indices or ``None``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -25,24 +27,65 @@ __all__ = ["GaussianDiffusion", "Guidance"]
 Guidance = Callable[[torch.Tensor, int, float], torch.Tensor]
 
 
-#: Rows per network call while sampling, so that memory stays bounded for any
-#: ``n`` (an attention denoiser's activations grow with rows x tokens).
+#: Most rows per network call while sampling, so that memory stays bounded for
+#: any ``n`` (an attention denoiser's activations grow with rows x tokens).
 SAMPLE_CHUNK = 1024
 
 
-def _predict(model, x: torch.Tensor, t: int, y: torch.Tensor | None) -> torch.Tensor:
-    """``model(x, t, y)`` for every row, in chunks of :data:`SAMPLE_CHUNK` rows."""
-    steps = torch.full((x.shape[0],), t, device=x.device, dtype=torch.long)
-    return torch.cat(
-        [
-            model(
-                x[i : i + SAMPLE_CHUNK],
-                steps[i : i + SAMPLE_CHUNK],
-                None if y is None else y[i : i + SAMPLE_CHUNK],
+class _ChunkedPredictor:
+    """``model(x, t, y)`` over all rows, in chunks, maybe spread over threads.
+
+    A denoiser whose class sets ``chunk_parallel = True`` is run, on the CPU
+    with ``k > 1`` torch threads, by ``k`` Python threads that each take whole
+    chunks with one torch thread, instead of every operator being split over
+    ``k`` threads. That pays for SEMST-ResNet, whose operators are small
+    (attention over a few tokens is one tiny problem per row and head); an
+    MLP's large matrix products are faster split. Torch's thread count is
+    restored on exit. A chunk's result does not depend on the thread that ran
+    it, so sampling stays reproducible.
+    """
+
+    def __init__(self, model, device: torch.device) -> None:
+        parallel = getattr(model, "chunk_parallel", False) and device.type == "cpu"
+        self.workers = torch.get_num_threads() if parallel else 1
+        self.pool: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> _ChunkedPredictor:
+        if self.workers > 1:
+            self.pool = ThreadPoolExecutor(max_workers=self.workers)
+            torch.set_num_threads(1)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            torch.set_num_threads(self.workers)
+
+    def __call__(self, model, x: torch.Tensor, t: int, y: torch.Tensor | None):
+        n = x.shape[0]
+        steps = torch.full((n,), t, device=x.device, dtype=torch.long)
+        # Equal chunks, as many as a multiple of the workers, none above the cap.
+        n_chunks = self.workers * math.ceil(n / (self.workers * SAMPLE_CHUNK))
+        size = max(1, math.ceil(n / n_chunks))
+        chunks = [
+            (
+                x[i : i + size],
+                steps[i : i + size],
+                None if y is None else y[i : i + size],
             )
-            for i in range(0, x.shape[0], SAMPLE_CHUNK)
+            for i in range(0, n, size)
         ]
-    )
+        if self.pool is None or len(chunks) == 1:
+            return torch.cat([model(*chunk) for chunk in chunks])
+        return torch.cat(
+            list(self.pool.map(lambda chunk: _no_grad(model, chunk), chunks))
+        )
+
+
+def _no_grad(model, chunk):
+    # Grad mode is per thread: a worker does not inherit the caller's no_grad.
+    with torch.no_grad():
+        return model(*chunk)
 
 
 class GaussianDiffusion:
@@ -133,23 +176,24 @@ class GaussianDiffusion:
         ``progress(1)`` is called after every step.
         """
         x = torch.randn((n, n_features), generator=generator, device=device)
-        for t in reversed(range(self.n_steps)):
-            eps = _predict(model, x, t, y)
-            beta = float(self.betas[t])
-            mean = (x - beta / np.sqrt(1.0 - self.alpha_bars[t]) * eps) / np.sqrt(
-                self.alphas[t]
-            )
-            if guidance is not None:
-                with torch.enable_grad():
-                    shift = guidance(x, t, beta)
-                mean = mean + shift.detach()
-            if t > 0:
-                noise = torch.randn(x.shape, generator=generator, device=x.device)
-                x = mean + np.sqrt(beta) * noise
-            else:
-                x = mean
-            if progress is not None:
-                progress(1)
+        with _ChunkedPredictor(model, x.device) as predict:
+            for t in reversed(range(self.n_steps)):
+                eps = predict(model, x, t, y)
+                beta = float(self.betas[t])
+                mean = (x - beta / np.sqrt(1.0 - self.alpha_bars[t]) * eps) / np.sqrt(
+                    self.alphas[t]
+                )
+                if guidance is not None:
+                    with torch.enable_grad():
+                        shift = guidance(x, t, beta)
+                    mean = mean + shift.detach()
+                if t > 0:
+                    noise = torch.randn(x.shape, generator=generator, device=x.device)
+                    x = mean + np.sqrt(beta) * noise
+                else:
+                    x = mean
+                if progress is not None:
+                    progress(1)
         return x
 
     @torch.no_grad()
@@ -181,21 +225,24 @@ class GaussianDiffusion:
             np.linspace(0, self.n_steps - 1, steps).round().astype(int)
         )
         x = torch.randn((n, n_features), generator=generator, device=device)
-        for i in reversed(range(schedule.size)):
-            t = int(schedule[i])
-            abar = self.alpha_bars[t]
-            abar_prev = self.alpha_bars[schedule[i - 1]] if i > 0 else 1.0
-            eps = _predict(model, x, t, y)
-            x0 = (x - np.sqrt(1.0 - abar) * eps) / np.sqrt(abar)
-            sigma = eta * np.sqrt((1 - abar_prev) / (1 - abar) * (1 - abar / abar_prev))
-            x = (
-                np.sqrt(abar_prev) * x0
-                + np.sqrt(max(1 - abar_prev - sigma**2, 0.0)) * eps
-            )
-            if sigma > 0 and i > 0:
-                x = x + sigma * torch.randn(
-                    x.shape, generator=generator, device=x.device
+        with _ChunkedPredictor(model, x.device) as predict:
+            for i in reversed(range(schedule.size)):
+                t = int(schedule[i])
+                abar = self.alpha_bars[t]
+                abar_prev = self.alpha_bars[schedule[i - 1]] if i > 0 else 1.0
+                eps = predict(model, x, t, y)
+                x0 = (x - np.sqrt(1.0 - abar) * eps) / np.sqrt(abar)
+                sigma = eta * np.sqrt(
+                    (1 - abar_prev) / (1 - abar) * (1 - abar / abar_prev)
                 )
-            if progress is not None:
-                progress(1)
+                x = (
+                    np.sqrt(abar_prev) * x0
+                    + np.sqrt(max(1 - abar_prev - sigma**2, 0.0)) * eps
+                )
+                if sigma > 0 and i > 0:
+                    x = x + sigma * torch.randn(
+                        x.shape, generator=generator, device=x.device
+                    )
+                if progress is not None:
+                    progress(1)
         return x

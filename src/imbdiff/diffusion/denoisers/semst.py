@@ -150,6 +150,10 @@ class SEMSTDenoiser(nn.Module):
     torch.Size([4, 6])
     """
 
+    #: Sampling runs whole chunks of rows per CPU thread (see
+    #: :mod:`imbdiff.diffusion.gaussian`): faster for its many small operators.
+    chunk_parallel = True
+
     def __init__(
         self,
         n_features: int | Sequence[int],
