@@ -1,8 +1,9 @@
-"""Where SEMST-ResNet's forward pass spends its time, by operator.
+"""Where SEMST-ResNet's time goes in one reverse step, by operator.
 
 One reverse step of SEMRes-DDPM is one forward pass of the denoiser over all
-rows to generate; this times that pass with the default network and prints
-the operators' shares of CPU time (torch profiler)::
+rows to generate, in chunks that the CPU threads take in turn. This times a
+whole step the way sampling runs it, then profiles one chunk on one thread
+(what each thread does) and prints the operators' shares of CPU time::
 
     python benchmarks/profile_semst.py [--rows 4354] [--features 10]
 
@@ -18,33 +19,41 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 from imbdiff.diffusion.denoisers import make_denoiser
+from imbdiff.diffusion.gaussian import SAMPLE_CHUNK, _ChunkedPredictor
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=4354)
     parser.add_argument("--features", type=int, default=10)
-    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=50)
     args = parser.parse_args(argv)
     torch.manual_seed(0)
     net = make_denoiser("semst", args.features).eval()
     x = torch.randn(args.rows, args.features)
-    t = torch.full((args.rows,), 500)
-    with torch.inference_mode():
-        net(x, t, None)
+    threads = torch.get_num_threads()
+    with torch.no_grad(), _ChunkedPredictor(net, x.device) as predict:
+        predict(net, x, 500, None)
         start = time.perf_counter()
         for _ in range(args.repeats):
-            net(x, t, None)
+            predict(net, x, 500, None)
         per_row = (time.perf_counter() - start) / args.repeats / args.rows
+    chunk = x[:SAMPLE_CHUNK]
+    t = torch.full((chunk.shape[0],), 500)
+    torch.set_num_threads(1)
+    with torch.no_grad():
+        net(chunk, t, None)
         with profile(activities=[ProfilerActivity.CPU]) as prof:
             for _ in range(args.repeats):
-                net(x, t, None)
+                net(chunk, t, None)
+    torch.set_num_threads(threads)
     events = prof.key_averages()
     total = sum(e.self_cpu_time_total for e in events)
     print(
-        f"# {args.rows} rows, {args.features} tokens, {torch.get_num_threads()} "
-        f"threads: {per_row * 1e6:.2f} us per row and step"
+        f"# {args.rows} rows, {args.features} tokens, {threads} threads: "
+        f"{per_row * 1e6:.2f} us per row and reverse step"
     )
+    print(f"# operators of one chunk of {chunk.shape[0]} rows on one thread")
     print("| operator | share of CPU time |")
     print("|---|---|")
     for e in sorted(events, key=lambda e: -e.self_cpu_time_total)[:8]:

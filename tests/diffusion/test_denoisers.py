@@ -129,3 +129,18 @@ def test_bad_denoiser_arguments():
         make_denoiser("mlp", [2, 0])
     with pytest.raises(ValueError, match="attribute widths"):
         make_denoiser("semst", None)
+
+
+def test_semst_attention_is_scaled_dot_product_attention():
+    from imbdiff.diffusion.denoisers.semst import _SelfAttention
+
+    torch.manual_seed(0)
+    attention = _SelfAttention(16, 2, 0.0).eval()
+    h = torch.randn(5, 7, 16) * 3
+    q, k, v = attention.qkv(h).view(5, 7, 3, 2, 8).permute(2, 0, 3, 1, 4)
+    expected = attention.out(
+        torch.nn.functional.scaled_dot_product_attention(q, k, v)
+        .transpose(1, 2)
+        .reshape(5, 7, 16)
+    )
+    torch.testing.assert_close(attention(h), expected)

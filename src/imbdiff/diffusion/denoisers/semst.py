@@ -73,15 +73,20 @@ class _SelfAttention(nn.Module):
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         batch, tokens, width = h.shape
+        head = width // self.n_heads
         q, k, v = (
             self.qkv(h)
-            .view(batch, tokens, 3, self.n_heads, width // self.n_heads)
+            .view(batch, tokens, 3, self.n_heads, head)
             .permute(2, 0, 3, 1, 4)
         )
-        z = F.scaled_dot_product_attention(
-            q, k, v, dropout_p=self.dropout if self.training else 0.0
-        )
-        return self.out(z.transpose(1, 2).reshape(batch, tokens, width))
+        scores = (q * head**-0.5) @ k.transpose(-1, -2)
+        # Softmax written out: over rows of a few tokens it is several times
+        # faster on a CPU than torch.softmax or scaled_dot_product_attention
+        # (benchmarks/profile_semst.py).
+        weights = (scores - scores.amax(dim=-1, keepdim=True)).exp()
+        weights = weights / weights.sum(dim=-1, keepdim=True)
+        weights = F.dropout(weights, self.dropout, self.training)
+        return self.out((weights @ v).transpose(1, 2).reshape(batch, tokens, width))
 
 
 class _Block(nn.Module):
