@@ -52,6 +52,8 @@ def run(
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         net = make_denoiser(denoiser, encoder.widths_, **options)
+    count = sum(p.numel() for p in net.parameters())
+    print(f"# {name} seed {seed}: {denoiser}, {count:,} parameters", flush=True)
     diffusion = GaussianDiffusion(get_schedule("linear", defaults.n_timesteps))
     snapshots = []
 
