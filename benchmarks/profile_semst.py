@@ -3,7 +3,9 @@
 One reverse step of SEMRes-DDPM is one forward pass of the denoiser over all
 rows to generate, in chunks that the CPU threads take in turn. This times a
 whole step the way sampling runs it, then profiles one chunk on one thread
-(what each thread does) and prints the operators' shares of CPU time::
+(what each thread does) and prints the operators' shares of CPU time, and
+times ``torch.softmax`` against the written-out softmax that the attention
+uses, on scores of that chunk's shape::
 
     python benchmarks/profile_semst.py [--rows 4354] [--features 10]
 
@@ -46,7 +48,6 @@ def main(argv=None) -> None:
         with profile(activities=[ProfilerActivity.CPU]) as prof:
             for _ in range(args.repeats):
                 net(chunk, t, None)
-    torch.set_num_threads(threads)
     events = prof.key_averages()
     total = sum(e.self_cpu_time_total for e in events)
     print(
@@ -58,6 +59,31 @@ def main(argv=None) -> None:
     print("|---|---|")
     for e in sorted(events, key=lambda e: -e.self_cpu_time_total)[:8]:
         print(f"| {e.key} | {100 * e.self_cpu_time_total / total:.1f}% |")
+    _compare_softmax(chunk.shape[0], args.features, args.repeats)
+    torch.set_num_threads(threads)
+
+
+def _written_out(scores: torch.Tensor) -> torch.Tensor:
+    weights = (scores - scores.amax(dim=-1, keepdim=True)).exp()
+    return weights / weights.sum(dim=-1, keepdim=True)
+
+
+def _compare_softmax(rows: int, tokens: int, repeats: int) -> None:
+    scores = torch.randn(rows, tokens, tokens)
+    torch.set_num_threads(1)
+    for name, function in (
+        ("torch.softmax", lambda s: torch.softmax(s, dim=-1)),
+        ("written out", _written_out),
+    ):
+        function(scores)
+        start = time.process_time()
+        for _ in range(repeats * 10):
+            function(scores)
+        seconds = (time.process_time() - start) / (repeats * 10)
+        print(
+            f"# softmax over {tokens} scores, {rows} rows: "
+            f"{name} {seconds * 1e6:.0f} us"
+        )
 
 
 if __name__ == "__main__":
