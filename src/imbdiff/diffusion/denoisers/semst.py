@@ -85,7 +85,7 @@ class _SelfAttention(nn.Module):
             )
             scores = torch.bmm(q, k.transpose(1, 2)) * head**-0.5
             # Softmax written out: over rows of a few tokens it is several
-            # times faster on a CPU than torch.softmax.
+            # times faster on a CPU than torch.softmax (profile_semst.py).
             weights = (scores - scores.amax(dim=-1, keepdim=True)).exp()
             weights = weights / weights.sum(dim=-1, keepdim=True)
             heads.append(torch.bmm(F.dropout(weights, self.dropout, self.training), v))
