@@ -35,10 +35,10 @@ def main(argv=None) -> None:
     x = torch.randn(args.rows, args.features)
     threads = torch.get_num_threads()
     with torch.no_grad(), _ChunkedPredictor(net, x.device) as predict:
-        predict(net, x, 500, None)
+        predict(x, 500, None)
         start = time.perf_counter()
         for _ in range(args.repeats):
-            predict(net, x, 500, None)
+            predict(x, 500, None)
         per_row = (time.perf_counter() - start) / args.repeats / args.rows
     chunk = x[:SAMPLE_CHUNK]
     t = torch.full((chunk.shape[0],), 500)

@@ -41,12 +41,14 @@ class _ChunkedPredictor:
     ``k`` threads. That pays for SEMST-ResNet, whose operators are small
     (attention over a few tokens is one tiny problem per row and head); an
     MLP's large matrix products are faster split. Torch's thread count is
-    restored on exit. A chunk's result does not depend on the thread that ran
-    it, so sampling stays reproducible.
+    restored on exit (code run between calls, such as a guidance hook, sees
+    one torch thread meanwhile). A chunk's result does not depend on the
+    thread that ran it, so sampling stays reproducible.
     """
 
     def __init__(self, model, device: torch.device) -> None:
         parallel = getattr(model, "chunk_parallel", False) and device.type == "cpu"
+        self.model = model
         self.workers = torch.get_num_threads() if parallel else 1
         self.pool: ThreadPoolExecutor | None = None
 
@@ -61,7 +63,7 @@ class _ChunkedPredictor:
             self.pool.shutdown()
             torch.set_num_threads(self.workers)
 
-    def __call__(self, model, x: torch.Tensor, t: int, y: torch.Tensor | None):
+    def __call__(self, x: torch.Tensor, t: int, y: torch.Tensor | None):
         n = x.shape[0]
         steps = torch.full((n,), t, device=x.device, dtype=torch.long)
         # Equal chunks, as many as a multiple of the workers, none above the cap.
@@ -76,16 +78,13 @@ class _ChunkedPredictor:
             for i in range(0, n, size)
         ]
         if self.pool is None or len(chunks) == 1:
-            return torch.cat([model(*chunk) for chunk in chunks])
-        return torch.cat(
-            list(self.pool.map(lambda chunk: _no_grad(model, chunk), chunks))
-        )
+            return torch.cat([self.model(*chunk) for chunk in chunks])
+        return torch.cat(list(self.pool.map(self._run, chunks)))
 
-
-def _no_grad(model, chunk):
-    # Grad mode is per thread: a worker does not inherit the caller's no_grad.
-    with torch.no_grad():
-        return model(*chunk)
+    def _run(self, chunk) -> torch.Tensor:
+        # Grad mode is per thread: a worker does not inherit the caller's no_grad.
+        with torch.no_grad():
+            return self.model(*chunk)
 
 
 class GaussianDiffusion:
@@ -178,7 +177,7 @@ class GaussianDiffusion:
         x = torch.randn((n, n_features), generator=generator, device=device)
         with _ChunkedPredictor(model, x.device) as predict:
             for t in reversed(range(self.n_steps)):
-                eps = predict(model, x, t, y)
+                eps = predict(x, t, y)
                 beta = float(self.betas[t])
                 mean = (x - beta / np.sqrt(1.0 - self.alpha_bars[t]) * eps) / np.sqrt(
                     self.alphas[t]
@@ -230,7 +229,7 @@ class GaussianDiffusion:
                 t = int(schedule[i])
                 abar = self.alpha_bars[t]
                 abar_prev = self.alpha_bars[schedule[i - 1]] if i > 0 else 1.0
-                eps = predict(model, x, t, y)
+                eps = predict(x, t, y)
                 x0 = (x - np.sqrt(1.0 - abar) * eps) / np.sqrt(abar)
                 sigma = eta * np.sqrt(
                     (1 - abar_prev) / (1 - abar) * (1 - abar / abar_prev)
