@@ -20,7 +20,8 @@ from ..encoding import TabularEncoder, dtype_from_json, dtype_to_json
 
 __all__ = ["FORMAT", "load_sampler", "save_sampler"]
 
-FORMAT = 1
+#: Layout of a saved model; 2: SEMST weights per attribute token.
+FORMAT = 2
 _CONFIG, _WEIGHTS = "model.json", "weights.safetensors"
 
 
