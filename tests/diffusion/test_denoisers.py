@@ -125,10 +125,18 @@ def test_bad_denoiser_arguments():
         make_denoiser("mlp", 3, depth=4)
     with pytest.raises(ValueError, match="must divide"):
         make_denoiser("semst", 3, width=10, n_heads=4)
+    with pytest.raises(ValueError, match="ff_multiplier must be a positive integer"):
+        make_denoiser("semst", 3, ff_multiplier=0)
     with pytest.raises(ValueError, match="at least one column"):
         make_denoiser("mlp", [2, 0])
     with pytest.raises(ValueError, match="attribute widths"):
         make_denoiser("semst", None)
+
+
+def test_semst_feed_forward_width():
+    net = make_denoiser("semst", 3, width=8, ff_multiplier=3)
+    assert net.blocks[0].feed_forward[0].out_features == 24
+    assert net(*_inputs(f=3), None).shape == (6, 3)
 
 
 def test_semst_attention_is_scaled_dot_product_attention():

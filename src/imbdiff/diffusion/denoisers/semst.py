@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..._validation import check_positive_int
 from ._conditioning import Conditioning
 from ._features import attribute_widths
 
@@ -74,16 +75,19 @@ class _SelfAttention(nn.Module):
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         width = h.shape[-1]
         head = width // self.n_heads
-        qkv = self.qkv(h)
+        # Views of the projection, one per head and role, that batched matmul
+        # reads in place: no copy into a (batch, head, token) layout. split,
+        # not slicing: its backward is one concatenation, where each slice's
+        # backward would fill a zero tensor of the projection's full size.
+        parts = self.qkv(h).split(head, dim=-1)
+        zero = h.new_zeros(())
         heads = []
         for i in range(self.n_heads):
-            # Slices of the projection are matrices that batched matmul reads
-            # in place: no copy into a (batch, head, token) layout.
-            q, k, v = (
-                qkv[..., j * width + i * head : j * width + (i + 1) * head]
-                for j in range(3)
+            q, k, v = parts[i], parts[self.n_heads + i], parts[2 * self.n_heads + i]
+            # The scale inside the product: one pass over the scores, not two.
+            scores = torch.baddbmm(
+                zero, q, k.transpose(1, 2), beta=0.0, alpha=head**-0.5
             )
-            scores = torch.bmm(q, k.transpose(1, 2)) * head**-0.5
             # Softmax written out: over rows of a few tokens it is several
             # times faster on a CPU than torch.softmax (profile_semst.py).
             weights = (scores - scores.amax(dim=-1, keepdim=True)).exp()
@@ -100,6 +104,7 @@ class _Block(nn.Module):
         n_heads: int,
         dropout: float,
         *,
+        ff_multiplier: int,
         attention: bool,
         shrinkage: bool,
         residual: bool,
@@ -110,10 +115,10 @@ class _Block(nn.Module):
         self.norm_attention = nn.LayerNorm(width) if attention else None
         self.norm_ff = nn.LayerNorm(width)
         self.feed_forward = nn.Sequential(
-            nn.Linear(width, 2 * width),
+            nn.Linear(width, ff_multiplier * width),
             nn.GELU(),
             nn.Dropout(dropout),
-            nn.Linear(2 * width, width),
+            nn.Linear(ff_multiplier * width, width),
         )
         self.shrink = SoftThreshold(n_tokens) if shrinkage else None
 
@@ -142,6 +147,8 @@ class SEMSTDenoiser(nn.Module):
         Attention + shrinkage blocks.
     n_heads : int, default=2
         Attention heads (must divide ``width``).
+    ff_multiplier : int, default=2
+        Hidden width of the feed-forward branch, in multiples of ``width``.
     n_classes : int, default=0
         Classes to condition on (0: unconditional).
     attention, shrinkage, residual : bool, default=True
@@ -169,6 +176,7 @@ class SEMSTDenoiser(nn.Module):
         width: int = 16,
         n_blocks: int = 2,
         n_heads: int = 2,
+        ff_multiplier: int = 2,
         n_classes: int = 0,
         attention: bool = True,
         shrinkage: bool = True,
@@ -176,6 +184,13 @@ class SEMSTDenoiser(nn.Module):
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
+        for name, value in (
+            ("width", width),
+            ("n_blocks", n_blocks),
+            ("n_heads", n_heads),
+            ("ff_multiplier", ff_multiplier),
+        ):
+            check_positive_int(value, name)
         if width % n_heads:
             raise ValueError(f"n_heads ({n_heads}) must divide width ({width}).")
         widths = attribute_widths(n_features)
@@ -196,6 +211,7 @@ class SEMSTDenoiser(nn.Module):
                     width,
                     n_heads,
                     dropout,
+                    ff_multiplier=ff_multiplier,
                     attention=attention,
                     shrinkage=shrinkage,
                     residual=residual,
