@@ -4,7 +4,7 @@ All methods train on the same minority rows of each dataset and generate the
 same number of rows (majority minus minority), in one process::
 
     pip install -e ".[bench]"
-    python benchmarks/bench_fit.py [--datasets yeast3 page0 crg]
+    python benchmarks/bench_fit.py [--datasets yeast3 page0 crg] [--repeats 3]
 
 Diffusion samplers run with their defaults (T = 1000, full ancestral
 sampling); their fit time is the training alone (``sampling_strategy`` asks for
@@ -13,6 +13,10 @@ the same fitted model; ``mmd_*`` columns give the squared RBF MMD
 (:func:`imbdiff.evaluation.mmd`) between the generated and the training
 minority rows, so that DDIM's speed can be weighed against its quality.
 CTGAN and TVAE are the ``ctgan`` package's, with their defaults.
+
+With ``--repeats``, every method runs that many times in turn (same seeds):
+times are medians, ``x_ctgan`` is the median of each run's ratio to CTGAN's
+time in the same repeat, and ``x_ctgan_range`` its smallest and largest.
 """
 
 from __future__ import annotations
@@ -93,7 +97,15 @@ def bench_dataset(name: str, seed: int = 0) -> list[dict]:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=["yeast3", "page0", "crg"])
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="run everything this many times, in turn, and report medians",
+    )
     args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
     cores = (
         len(os.sched_getaffinity(0))
         if hasattr(os, "sched_getaffinity")
@@ -102,10 +114,32 @@ def main(argv=None) -> None:
     print(
         f"# {cores} cores, torch {torch.__version__}, {torch.get_num_threads()} threads"
     )
-    table = pd.DataFrame([r for name in args.datasets for r in bench_dataset(name)])
-    table["total_s"] = table["fit_s"] + table["sample_s"]
-    ctgan = table[table["method"] == "CTGAN"].set_index("dataset")["total_s"]
-    table["x_ctgan"] = table["total_s"] / table["dataset"].map(ctgan)
+    runs = pd.DataFrame(
+        [
+            dict(r, repeat=repeat)
+            for repeat in range(args.repeats)
+            for name in args.datasets
+            for r in bench_dataset(name)
+        ]
+    )
+    runs["total_s"] = runs["fit_s"] + runs["sample_s"]
+    # Each run is divided by CTGAN's time in the same repeat, so that a slow
+    # spell of a shared machine weighs on both sides of the ratio.
+    ctgan = runs[runs["method"] == "CTGAN"].set_index(["dataset", "repeat"])
+    runs["x_ctgan"] = (
+        runs["total_s"].to_numpy()
+        / ctgan.loc[list(zip(runs["dataset"], runs["repeat"])), "total_s"].to_numpy()
+    )
+    keys = ["dataset", "method"]
+    table = runs.groupby(keys, sort=False).median(numeric_only=True).reset_index()
+    table[["rows_trained", "rows_generated"]] = table[
+        ["rows_trained", "rows_generated"]
+    ].astype(int)
+    spread = runs.groupby(keys, sort=False)["x_ctgan"].agg(["min", "max"])
+    table["x_ctgan_range"] = [
+        f"{low:.2f}-{high:.2f}"
+        for low, high in spread.loc[list(zip(table["dataset"], table["method"]))].values
+    ]
     columns = [
         "dataset",
         "method",
@@ -116,6 +150,7 @@ def main(argv=None) -> None:
         "sample_s",
         "total_s",
         "x_ctgan",
+        "x_ctgan_range",
         "ddim50_sample_s",
         "mmd_ancestral",
         "mmd_ddim50",
