@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from _options import int_option
 from imbdiff import FinDiff, SEMResDDPM, TabDDPM, load_dataset
 from imbdiff.diffusion import GaussianDiffusion, Trainer, get_schedule
 from imbdiff.diffusion.denoisers import make_denoiser
@@ -108,11 +109,10 @@ def main(argv=None) -> None:
         "hidden=128,128 for a tuple",
     )
     args = parser.parse_args(argv)
-    options = {}
-    for item in args.denoiser_option:
-        key, _, value = item.partition("=")
-        numbers = tuple(int(v) for v in value.split(","))
-        options[key] = numbers if "," in value else numbers[0]
+    try:
+        options = dict(int_option(item) for item in args.denoiser_option)
+    except ValueError as error:
+        parser.error(str(error))
     rows = [
         r
         for name in args.datasets

@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -148,3 +150,18 @@ def test_chunks_on_worker_threads_match_one_thread_and_restore_threads():
     finally:
         torch.set_num_threads(before)
     torch.testing.assert_close(results[0], results[1])
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_chunk_rows_stay_near_the_chunk_size(workers):
+    from imbdiff.diffusion.gaussian import _ChunkedPredictor
+
+    predictor = _ChunkedPredictor(lambda x, t, y: x, torch.device("cpu"), chunk=100)
+    predictor.workers = workers
+    for n in (1, 7, 99, 100, 149, 151, 300, 4354):
+        size = predictor.chunk_rows(n)
+        assert 1 <= size <= 151
+        if n >= workers * 100:
+            assert size >= 50
+        # As many chunks as workers, or a multiple: no worker idles long.
+        assert math.ceil(n / size) % workers == 0 or n < workers * 100
