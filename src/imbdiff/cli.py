@@ -18,12 +18,16 @@ import pandas as pd
 
 from . import __version__
 from ._validation import plain
+from .bench import list_suites, load_suite, run
 from .datasets import list_datasets, load_dataset
 from .regions import REGION_NAMES, minority_types
+from .samplers import METHODS, make_sampler, method_class
 
 __all__ = ["main"]
 
-_METHODS = ("semres", "tabddpm", "findiff", "smote", "adasyn", "borderline")
+# Every method but "none", which would write the data unchanged.
+_METHODS = tuple(name for name in METHODS if name != "none")
+_NUMERIC_ONLY = ("smote", "adasyn", "borderline")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -103,6 +107,34 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     rs.add_argument("--verbose", action="store_true", help="show progress bars")
     rs.set_defaults(handler=_cmd_resample)
+
+    bn = commands.add_parser(
+        "bench",
+        help="run a benchmark suite into a resumable store",
+        description="Run every cell of a suite (datasets x methods x seeds x "
+        "folds) that the store does not hold yet; each finished cell is saved at "
+        "once, so a stopped run resumes where it was.",
+    )
+    bn.add_argument(
+        "--suite",
+        required=True,
+        help="a shipped suite (" + ", ".join(list_suites()) + ") or a TOML file",
+    )
+    bn.add_argument("--store", type=Path, required=True, help="SQLite store file")
+    bn.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    bn.add_argument(
+        "--backend",
+        choices=["joblib", "dask"],
+        default="joblib",
+        help="where cells run: local processes (joblib) or a Dask cluster",
+    )
+    bn.add_argument("--scheduler", help="the Dask scheduler's address (with dask)")
+    bn.add_argument(
+        "--threads",
+        type=int,
+        help="torch and BLAS threads per cell (default: cores / jobs)",
+    )
+    bn.set_defaults(handler=_cmd_bench)
     return parser
 
 
@@ -187,30 +219,27 @@ def _check_writable(path: Path) -> None:
 
 
 def _make_sampler(args: argparse.Namespace):
-    from imblearn.over_sampling import ADASYN, SMOTE, BorderlineSMOTE
+    from .samplers import DiffusionOverSampler
 
-    from .samplers import FinDiff, SEMResDDPM, TabDDPM
-
-    diffusion = {"semres": SEMResDDPM, "tabddpm": TabDDPM, "findiff": FinDiff}
-    classic = {"smote": SMOTE, "adasyn": ADASYN, "borderline": BorderlineSMOTE}
-    if args.method in diffusion:
-        options = {"random_state": args.random_state, "verbose": args.verbose}
+    cls = method_class(args.method)
+    params = {"random_state": args.random_state}
+    if issubclass(cls, DiffusionOverSampler):
+        params["verbose"] = args.verbose
         if args.train_steps is not None:
-            options["train_steps"] = args.train_steps
-        return diffusion[args.method](**options)
-    if args.save_model is not None or args.train_steps is not None:
+            params["train_steps"] = args.train_steps
+    elif args.save_model is not None or args.train_steps is not None:
         raise ValueError(
             "--save-model and --train-steps apply to diffusion methods, "
             f"not {args.method}."
         )
-    return classic[args.method](random_state=args.random_state)
+    return make_sampler(args.method, params)
 
 
 def _cmd_resample(args: argparse.Namespace) -> int:
     _check_writable(args.output)
     dataset = load_dataset(args.data, target=args.target)
     sampler = _make_sampler(args)
-    if args.method in ("smote", "adasyn", "borderline") and dataset.n_categorical:
+    if args.method in _NUMERIC_ONLY and dataset.n_categorical:
         raise ValueError(
             f"{args.method} needs numeric features; {dataset.name} has "
             f"{dataset.n_categorical} categorical columns. Use a diffusion method."
@@ -231,6 +260,33 @@ def _cmd_resample(args: argparse.Namespace) -> int:
     )
     if args.save_model is not None:
         print(f"model saved to {args.save_model}")
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    suite = load_suite(args.suite)
+    if args.backend == "dask" and args.scheduler is None:
+        raise ValueError("--backend dask needs --scheduler ADDRESS.")
+    frame = run(
+        suite,
+        args.store,
+        jobs=args.jobs,
+        backend=args.backend,
+        scheduler=args.scheduler,
+        threads=args.threads,
+        progress=True,
+    )
+    cells = frame.drop_duplicates(["dataset", "label", "seed", "fold"])
+    failed = cells[cells["status"] == "failed"]
+    print(
+        f"{suite.name}: {len(cells) - len(failed)} cells done, {len(failed)} failed "
+        f"-> {args.store}"
+    )
+    for row in failed.itertuples():
+        print(
+            f"  failed: {row.dataset} {row.label} seed {row.seed} fold {row.fold}: "
+            f"{row.error}"
+        )
     return 0
 
 

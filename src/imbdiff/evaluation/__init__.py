@@ -33,6 +33,7 @@ from .protocols import (
     evaluate_cv,
     evaluate_holdout,
     holdout_split,
+    score_classifiers,
     summarise,
 )
 
@@ -56,6 +57,7 @@ __all__ = [
     "make_classifier",
     "memorisation_summary",
     "mmd",
+    "score_classifiers",
     "summarise",
     "wasserstein_distance",
 ]

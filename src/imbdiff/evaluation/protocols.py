@@ -55,6 +55,7 @@ __all__ = [
     "evaluate_cv",
     "evaluate_holdout",
     "holdout_split",
+    "score_classifiers",
     "summarise",
 ]
 
@@ -357,31 +358,57 @@ def _run_repeat(
             fitted.set_params(random_state=seed)
         X_res, y_res = fitted.fit_resample(X_train, y_train)
     n_synthetic = int(len(y_res) - len(y_train))
-    rows = []
+    scores = score_classifiers(
+        X_res,
+        y_res,
+        X_test,
+        y_test,
+        names=names,
+        seed=seed,
+        pos_label=pos_label,
+        categorical_features=categorical_features,
+    )
+    return [
+        {
+            "protocol": protocol,
+            "seed": seed,
+            "fold": fold,
+            "classifier": name,
+            "metric": metric,
+            "value": scores[name][metric],
+            "n_synthetic": n_synthetic,
+        }
+        for name in names
+        for metric in METRIC_NAMES
+    ]
+
+
+def score_classifiers(
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    *,
+    names: Sequence[str],
+    seed: int,
+    pos_label,
+    categorical_features="auto",
+) -> dict[str, dict[str, float]]:
+    """Train each classifier on the (resampled) training rows, score it on the
+    test rows: ``{classifier: {metric: value}}``."""
+    out = {}
     for name in names:
         clf = make_classifier(
             name, random_state=seed, categorical_features=categorical_features
         )
-        clf.fit(X_res, y_res)
-        scores = classification_metrics(
+        clf.fit(X_train, y_train)
+        out[name] = classification_metrics(
             y_test,
             clf.predict(X_test),
             classifier_scores(clf, X_test, pos_label=pos_label),
             pos_label=pos_label,
         )
-        for metric in METRIC_NAMES:
-            rows.append(
-                {
-                    "protocol": protocol,
-                    "seed": seed,
-                    "fold": fold,
-                    "classifier": name,
-                    "metric": metric,
-                    "value": scores[metric],
-                    "n_synthetic": n_synthetic,
-                }
-            )
-    return rows
+    return out
 
 
 def _results_frame(rows: list[dict]) -> pd.DataFrame:

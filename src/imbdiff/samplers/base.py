@@ -9,6 +9,7 @@ and draws new rows by ancestral (or DDIM) sampling, then decodes them.
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -97,6 +98,9 @@ class DiffusionOverSampler(BaseOverSampler):
     models_ : dict
         Per oversampled class: its encoder, trained (EMA) denoiser and
         training history.
+    fit_seconds_, sample_seconds_ : float
+        Seconds spent training the models and generating the new rows in
+        ``fit_resample`` (all classes).
     """
 
     _default_denoiser = "mlp"
@@ -256,6 +260,7 @@ class DiffusionOverSampler(BaseOverSampler):
             get_schedule(self.schedule, int(self.n_timesteps))
         )
         self.models_: dict = {}
+        self.fit_seconds_ = self.sample_seconds_ = 0.0
         new_rows, new_labels = [], []
         with self._threads():
             for label, n_new in self.sampling_strategy_.items():
@@ -266,15 +271,19 @@ class DiffusionOverSampler(BaseOverSampler):
                         f"class {label!r} has {len(rows)} row; a diffusion model needs "
                         "at least 2 rows of a class to learn from."
                     )
+                start = time.perf_counter()
                 fitted = self._fit_class(
                     rows, nominal, categorical, denoiser_name, diffusion, device, seed
                 )
                 self.models_[label] = fitted
+                self.fit_seconds_ += time.perf_counter() - start
                 if n_new > 0:
+                    start = time.perf_counter()
                     new_rows.append(
                         self._generate(fitted, diffusion, int(n_new), device, seed + 1)
                     )
                     new_labels.append(np.full(int(n_new), label, dtype=y.dtype))
+                    self.sample_seconds_ += time.perf_counter() - start
         self.diffusion_ = diffusion
         if not new_rows:
             return X, y

@@ -1,0 +1,28 @@
+"""The benchmark: suites of cells, run into a resumable store, as a DataFrame.
+
+A suite (:func:`load_suite`) is a grid of datasets, methods (with their
+parameters), seeds and folds under one protocol. :func:`run` fits each cell's
+sampler once, scores every classifier on the same resampled rows, and writes
+the cell to an SQLite :class:`Store` as soon as it finishes, so a run that
+stops resumes where it was. Cells run in worker processes (joblib) or on a
+Dask cluster.
+"""
+
+from ._engine import SAMPLER_METRICS, results, run, run_cell
+from ._store import SCHEMA_VERSION, Store
+from ._suite import Cell, Method, Suite, list_suites, load_suite, parse_suite
+
+__all__ = [
+    "SAMPLER_METRICS",
+    "SCHEMA_VERSION",
+    "Cell",
+    "Method",
+    "Store",
+    "Suite",
+    "list_suites",
+    "load_suite",
+    "parse_suite",
+    "results",
+    "run",
+    "run_cell",
+]

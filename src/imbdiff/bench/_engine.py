@@ -1,0 +1,335 @@
+"""Running a suite's cells, locally or on a Dask cluster, into a store."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+import traceback
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedKFold
+from tqdm.auto import tqdm
+
+from ..datasets import load_dataset
+from ..evaluation import (
+    FeatureEncoder,
+    holdout_split,
+    js_distance,
+    memorisation_summary,
+    mmd,
+    score_classifiers,
+    wasserstein_distance,
+)
+from ..samplers import make_sampler
+from ._store import Store
+from ._suite import Cell, Suite, load_suite
+
+__all__ = ["SAMPLER_METRICS", "run", "run_cell"]
+
+#: Metrics of a cell's synthetic rows themselves (stored with an empty
+#: classifier): distances to the real training minority rows, and
+#: memorisation against them with real held-out minority rows as reference.
+SAMPLER_METRICS = (
+    "js",
+    "wasserstein",
+    "mmd_linear",
+    "mmd_rbf",
+    "synthetic_dcr_median",
+    "synthetic_exact_copy_share",
+    "holdout_dcr_median",
+    "holdout_exact_copy_share",
+)
+
+_BACKENDS = ("joblib", "dask")
+
+
+def run(
+    suite: Suite | str,
+    store: Store | str | os.PathLike,
+    *,
+    jobs: int = 1,
+    backend: str = "joblib",
+    scheduler=None,
+    threads: int | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Run every cell of ``suite`` that ``store`` does not hold yet.
+
+    Each cell fits its sampler once on one training part and scores every
+    classifier of the suite on the same resampled rows. Finished cells are
+    written to the store one by one, as they arrive, so an interrupted run
+    resumes where it stopped; a cell that raises is stored as failed with its
+    error and the run goes on.
+
+    Parameters
+    ----------
+    suite : Suite or str
+        A suite (:func:`load_suite`) or a shipped suite's name or a file.
+    store : Store or path
+        The SQLite store; a path is opened (or created) for this suite.
+    jobs : int, default=1
+        Worker processes with the ``"joblib"`` backend (1 runs in this
+        process).
+    backend : {"joblib", "dask"}, default="joblib"
+        ``"dask"`` submits the cells to a ``dask.distributed`` cluster.
+    scheduler : str or distributed.Client, optional
+        The Dask scheduler's address, or a client (``"dask"`` only).
+    threads : int, optional
+        Torch and BLAS threads per cell; by default the cores divided by
+        ``jobs`` (at least 1), or 1 on a Dask cluster.
+    progress : bool, default=False
+        Show a progress bar of cells done, failed and remaining.
+
+    Returns
+    -------
+    DataFrame
+        The suite's cells as the store holds them (see :func:`results`).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from imbdiff.bench import parse_suite, run
+    >>> suite = parse_suite('''
+    ... name = "tiny"
+    ... protocol = "holdout"
+    ... seeds = [0]
+    ... classifiers = ["decision_tree"]
+    ... datasets = ["ecoli4"]
+    ... [[methods]]
+    ... method = "smote"
+    ... ''')
+    >>> store = pathlib.Path(tempfile.mkdtemp()) / "tiny.sqlite"
+    >>> frame = run(suite, store)
+    >>> f1 = frame.query("metric == 'f1'")
+    >>> f1[["dataset", "label", "classifier"]].values.tolist()
+    [['ecoli4', 'smote', 'decision_tree']]
+    """
+    if isinstance(suite, str):
+        suite = load_suite(suite)
+    if not isinstance(store, Store):
+        store = Store(store, suite=suite.name)
+    elif store.suite != suite.name:
+        raise ValueError(
+            f"the store belongs to suite {store.suite!r}, not {suite.name!r}."
+        )
+    if backend not in _BACKENDS:
+        raise ValueError(f"backend must be one of {_BACKENDS}; got {backend!r}.")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a positive integer; got {jobs!r}.")
+    if backend == "joblib" and scheduler is not None:
+        raise ValueError("scheduler applies to the 'dask' backend only.")
+    if threads is None:
+        threads = 1 if backend == "dask" else max(1, (os.cpu_count() or 1) // jobs)
+    cells = suite.cells()
+    finished = store.finished()
+    pending = [cell for cell in cells if cell.key not in finished]
+    bar = tqdm(
+        total=len(cells),
+        initial=len(cells) - len(pending),
+        desc=suite.name,
+        unit="cell",
+        disable=not progress,
+    )
+    failed = 0
+    with bar:
+        for result in _execute(pending, backend, jobs, scheduler, threads):
+            store.write(result)
+            failed += result["status"] == "failed"
+            bar.update(1)
+            bar.set_postfix(failed=failed, remaining=bar.total - bar.n)
+    return results(suite, store)
+
+
+def results(suite: Suite, store: Store) -> pd.DataFrame:
+    """The suite's cells in ``store`` as a tidy DataFrame.
+
+    One row per (cell, classifier, metric): columns ``dataset``, ``method``
+    (registry name), ``label``, ``seed``, ``fold``, ``status``, ``classifier``
+    (empty for the metrics of the synthetic rows, :data:`SAMPLER_METRICS`),
+    ``metric``, ``value``, the cell's ``fit_seconds``, ``sample_seconds``,
+    ``total_seconds`` and ``n_synthetic``, and ``error`` (for a failed cell,
+    which has one row with no metric).
+    """
+    keys = [cell.key for cell in suite.cells()]
+    cells = store.cells(keys)
+    values = store.results(keys)
+    merged = cells.merge(values, on="cell", how="left")
+    merged["classifier"] = merged["classifier"].fillna("")
+    columns = [
+        "dataset",
+        "method",
+        "label",
+        "seed",
+        "fold",
+        "status",
+        "classifier",
+        "metric",
+        "value",
+        "fit_seconds",
+        "sample_seconds",
+        "total_seconds",
+        "n_synthetic",
+        "error",
+    ]
+    return merged[columns].reset_index(drop=True)
+
+
+def _execute(pending, backend, jobs, scheduler, threads) -> Iterator[dict]:
+    if not pending:
+        return
+    if backend == "dask":
+        from distributed import Client, as_completed
+
+        own = not isinstance(scheduler, Client)
+        client = Client(scheduler) if own else scheduler
+        try:
+            futures = client.map(run_cell, pending, threads=threads, pure=False)
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            if own:
+                client.close()
+        return
+    if jobs == 1:
+        for cell in pending:
+            yield run_cell(cell, threads=threads)
+        return
+    from joblib import Parallel, delayed
+
+    yield from Parallel(n_jobs=jobs, return_as="generator_unordered")(
+        delayed(run_cell)(cell, threads=threads) for cell in pending
+    )
+
+
+def run_cell(cell: Cell, *, threads: int = 1) -> dict:
+    """Fit the cell's sampler once, score every classifier; never raises.
+
+    Returns the record :meth:`Store.write` takes, with ``status`` ``"failed"``
+    and the error's type, message and place when anything went wrong.
+    """
+    record = {
+        "cell": cell.key,
+        "dataset": cell.dataset,
+        "method": cell.method.method,
+        "label": cell.method.label,
+        "seed": cell.seed,
+        "fold": cell.fold,
+        "params": dict(cell.method.params),
+    }
+    try:
+        with _thread_limit(threads):
+            record.update(_fit_and_score(cell))
+        record["status"], record["error"] = "done", None
+    except Exception as error:  # a failed cell is data, not the end of the run
+        place = traceback.extract_tb(error.__traceback__)[-1]
+        record["status"] = "failed"
+        record["error"] = (
+            f"{type(error).__name__}: {error} "
+            f"({os.path.basename(place.filename)}:{place.lineno})"
+        )
+    return record
+
+
+@contextlib.contextmanager
+def _thread_limit(threads: int):
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with threadpool_limits(limits=threads):
+            yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _split(cell: Cell, X: pd.DataFrame, y: np.ndarray):
+    if cell.protocol == "holdout":
+        return holdout_split(
+            X, y, test_size=cell.test_size, random_state=cell.split_seed
+        )
+    folds = StratifiedKFold(n_splits=cell.folds, shuffle=True, random_state=cell.seed)
+    train, test = list(folds.split(np.zeros((y.size, 1)), y))[cell.fold]
+    return X.iloc[train], X.iloc[test], y[train], y[test]
+
+
+def _fit_and_score(cell: Cell) -> dict:
+    dataset = load_dataset(cell.dataset, target=cell.target)
+    y = dataset.y.to_numpy()
+    X_train, X_test, y_train, y_test = _split(cell, dataset.X, y)
+    minority = dataset.minority_label
+    sampler = make_sampler(cell.method.method, cell.method.params)
+    params: dict = {}
+    start = time.perf_counter()
+    if sampler is None:
+        X_res, y_res = X_train, y_train
+    else:
+        if "random_state" in sampler.get_params(deep=False):
+            sampler.set_params(random_state=cell.seed)
+        X_res, y_res = sampler.fit_resample(X_train, y_train)
+        params = _json_params(sampler.get_params(deep=False))
+    total = time.perf_counter() - start
+    n_synthetic = int(len(y_res) - len(y_train))
+    scores = score_classifiers(
+        X_res,
+        y_res,
+        X_test,
+        y_test,
+        names=cell.classifiers,
+        seed=cell.seed,
+        pos_label=minority,
+    )
+    metrics = [
+        (name, metric, value)
+        for name, values in scores.items()
+        for metric, value in values.items()
+    ]
+    synthetic = None
+    if n_synthetic > 0:
+        synthetic = pd.DataFrame(X_res).iloc[len(y_train) :].reset_index(drop=True)
+        real = X_train[y_train == minority].reset_index(drop=True)
+        held_out = X_test[y_test == minority].reset_index(drop=True)
+        metrics += [
+            ("", name, value)
+            for name, value in _sampler_metrics(real, synthetic, held_out).items()
+        ]
+    history = getattr(getattr(sampler, "models_", {}).get(minority), "history", None)
+    return {
+        "params": params,
+        "fit_seconds": getattr(sampler, "fit_seconds_", total),
+        "sample_seconds": getattr(sampler, "sample_seconds_", None),
+        "total_seconds": total,
+        "n_synthetic": n_synthetic,
+        "loss_history": None if history is None else list(history.losses),
+        "metrics": metrics,
+        "samples": synthetic if cell.keep_samples else None,
+    }
+
+
+def _sampler_metrics(real, synthetic, held_out) -> dict[str, float]:
+    """Distances of the synthetic rows to the real minority, and memorisation."""
+    out = {
+        "js": js_distance(real, synthetic),
+        "wasserstein": wasserstein_distance(real, synthetic),
+        "mmd_linear": mmd(real, synthetic, kernel="linear"),
+        "mmd_rbf": mmd(real, synthetic, kernel="rbf"),
+    }
+    # Memorisation in the classifiers' encoding, fitted on the real minority.
+    encoder = FeatureEncoder().fit(real)
+    summary = memorisation_summary(
+        encoder.transform(synthetic),
+        encoder.transform(real),
+        encoder.transform(held_out),
+    )
+    out.update({k: v for k, v in summary.items() if k in SAMPLER_METRICS})
+    return out
+
+
+def _json_params(params: dict) -> dict:
+    """Parameters as JSON can hold them (objects by their text)."""
+    return json.loads(json.dumps(params, default=str))

@@ -1,0 +1,265 @@
+"""The benchmark store: one SQLite file that finished cells are written to.
+
+Each cell is written in one transaction as soon as it finishes, in WAL mode
+with full synchronisation, so a run killed at any moment leaves every cell it
+reported finished, no half-written cell and no corrupt file; the next run with
+the same store skips them. A cell that failed is kept with its error and is
+tried again by the next run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from .._version import __version__
+
+__all__ = ["SCHEMA_VERSION", "Store"]
+
+#: Layout of the store's tables; a store of another layout is refused.
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cells (
+    cell TEXT PRIMARY KEY,
+    dataset TEXT NOT NULL,
+    method TEXT NOT NULL,
+    label TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    fold INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('done', 'failed')),
+    error TEXT,
+    params TEXT NOT NULL,
+    fit_seconds REAL,
+    sample_seconds REAL,
+    total_seconds REAL,
+    n_synthetic INTEGER,
+    loss_history TEXT,
+    version TEXT NOT NULL,
+    finished_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS results (
+    cell TEXT NOT NULL REFERENCES cells (cell),
+    classifier TEXT,
+    metric TEXT NOT NULL,
+    value REAL
+);
+CREATE INDEX IF NOT EXISTS results_by_cell ON results (cell);
+CREATE TABLE IF NOT EXISTS samples (
+    cell TEXT PRIMARY KEY REFERENCES cells (cell),
+    csv_gz BLOB NOT NULL
+);
+"""
+
+#: Columns of :meth:`Store.cells`, in order.
+CELL_COLUMNS = (
+    "cell",
+    "dataset",
+    "method",
+    "label",
+    "seed",
+    "fold",
+    "status",
+    "error",
+    "params",
+    "fit_seconds",
+    "sample_seconds",
+    "total_seconds",
+    "n_synthetic",
+    "loss_history",
+    "version",
+    "finished_at",
+)
+
+
+class Store:
+    """An SQLite file holding the finished cells of one suite.
+
+    Parameters
+    ----------
+    path : str or Path
+        The store file; created (with its folder's existence checked) if
+        missing.
+    suite : str
+        Name of the suite the store belongs to. A store written by another
+        suite, or with another table layout, is refused, never overwritten.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = tempfile.mkdtemp()
+    >>> store = Store(pathlib.Path(folder) / "quick.sqlite", suite="quick")
+    >>> store.finished()
+    set()
+    >>> Store(pathlib.Path(folder) / "quick.sqlite", suite="other")
+    Traceback (most recent call last):
+    ...
+    ValueError: ... was written by suite 'quick', not 'other'; ...
+    """
+
+    def __init__(self, path: str | Path, *, suite: str) -> None:
+        self.path = Path(path)
+        self.suite = suite
+        if self.path.is_dir():
+            raise ValueError(f"store {self.path} is a folder; name a file.")
+        if not self.path.parent.is_dir():
+            raise ValueError(
+                f"cannot create store {self.path}: folder {self.path.parent} "
+                "does not exist."
+            )
+        try:
+            with self._connect() as db:
+                self._check_or_init(db)
+        except sqlite3.DatabaseError as error:
+            raise ValueError(
+                f"{self.path} is not a benchmark store (SQLite says: {error})."
+            ) from None
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection that commits on success, rolls back on error, closes."""
+        db = sqlite3.connect(self.path, timeout=60)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA foreign_keys=ON")
+            with db:
+                yield db
+        finally:
+            db.close()
+
+    def _check_or_init(self, db: sqlite3.Connection) -> None:
+        tables = {
+            row[0]
+            for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        if not tables:
+            db.executescript(_SCHEMA)
+            db.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [
+                    ("schema_version", str(SCHEMA_VERSION)),
+                    ("suite", self.suite),
+                    ("created_by", __version__),
+                ],
+            )
+            return
+        if "meta" not in tables:
+            raise ValueError(
+                f"{self.path} is an SQLite file but not a benchmark store; "
+                "name another file."
+            )
+        meta = dict(db.execute("SELECT key, value FROM meta"))
+        if meta.get("schema_version") != str(SCHEMA_VERSION):
+            raise ValueError(
+                f"{self.path} has store layout {meta.get('schema_version')!r} "
+                f"(written by imbdiff {meta.get('created_by')}); this imbdiff "
+                f"reads layout {SCHEMA_VERSION}. Use a new store file."
+            )
+        if meta.get("suite") != self.suite:
+            raise ValueError(
+                f"{self.path} was written by suite {meta.get('suite')!r}, not "
+                f"{self.suite!r}; give this suite its own store file."
+            )
+
+    # -- reading -------------------------------------------------------------------
+    def finished(self) -> set[str]:
+        """Keys of the cells stored as done."""
+        with self._connect() as db:
+            rows = db.execute("SELECT cell FROM cells WHERE status = 'done'")
+            return {row[0] for row in rows}
+
+    def cells(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
+        """One row per stored cell (or per cell of ``keys``), columns
+        :data:`CELL_COLUMNS`."""
+        with self._connect() as db:
+            frame = pd.read_sql_query(
+                f"SELECT {', '.join(CELL_COLUMNS)} FROM cells ORDER BY cell", db
+            )
+        if keys is not None:
+            frame = frame[frame["cell"].isin(set(keys))]
+        return frame.reset_index(drop=True)
+
+    def results(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
+        """Metric values of the stored cells (or of ``keys``): columns ``cell``,
+        ``classifier`` (empty for metrics of the sampler itself), ``metric``,
+        ``value``."""
+        with self._connect() as db:
+            frame = pd.read_sql_query(
+                "SELECT cell, classifier, metric, value FROM results "
+                "ORDER BY cell, rowid",
+                db,
+            )
+        frame["classifier"] = frame["classifier"].fillna("")
+        if keys is not None:
+            frame = frame[frame["cell"].isin(set(keys))]
+        return frame.reset_index(drop=True)
+
+    def samples(self, key: str) -> pd.DataFrame | None:
+        """The synthetic rows kept for cell ``key`` (as CSV values), if any."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT csv_gz FROM samples WHERE cell = ?", (key,)
+            ).fetchone()
+        if row is None:
+            return None
+        return pd.read_csv(io.BytesIO(gzip.decompress(row[0])))
+
+    # -- writing -------------------------------------------------------------------
+    def write(self, result: dict) -> None:
+        """Store one finished (or failed) cell, all of it or nothing.
+
+        ``result`` holds the cell's identity (``cell``, ``dataset``,
+        ``method``, ``label``, ``seed``, ``fold``), ``status``, ``error``,
+        ``params`` (a dict), the timings, ``n_synthetic``, ``loss_history``
+        (a list or None), ``metrics`` (a list of ``(classifier, metric,
+        value)``) and ``samples`` (a DataFrame or None).
+        """
+        key = result["cell"]
+        row = {
+            **{name: result.get(name) for name in CELL_COLUMNS},
+            "params": json.dumps(result.get("params", {}), sort_keys=True),
+            "loss_history": None
+            if result.get("loss_history") is None
+            else json.dumps(list(result["loss_history"])),
+            "version": __version__,
+            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        with self._connect() as db:
+            # One transaction: a kill between these statements leaves nothing.
+            db.execute("DELETE FROM results WHERE cell = ?", (key,))
+            db.execute("DELETE FROM samples WHERE cell = ?", (key,))
+            db.execute("DELETE FROM cells WHERE cell = ?", (key,))
+            db.execute(
+                f"INSERT INTO cells ({', '.join(CELL_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(CELL_COLUMNS))})",
+                [row[name] for name in CELL_COLUMNS],
+            )
+            db.executemany(
+                "INSERT INTO results (cell, classifier, metric, value) "
+                "VALUES (?, ?, ?, ?)",
+                [
+                    (key, classifier or None, metric, _real(value))
+                    for classifier, metric, value in result.get("metrics", [])
+                ],
+            )
+            synthetic = result.get("samples")
+            if synthetic is not None:
+                db.execute(
+                    "INSERT INTO samples (cell, csv_gz) VALUES (?, ?)",
+                    (key, gzip.compress(synthetic.to_csv(index=False).encode())),
+                )
+
+
+def _real(value) -> float | None:
+    value = float(value)
+    return None if value != value else value

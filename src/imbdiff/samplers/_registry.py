@@ -1,0 +1,77 @@
+"""Oversampling methods by name, for the command line and the benchmark.
+
+A method name gives a sampler class and its keyword parameters; ``"none"``
+means no oversampling (the papers' "Original" row) and gives ``None``, which
+the evaluation protocols and the benchmark take as "train on the data as it
+is".
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+
+__all__ = ["METHODS", "make_sampler", "method_class"]
+
+#: Method name -> "module:class" of its sampler (``None`` for no oversampling).
+METHODS: dict[str, str | None] = {
+    "none": None,
+    "smote": "imblearn.over_sampling:SMOTE",
+    "adasyn": "imblearn.over_sampling:ADASYN",
+    "borderline": "imblearn.over_sampling:BorderlineSMOTE",
+    "semres": "imbdiff.samplers:SEMResDDPM",
+    "tabddpm": "imbdiff.samplers:TabDDPM",
+    "findiff": "imbdiff.samplers:FinDiff",
+}
+
+
+def method_class(name: str):
+    """The sampler class of method ``name`` (``None`` for ``"none"``).
+
+    Examples
+    --------
+    >>> method_class("smote").__name__
+    'SMOTE'
+    >>> method_class("none") is None
+    True
+    """
+    if name not in METHODS:
+        raise ValueError(f"unknown method {name!r}; known: {', '.join(METHODS)}.")
+    target = METHODS[name]
+    if target is None:
+        return None
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def make_sampler(name: str, params: Mapping | None = None):
+    """A sampler of method ``name`` with ``params``, or ``None`` for ``"none"``.
+
+    Parameters are checked against the sampler's own (``get_params``), so a
+    misspelt one is an error that lists the valid names, not a silent default.
+
+    Examples
+    --------
+    >>> make_sampler("smote", {"k_neighbors": 3})
+    SMOTE(k_neighbors=3)
+    >>> make_sampler("smote", {"k": 3})
+    Traceback (most recent call last):
+    ...
+    ValueError: method 'smote' has no parameter 'k'; its parameters: ...
+    """
+    cls = method_class(name)
+    params = dict(params or {})
+    if cls is None:
+        if params:
+            raise ValueError(
+                f"method 'none' takes no parameters; got {sorted(params)}."
+            )
+        return None
+    valid = cls().get_params(deep=False)
+    for key in params:
+        if key not in valid:
+            raise ValueError(
+                f"method {name!r} has no parameter {key!r}; its parameters: "
+                f"{', '.join(sorted(valid))}."
+            )
+    return cls(**params)

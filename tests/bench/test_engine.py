@@ -1,0 +1,130 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from imbdiff.bench import SAMPLER_METRICS, Store, parse_suite, run
+from imbdiff.evaluation import METRIC_NAMES
+
+KEYS = ["dataset", "label", "seed", "fold", "classifier", "metric"]
+
+
+def _values(frame):
+    return frame.sort_values(KEYS).reset_index(drop=True)[[*KEYS, "value"]]
+
+
+def test_run_scores_every_cell_and_resumes(tiny_suite_text, tmp_path, monkeypatch):
+    suite = parse_suite(tiny_suite_text)
+    store = tmp_path / "tiny.sqlite"
+    frame = run(suite, store)
+    assert (frame["status"] == "done").all()
+    cells = frame.drop_duplicates(["dataset", "label", "seed", "fold"])
+    assert len(cells) == 12
+    tabddpm = frame[frame["label"] == "tabddpm"]
+    assert set(tabddpm["metric"]) == set(METRIC_NAMES) | set(SAMPLER_METRICS)
+    assert set(frame.loc[frame["label"] == "none", "metric"]) == set(METRIC_NAMES)
+    assert (tabddpm["fit_seconds"] > 0).all()
+    assert (tabddpm["sample_seconds"] > 0).all()
+    assert (frame.loc[frame["label"] == "none", "n_synthetic"] == 0).all()
+    assert (frame.loc[frame["label"] == "smote", "n_synthetic"] > 0).all()
+    # Kept samples: the first seed's synthetic rows, with the data's columns.
+    kept = [c for c in suite.cells() if c.keep_samples and c.method.label == "smote"]
+    first = kept[0]
+    assert len(Store(store, suite="tiny").samples(first.key)) > 0
+
+    # A second run finds every cell finished and fits nothing.
+    from imbdiff.bench import _engine
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a finished cell ran again")
+
+    monkeypatch.setattr(_engine, "run_cell", no_fit)
+    pd.testing.assert_frame_equal(_values(run(suite, store)), _values(frame))
+
+
+def test_a_failing_cell_is_stored_and_the_run_goes_on(tiny_suite_text, tmp_path):
+    # glass4's training part has 10 minority rows: SMOTE with 20 neighbours fails.
+    suite = parse_suite(tiny_suite_text.replace("k_neighbors = 3", "k_neighbors = 20"))
+    frame = run(suite, tmp_path / "s.sqlite")
+    failed = frame[frame["status"] == "failed"]
+    assert set(failed["label"]) == {"smote"}
+    assert failed["error"].str.contains("ValueError").all()
+    assert failed["metric"].isna().all()
+    done = frame[frame["status"] == "done"]
+    assert set(done["label"]) == {"none", "tabddpm"}
+
+
+def test_store_of_another_suite_is_refused(tiny_suite_text, tmp_path):
+    store = tmp_path / "s.sqlite"
+    Store(store, suite="other")
+    with pytest.raises(ValueError, match="written by suite 'other'"):
+        run(parse_suite(tiny_suite_text), store)
+
+
+def test_worker_processes_give_the_same_results(tiny_suite_text, tmp_path):
+    suite = parse_suite(tiny_suite_text)
+    one = run(suite, tmp_path / "one.sqlite", threads=1)
+    two = run(suite, tmp_path / "two.sqlite", jobs=2, threads=1)
+    pd.testing.assert_frame_equal(_values(one), _values(two))
+
+
+def test_dask_cluster_gives_the_same_results(tiny_suite_text, tmp_path):
+    import distributed
+
+    suite = parse_suite(tiny_suite_text)
+    local = run(suite, tmp_path / "local.sqlite", threads=1)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        on_dask = run(suite, tmp_path / "dask.sqlite", backend="dask", scheduler=client)
+    pd.testing.assert_frame_equal(_values(local), _values(on_dask))
+
+
+def test_killed_run_resumes_without_loss_or_duplicates(tiny_suite_file, tmp_path):
+    store = tmp_path / "killed.sqlite"
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from imbdiff.cli import main; sys.exit(main(sys.argv[1:]))",
+        "bench",
+        "--suite",
+        str(tiny_suite_file),
+        "--store",
+        str(store),
+        "--threads",
+        "1",
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    total = 12
+    try:
+        deadline = time.monotonic() + 120
+        done = 0
+        while time.monotonic() < deadline:
+            if store.exists():
+                done = len(Store(store, suite="tiny").finished())
+                if done >= 1:
+                    break
+            time.sleep(0.02)
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
+    after_kill = Store(store, suite="tiny").finished()
+    assert 1 <= len(after_kill) < total, "the kill must land mid-grid"
+
+    suite = parse_suite(tiny_suite_file.read_text())
+    resumed = run(suite, store, threads=1)
+    cells = Store(store, suite="tiny").cells()
+    assert len(cells) == total
+    assert cells["cell"].is_unique
+    assert after_kill <= set(cells["cell"])
+    fresh = run(suite, tmp_path / "fresh.sqlite", threads=1)
+    pd.testing.assert_frame_equal(_values(resumed), _values(fresh))

@@ -1,0 +1,62 @@
+import pytest
+
+from imbdiff.bench import list_suites, load_suite, parse_suite
+
+
+def test_shipped_suites_load():
+    assert "quick" in list_suites()
+    for name in list_suites():
+        suite = load_suite(name)
+        assert suite.name == name
+        keys = [cell.key for cell in suite.cells()]
+        assert len(keys) == len(set(keys))
+
+
+def test_grid_of_a_suite(tiny_suite_text):
+    suite = parse_suite(tiny_suite_text)
+    cells = suite.cells()
+    assert len(cells) == 2 * 3 * 2
+    assert {cell.fold for cell in cells} == {0}
+    # Samples are kept for the first seed only.
+    assert {cell.seed for cell in cells if cell.keep_samples} == {0}
+    cv = parse_suite(tiny_suite_text.replace('"holdout"', '"cv"\nfolds = 3'))
+    assert len(cv.cells()) == 2 * 3 * 2 * 3
+
+
+def test_other_parameters_are_other_cells(tiny_suite_text):
+    a = parse_suite(tiny_suite_text).cells()
+    b = parse_suite(tiny_suite_text.replace("train_steps = 20", "train_steps = 30"))
+    changed = {c.key for c in a} ^ {c.key for c in b.cells()}
+    assert changed
+    assert all("tabddpm" in key for key in changed)
+
+
+def _line(text, needle):
+    return next(i + 1 for i, line in enumerate(text.splitlines()) if needle in line)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message", "needle"),
+    [
+        ('"glass4"]', '"glass44"]', "unknown dataset 'glass44'", "glass44"),
+        ('method = "smote"', 'method = "smoot"', "unknown method 'smoot'", "smoot"),
+        ("k_neighbors = 3", "k = 3", "no parameter 'k'", "k = 3"),
+        ('"logistic_regression"', '"logreg"', "unknown classifier", "logreg"),
+        ("seeds = [0, 1]", "seeds = [0, 1]\nrepeats = 3", "unknown key", "repeats"),
+        ('protocol = "holdout"', 'protocol = "bootstrap"', "protocol", "bootstrap"),
+    ],
+)
+def test_bad_suites_fail_naming_the_line(tiny_suite_text, old, new, message, needle):
+    text = tiny_suite_text.replace(old, new)
+    with pytest.raises(ValueError, match=message) as info:
+        parse_suite(text, where="my.toml")
+    assert f"my.toml, line {_line(text, needle)}:" in str(info.value)
+
+
+def test_duplicate_labels_and_bad_toml(tiny_suite_text):
+    with pytest.raises(ValueError, match="labels must be unique"):
+        parse_suite(tiny_suite_text + '\n[[methods]]\nmethod = "none"\n')
+    with pytest.raises(ValueError, match="not valid TOML"):
+        parse_suite("name = ")
+    with pytest.raises(ValueError, match="no suite 'nope'"):
+        load_suite("nope")
