@@ -16,31 +16,14 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 import torch
-from imblearn.over_sampling.base import BaseOverSampler
-from imblearn.utils._validation import check_target_type
-from scipy import sparse
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import validate_data
 
-from .._validation import (
-    as_frame,
-    check_finite,
-    check_positive_int,
-    resolve_categorical,
-)
+from .._validation import check_positive_int
 from ..diffusion import GaussianDiffusion, Trainer, TrainingHistory, get_schedule
 from ..diffusion.denoisers import make_denoiser
 from ..encoding import TabularEncoder
+from ._tabular import TabularOverSampler, random_state_of
 
 __all__ = ["DiffusionOverSampler"]
-
-
-def _random_state(random_state) -> np.random.RandomState:
-    """Like scikit-learn's ``check_random_state``, but ``None`` draws fresh OS
-    entropy instead of using (and advancing) numpy's global random state."""
-    if random_state is None:
-        return np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
-    return check_random_state(random_state)
 
 
 @dataclass
@@ -52,7 +35,7 @@ class _ClassModel:
     history: TrainingHistory
 
 
-class DiffusionOverSampler(BaseOverSampler):
+class DiffusionOverSampler(TabularOverSampler):
     """Oversample with a Gaussian DDPM trained on each minority class.
 
     Parameters
@@ -107,7 +90,7 @@ class DiffusionOverSampler(BaseOverSampler):
     _default_categorical = "onehot"
 
     _parameter_constraints: ClassVar[dict] = {
-        **BaseOverSampler._parameter_constraints,
+        **TabularOverSampler._parameter_constraints,
         **{
             # Checked, with messages that name the problem, in _check_params.
             name: "no_validation"
@@ -170,39 +153,6 @@ class DiffusionOverSampler(BaseOverSampler):
         self.n_threads = n_threads
         self.verbose = verbose
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        return tags
-
-    # imbalanced-learn validates X as numbers; text columns must pass through.
-    def _check_X_y(self, X, y, accept_sparse=None):
-        if accept_sparse is None:
-            accept_sparse = ["csr", "csc"]
-        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
-        self.feature_dtypes_ = list(X.dtypes) if isinstance(X, pd.DataFrame) else None
-        if isinstance(X, pd.DataFrame):
-            # scikit-learn would cast category columns to float; as objects
-            # they pass through (fit_resample restores the user's dtypes).
-            nominal = [
-                c
-                for c in X.columns
-                if isinstance(X[c].dtype, pd.CategoricalDtype)
-                or pd.api.types.is_string_dtype(X[c].dtype)
-            ]
-            if nominal:
-                X = X.astype(dict.fromkeys(nominal, object))
-        X, y = validate_data(
-            self,
-            X=X,
-            y=y,
-            reset=True,
-            accept_sparse=accept_sparse,
-            dtype=None,
-            ensure_all_finite=False,
-        )
-        return X, y, binarize_y
-
     # -- checks ----------------------------------------------------------------------
     def _resolved(self) -> tuple[str, str]:
         denoiser = self._default_denoiser if self.denoiser == "auto" else self.denoiser
@@ -245,16 +195,9 @@ class DiffusionOverSampler(BaseOverSampler):
     def _fit_resample(self, X, y):
         self._check_params()
         denoiser_name, categorical = self._resolved()
-        dense = X.toarray() if sparse.issparse(X) else X
-        frame = as_frame(dense)
-        nominal = resolve_categorical(frame, self.categorical_features)
-        numeric = [c for c in frame.columns if c not in nominal]
-        check_finite(frame, numeric, allow_nan=False)
-        for c in nominal:
-            if frame[c].isna().any():
-                raise ValueError(f"column {c!r} has missing values; impute them first.")
+        frame, nominal = self._frame_of(X)
 
-        rng = _random_state(self.random_state)
+        rng = random_state_of(self.random_state)
         device = self._torch_device()
         diffusion = GaussianDiffusion(
             get_schedule(self.schedule, int(self.n_timesteps))
@@ -285,15 +228,7 @@ class DiffusionOverSampler(BaseOverSampler):
                     new_labels.append(np.full(int(n_new), label, dtype=y.dtype))
                     self.sample_seconds_ += time.perf_counter() - start
         self.diffusion_ = diffusion
-        if not new_rows:
-            return X, y
-        generated = pd.concat(new_rows, ignore_index=True)
-        if sparse.issparse(X):
-            block = sparse.csr_matrix(generated.to_numpy(dtype=X.dtype))
-            X_res = sparse.vstack([X, block], format=X.format)
-        else:
-            X_res = np.vstack([X, generated.to_numpy(dtype=X.dtype)])
-        return X_res, np.hstack([y, *new_labels])
+        return self._append(X, y, new_rows, new_labels)
 
     def _fit_class(
         self, rows, nominal, categorical, denoiser_name, diffusion, device, seed
@@ -378,7 +313,7 @@ class DiffusionOverSampler(BaseOverSampler):
             raise ValueError(
                 f"no model for class {label!r}; fitted: {list(self.models_)}."
             )
-        seed = _random_state(random_state).randint(np.iinfo(np.int32).max)
+        seed = random_state_of(random_state).randint(np.iinfo(np.int32).max)
         device = self._torch_device()
         with self._threads():
             rows = self._generate(

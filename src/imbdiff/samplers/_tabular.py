@@ -1,0 +1,95 @@
+"""What every generative oversampler of imbdiff shares, whatever its model.
+
+Text and category columns pass imbalanced-learn's checks untouched, the
+input is checked for missing or infinite values once, and new rows are
+appended after the original ones in the input's own type (sparse, array or
+DataFrame, whose dtypes ``fit_resample`` restores).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils._validation import check_target_type
+from scipy import sparse
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import validate_data
+
+from .._validation import as_frame, check_finite, resolve_categorical
+
+__all__ = ["TabularOverSampler", "random_state_of"]
+
+
+def random_state_of(random_state) -> np.random.RandomState:
+    """Like scikit-learn's ``check_random_state``, but ``None`` draws fresh OS
+    entropy instead of using (and advancing) numpy's global random state."""
+    if random_state is None:
+        return np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
+    return check_random_state(random_state)
+
+
+class TabularOverSampler(BaseOverSampler):
+    """Base of the generative oversamplers: mixed-type input, appended output.
+
+    Subclasses implement ``_fit_resample`` with :meth:`_frame_of` to read the
+    input and :meth:`_append` to return it with the generated rows.
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        return tags
+
+    # imbalanced-learn validates X as numbers; text columns must pass through.
+    def _check_X_y(self, X, y, accept_sparse=None):
+        if accept_sparse is None:
+            accept_sparse = ["csr", "csc"]
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        self.feature_dtypes_ = list(X.dtypes) if isinstance(X, pd.DataFrame) else None
+        if isinstance(X, pd.DataFrame):
+            # scikit-learn would cast category columns to float; as objects
+            # they pass through (fit_resample restores the user's dtypes).
+            nominal = [
+                c
+                for c in X.columns
+                if isinstance(X[c].dtype, pd.CategoricalDtype)
+                or pd.api.types.is_string_dtype(X[c].dtype)
+            ]
+            if nominal:
+                X = X.astype(dict.fromkeys(nominal, object))
+        X, y = validate_data(
+            self,
+            X=X,
+            y=y,
+            reset=True,
+            accept_sparse=accept_sparse,
+            dtype=None,
+            ensure_all_finite=False,
+        )
+        return X, y, binarize_y
+
+    def _frame_of(self, X) -> tuple[pd.DataFrame, list]:
+        """The checked input as a DataFrame, and its nominal columns."""
+        dense = X.toarray() if sparse.issparse(X) else X
+        frame = as_frame(dense)
+        nominal = resolve_categorical(frame, self.categorical_features)
+        numeric = [c for c in frame.columns if c not in nominal]
+        check_finite(frame, numeric, allow_nan=False)
+        for c in nominal:
+            if frame[c].isna().any():
+                raise ValueError(f"column {c!r} has missing values; impute them first.")
+        return frame, nominal
+
+    @staticmethod
+    def _append(X, y, new_rows: list[pd.DataFrame], new_labels: list[np.ndarray]):
+        """``X`` and ``y`` followed by the generated rows, in ``X``'s type."""
+        if not new_rows:
+            return X, y
+        generated = pd.concat(new_rows, ignore_index=True)
+        if sparse.issparse(X):
+            block = sparse.csr_matrix(generated.to_numpy(dtype=X.dtype))
+            X_res = sparse.vstack([X, block], format=X.format)
+        else:
+            X_res = np.vstack([X, generated.to_numpy(dtype=X.dtype)])
+        return X_res, np.hstack([y, *new_labels])
