@@ -3,14 +3,25 @@
 from ._version import __version__
 from .datasets import Dataset, list_datasets, load_dataset
 from .regions import REGION_NAMES, hvdm_kneighbors, minority_types
-from .samplers import DiffusionOverSampler, FinDiff, SEMResDDPM, TabDDPM
+from .samplers import (
+    CTGANOverSampler,
+    CWGANGPOverSampler,
+    DiffusionOverSampler,
+    FinDiff,
+    SEMResDDPM,
+    TabDDPM,
+    TVAEOverSampler,
+)
 
 __all__ = [
     "REGION_NAMES",
+    "CTGANOverSampler",
+    "CWGANGPOverSampler",
     "Dataset",
     "DiffusionOverSampler",
     "FinDiff",
     "SEMResDDPM",
+    "TVAEOverSampler",
     "TabDDPM",
     "__version__",
     "hvdm_kneighbors",

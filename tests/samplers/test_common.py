@@ -3,13 +3,23 @@
 import pytest
 from imblearn.utils.estimator_checks import parametrize_with_checks
 
-from imbdiff import FinDiff, SEMResDDPM, TabDDPM
+from imbdiff import (
+    CTGANOverSampler,
+    CWGANGPOverSampler,
+    FinDiff,
+    SEMResDDPM,
+    TabDDPM,
+    TVAEOverSampler,
+)
 
 TINY = {"n_timesteps": 10, "train_steps": 5, "batch_size": 64, "random_state": 0}
 SAMPLERS = [
     TabDDPM(**TINY),
     FinDiff(**TINY),
     SEMResDDPM(**TINY, denoiser_options={"width": 8, "n_heads": 2, "n_blocks": 1}),
+    CTGANOverSampler(epochs=1, batch_size=50, random_state=0),
+    TVAEOverSampler(epochs=1, batch_size=50, random_state=0),
+    CWGANGPOverSampler(train_steps=3, critic_steps=1, hidden=(16,), random_state=0),
 ]
 
 # imbalanced-learn hands pytest a generator of cases, which recent pytest

@@ -22,6 +22,9 @@ METHODS: dict[str, str | None] = {
     "semres": "imbdiff.samplers:SEMResDDPM",
     "tabddpm": "imbdiff.samplers:TabDDPM",
     "findiff": "imbdiff.samplers:FinDiff",
+    "ctgan": "imbdiff.samplers:CTGANOverSampler",
+    "tvae": "imbdiff.samplers:TVAEOverSampler",
+    "cwgan_gp": "imbdiff.samplers:CWGANGPOverSampler",
 }
 
 

@@ -1,0 +1,204 @@
+"""CTGAN and TVAE (the ``ctgan`` package) behind the imbalanced-learn API.
+
+By default each class to oversample gets its own model, trained on that
+class's rows alone, as the papers' baselines are. With ``conditional=True``
+one model learns all rows with the class as an extra nominal column, and the
+new rows of a class are drawn from it: CTGAN conditions its generator on the
+class; TVAE cannot, so its draws are filtered to the class. Either way only
+rows of the asked class are kept, so a class the model rarely produces is an
+error, not a short answer.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from .._validation import check_positive_int
+from ._tabular import TabularOverSampler, random_state_of
+
+__all__ = ["CTGANOverSampler", "TVAEOverSampler"]
+
+_CLASS = "__imbdiff_class__"
+#: Most draws of ``n`` rows tried to find ``n`` rows of a class.
+_MAX_DRAWS = 20
+
+
+class _CTGANFamily(TabularOverSampler):
+    """Shared fitting and drawing of the ``ctgan`` package's synthesizers."""
+
+    _model_name: ClassVar[str]
+
+    _parameter_constraints: ClassVar[dict] = {
+        **TabularOverSampler._parameter_constraints,
+        **{
+            name: "no_validation"
+            for name in (
+                "epochs",
+                "batch_size",
+                "conditional",
+                "categorical_features",
+                "verbose",
+            )
+        },
+    }
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy="auto",
+        random_state=None,
+        epochs=300,
+        batch_size=500,
+        conditional=False,
+        categorical_features="auto",
+        verbose=False,
+    ):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.random_state = random_state
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.conditional = conditional
+        self.categorical_features = categorical_features
+        self.verbose = verbose
+
+    def _model(self):
+        try:
+            import ctgan
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                f"{type(self).__name__} needs the 'ctgan' package: "
+                "pip install 'imbdiff[bench]'."
+            ) from None
+        check_positive_int(self.epochs, "epochs")
+        check_positive_int(self.batch_size, "batch_size")
+        # ctgan cuts batches into packs of 10 (CTGAN) or halves (TVAE).
+        batch = max(10, int(self.batch_size) // 10 * 10)
+        return getattr(ctgan, self._model_name)(
+            epochs=int(self.epochs),
+            batch_size=batch,
+            verbose=bool(self.verbose),
+            enable_gpu=False,
+        )
+
+    def _fit_resample(self, X, y):
+        frame, nominal = self._frame_of(X)
+        frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+        nominal = [str(c) for c in nominal]
+        rng = random_state_of(self.random_state)
+        self.fit_seconds_ = self.sample_seconds_ = 0.0
+        new_rows, new_labels = [], []
+        shared = None
+        for label, n_new in self.sampling_strategy_.items():
+            if n_new <= 0:
+                continue
+            seed = int(rng.randint(np.iinfo(np.int32).max))
+            start = time.perf_counter()
+            if self.conditional:
+                if shared is None:
+                    data = frame.assign(**{_CLASS: pd.Series(y).astype(str).values})
+                    shared = self._fit_model(data, [*nominal, _CLASS], seed)
+                model = shared
+            else:
+                rows = frame[y == label].reset_index(drop=True)
+                model = self._fit_model(rows, nominal, seed)
+            self.fit_seconds_ += time.perf_counter() - start
+            start = time.perf_counter()
+            rows = self._draw(model, int(n_new), label)
+            self.sample_seconds_ += time.perf_counter() - start
+            new_rows.append(rows[list(frame.columns)])
+            new_labels.append(np.full(int(n_new), label, dtype=y.dtype))
+        return self._append(X, y, new_rows, new_labels)
+
+    def _fit_model(self, data: pd.DataFrame, discrete: list, seed: int):
+        model = self._model()
+        model.set_random_state(seed)
+        model.fit(data, discrete_columns=discrete)
+        return model
+
+    def _draw(self, model, n: int, label) -> pd.DataFrame:
+        if not self.conditional:
+            return model.sample(n)
+        kept, total = [], 0
+        for _ in range(_MAX_DRAWS):
+            drawn = self._draw_conditioned(model, n, str(label))
+            drawn = drawn[drawn[_CLASS] == str(label)]
+            kept.append(drawn)
+            total += len(drawn)
+            if total >= n:
+                return pd.concat(kept, ignore_index=True).iloc[:n]
+        raise ValueError(
+            f"the conditional {self._model_name} produced {total} rows of class "
+            f"{label!r} in {_MAX_DRAWS} draws of {n}; train it longer or use "
+            "conditional=False (one model per class)."
+        )
+
+    def _draw_conditioned(self, model, n: int, label: str) -> pd.DataFrame:
+        return model.sample(n)
+
+
+class CTGANOverSampler(_CTGANFamily):
+    """CTGAN (Xu et al., 2019) from the ``ctgan`` package, as an oversampler.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+        As in imbalanced-learn.
+    random_state : int, RandomState instance or None, default=None
+        Seeds each model (ctgan sets the global numpy and torch random state
+        while it fits and samples; the benchmark runs it in worker processes).
+    epochs : int, default=300
+        The package's default.
+    batch_size : int, default=500
+        The package's default (rounded down to a multiple of 10).
+    conditional : bool, default=False
+        One model of all rows conditioned on the class, instead of one model
+        per class trained on that class alone.
+    categorical_features : "auto", None or list, default="auto"
+        Nominal columns, passed to ctgan as discrete columns.
+    verbose : bool, default=False
+
+    Attributes
+    ----------
+    fit_seconds_, sample_seconds_ : float
+        Seconds spent training and generating in ``fit_resample``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from imbdiff import CTGANOverSampler
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(60, 2)); y = np.array([0] * 45 + [1] * 15)
+    >>> X_res, y_res = CTGANOverSampler(epochs=2, random_state=0).fit_resample(X, y)
+    >>> np.bincount(y_res).tolist()
+    [45, 45]
+    """
+
+    _model_name = "CTGAN"
+
+    def _draw_conditioned(self, model, n: int, label: str) -> pd.DataFrame:
+        return model.sample(n, condition_column=_CLASS, condition_value=label)
+
+
+class TVAEOverSampler(_CTGANFamily):
+    """TVAE (Xu et al., 2019) from the ``ctgan`` package, as an oversampler.
+
+    Same parameters as :class:`CTGANOverSampler`; with ``conditional=True``
+    the draws of the shared model are filtered to the class, since TVAE has no
+    conditional sampling.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from imbdiff import TVAEOverSampler
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(60, 2)); y = np.array([0] * 45 + [1] * 15)
+    >>> X_res, y_res = TVAEOverSampler(epochs=2, random_state=0).fit_resample(X, y)
+    >>> X_res.shape
+    (90, 2)
+    """
+
+    _model_name = "TVAE"
