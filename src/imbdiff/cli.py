@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import __version__
 from ._validation import plain
-from .bench import list_suites, load_suite, run
+from .bench import list_suites, load_suite, report, run
 from .datasets import list_datasets, load_dataset
 from .regions import REGION_NAMES, minority_types
 from .samplers import METHODS, make_sampler, method_class
@@ -135,6 +135,18 @@ def _build_parser() -> argparse.ArgumentParser:
         help="torch and BLAS threads per cell (default: cores / jobs)",
     )
     bn.set_defaults(handler=_cmd_bench)
+
+    rp = commands.add_parser(
+        "report",
+        help="write a benchmark store's report (markdown, HTML, PNG)",
+        description="Turn a benchmark store into report.md, a self-contained "
+        "report.html and PNG pictures in a folder.",
+    )
+    rp.add_argument("store", metavar="STORE", type=Path, help="SQLite store file")
+    rp.add_argument(
+        "--output", "-o", type=Path, required=True, help="folder to write into"
+    )
+    rp.set_defaults(handler=_cmd_report)
     return parser
 
 
@@ -287,6 +299,14 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             f"  failed: {row.dataset} {row.label} seed {row.seed} fold {row.fold}: "
             f"{row.error}"
         )
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    if args.output.exists() and not args.output.is_dir():
+        raise ValueError(f"{args.output} is a file; name a folder.")
+    files = report(args.store, args.output)
+    print(f"report of {args.store} -> {files['markdown']}, {files['html']}")
     return 0
 
 

@@ -9,6 +9,7 @@ Dask cluster.
 """
 
 from ._engine import SAMPLER_METRICS, results, run, run_cell
+from ._report import average_ranks, critical_difference, report
 from ._store import SCHEMA_VERSION, Store
 from ._suite import Cell, Method, Suite, list_suites, load_suite, parse_suite
 
@@ -19,9 +20,12 @@ __all__ = [
     "Method",
     "Store",
     "Suite",
+    "average_ranks",
+    "critical_difference",
     "list_suites",
     "load_suite",
     "parse_suite",
+    "report",
     "results",
     "run",
     "run_cell",

@@ -124,6 +124,7 @@ def run(
         raise ValueError("scheduler applies to the 'dask' backend only.")
     if threads is None:
         threads = 1 if backend == "dask" else max(1, (os.cpu_count() or 1) // jobs)
+    store.set_meta("definition", json.dumps(suite.definition(), default=str))
     cells = suite.cells()
     finished = store.finished()
     pending = [cell for cell in cells if cell.key not in finished]

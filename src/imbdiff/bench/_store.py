@@ -171,6 +171,36 @@ class Store:
                 f"{self.suite!r}; give this suite its own store file."
             )
 
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """An existing store, whatever its suite (for reading, as a report does)."""
+        path = Path(path)
+        if not path.is_file():
+            raise ValueError(f"no store at {path}.")
+        try:
+            with contextlib.closing(sqlite3.connect(path)) as db:
+                query = "SELECT value FROM meta WHERE key = 'suite'"
+                row = db.execute(query).fetchone()
+        except sqlite3.DatabaseError as error:
+            raise ValueError(
+                f"{path} is not a benchmark store (SQLite says: {error})."
+            ) from None
+        if row is None:
+            raise ValueError(f"{path} is not a benchmark store (it names no suite).")
+        return cls(path, suite=row[0])
+
+    def meta(self) -> dict[str, str]:
+        """The store's key-value notes (layout, suite, its definition)."""
+        with self._connect() as db:
+            return dict(db.execute("SELECT key, value FROM meta"))
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Record a note, replacing the one of the same key."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value)
+            )
+
     # -- reading -------------------------------------------------------------------
     def finished(self) -> set[str]:
         """Keys of the cells stored as done."""

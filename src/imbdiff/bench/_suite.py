@@ -115,6 +115,24 @@ class Suite:
     folds: int = 5
     keep_samples: bool = True
 
+    def definition(self) -> dict:
+        """The suite as plain data (what a report needs to redo its splits)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "protocol": self.protocol,
+            "seeds": list(self.seeds),
+            "classifiers": list(self.classifiers),
+            "datasets": [list(d) for d in self.datasets],
+            "methods": [
+                {"method": m.method, "label": m.label, "params": m.params}
+                for m in self.methods
+            ],
+            "test_size": self.test_size,
+            "split_seed": self.split_seed,
+            "folds": self.folds,
+        }
+
     def cells(self) -> list[Cell]:
         """Every cell of the grid, dataset by dataset.
 

@@ -1,0 +1,553 @@
+"""The benchmark report: a store's cells as markdown, HTML and pictures.
+
+:func:`report` reads a store and writes ``report.md``, a self-contained
+``report.html`` (pictures embedded) and the pictures as PNG files:
+
+- the budgets each method ran with;
+- per metric and classifier, mean +- std over seeds and folds for every
+  dataset and method, the best in bold, with average ranks, the Friedman
+  test and the Nemenyi critical difference;
+- distances of the synthetic rows to the real minority (JS, Wasserstein,
+  MMD) with their average ranks, as the LReDDPM paper's Table 2;
+- memorisation: distance of synthetic rows to the closest real training row
+  and their share of exact copies, against real held-out rows;
+- run times;
+- the LReDDPM paper's published values beside ours where it has them;
+- failed cells and their errors.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ._store import Store
+
+__all__ = ["average_ranks", "critical_difference", "report"]
+
+#: Metrics of the synthetic rows where lower is better.
+_DISTANCES = {
+    "js": "Jensen-Shannon",
+    "wasserstein": "Wasserstein",
+    "mmd_linear": "MMD (linear kernel)",
+    "mmd_rbf": "MMD (RBF kernel)",
+}
+_MEMORISATION = {
+    "synthetic_dcr_median": "synthetic DCR (median)",
+    "holdout_dcr_median": "held-out DCR (median)",
+    "synthetic_exact_copy_share": "synthetic exact copies",
+    "holdout_exact_copy_share": "held-out exact copies",
+}
+_METRIC_TITLES = {
+    "f1": "F1",
+    "auc": "AUC",
+    "gmean": "G-mean = sqrt(TPR x TNR)",
+    "gmean_pr": "the paper's G-mean = sqrt(precision x recall)",
+    "recall": "recall",
+    "precision": "precision",
+    "accuracy": "accuracy",
+    "balanced_accuracy": "balanced accuracy",
+}
+#: The LReDDPM paper's method names -> ours.
+_PAPER_METHODS = {
+    "Original": "none",
+    "ADASYN": "adasyn",
+    "BorderlineSMOTE": "borderline",
+    "CTGAN": "ctgan",
+    "FinDiff": "findiff",
+    "TVAE": "tvae",
+    "LReDDPM(ours)": "lreddpm",
+}
+
+
+@dataclass
+class _Section:
+    title: str
+    text: str = ""
+    tables: list = field(default_factory=list)  # (caption, cells, bold mask)
+    images: list = field(default_factory=list)  # (caption, file name)
+
+
+def average_ranks(means: pd.DataFrame, *, higher_is_better: bool = True):
+    """Average rank of each column over the rows (datasets), ties averaged.
+
+    Rows with a missing value are left out, so every rank compares the same
+    methods. Returns the ranks and the number of rows used.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> means = pd.DataFrame({"a": [0.9, 0.8], "b": [0.7, 0.8]})
+    >>> average_ranks(means)[0].to_dict()
+    {'a': 1.25, 'b': 1.75}
+    """
+    complete = means.dropna()
+    ranks = complete.rank(axis=1, ascending=not higher_is_better)
+    return ranks.mean(axis=0), len(complete)
+
+
+def critical_difference(n_methods: int, n_datasets: int, alpha: float = 0.05):
+    """Nemenyi critical difference of average ranks (Demsar, 2006).
+
+    Examples
+    --------
+    >>> round(critical_difference(4, 10), 3)
+    1.483
+    """
+    q = stats.studentized_range.ppf(1 - alpha, n_methods, np.inf) / math.sqrt(2)
+    return q * math.sqrt(n_methods * (n_methods + 1) / (6.0 * n_datasets))
+
+
+def report(store: Store | str | Path, out_dir: str | Path) -> dict[str, Path]:
+    """Write the report of ``store`` into the folder ``out_dir``.
+
+    Returns the written files by kind (``"markdown"``, ``"html"``, and one
+    entry per picture). Pictures need matplotlib (``imbdiff[bench]``).
+    """
+    if not isinstance(store, Store):
+        store = Store.open(store)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    cells = store.cells()
+    if cells.empty:
+        raise ValueError(f"{store.path} holds no cell yet; run the suite first.")
+    values = store.results()
+    meta = store.meta()
+    definition = json.loads(meta.get("definition", "{}"))
+    order = [m["label"] for m in definition.get("methods", [])] or sorted(
+        cells["label"].unique()
+    )
+    order = [label for label in order if label in set(cells["label"])]
+    done = cells[cells["status"] == "done"]
+    data = done.merge(values, on="cell")
+    sections = [
+        _summary(store, cells, meta, definition),
+        _budgets(cells, order),
+    ]
+    sections += _metric_sections(data, order)
+    sections.append(_distance_section(data, order))
+    sections.append(_memorisation_section(data, order))
+    sections.append(_time_section(done, order))
+    paper = _paper_section(data, order, meta.get("suite", ""))
+    if paper is not None:
+        sections.append(paper)
+    sections.append(_failures(cells))
+    files = {}
+    pictures = _pictures(data, done, order, out)
+    if pictures:
+        sections.append(
+            _Section(
+                "Pictures",
+                "G-mean (TPR x TNR) bars per dataset and method (the LReDDPM "
+                "paper's Figure 3) with the decision tree, and the training "
+                "loss of each diffusion model on the first seed and fold.",
+                images=list(pictures.items()),
+            )
+        )
+        files.update({name: out / name for name in pictures.values()})
+    markdown = _render_markdown(sections)
+    (out / "report.md").write_text(markdown)
+    (out / "report.html").write_text(_render_html(sections, out))
+    files["markdown"] = out / "report.md"
+    files["html"] = out / "report.html"
+    return files
+
+
+# -- sections ----------------------------------------------------------------------
+def _summary(store, cells, meta, definition) -> _Section:
+    n_done = int((cells["status"] == "done").sum())
+    n_failed = int((cells["status"] == "failed").sum())
+    versions = ", ".join(sorted(cells["version"].unique()))
+    protocol = definition.get("protocol")
+    if protocol == "holdout":
+        protocol_text = (
+            f"one stratified split with {definition['test_size']} of the rows "
+            f"for testing (split seed {definition['split_seed']}), seeds "
+            f"{definition['seeds']}"
+        )
+    elif protocol == "cv":
+        protocol_text = (
+            f"stratified {definition['folds']}-fold cross-validation, seeds "
+            f"{definition['seeds']}"
+        )
+    else:
+        protocol_text = "not recorded in this store"
+    text = (
+        f"Suite **{meta.get('suite')}**"
+        + (f": {definition['description']}" if definition.get("description") else "")
+        + f"\n\nCells: {n_done} finished, {n_failed} failed. Protocol: "
+        f"{protocol_text}. imbdiff {versions}. Summed time of the cells' "
+        f"samplers: {cells['total_seconds'].sum():.0f} s. Metrics take the "
+        "minority class as positive."
+    )
+    return _Section(f"Benchmark report: {meta.get('suite')}", text)
+
+
+def _budgets(cells, order) -> _Section:
+    rows = []
+    for label in order:
+        of_label = cells[(cells["label"] == label) & (cells["status"] == "done")]
+        method = cells.loc[cells["label"] == label, "method"].iloc[0]
+        params = of_label["params"].iloc[0] if len(of_label) else "{}"
+        shown = {
+            k: v
+            for k, v in json.loads(params).items()
+            if k not in ("random_state", "verbose", "device", "n_threads")
+        }
+        rows.append([method, _params_text(shown)])
+    table = pd.DataFrame(rows, columns=["registry name", "parameters"], index=order)
+    return _Section(
+        "Budgets",
+        "Every parameter each method ran with (random_state is the cell's seed).",
+        tables=[("", table, None)],
+    )
+
+
+def _params_text(params: dict) -> str:
+    if not params:
+        return "(no oversampling)"
+    return ", ".join(f"{k}={v}" for k, v in sorted(params.items()))
+
+
+def _metric_sections(data, order) -> list[_Section]:
+    sections = []
+    scored = data[data["classifier"] != ""]
+    for metric in [m for m in _METRIC_TITLES if m in set(scored["metric"])]:
+        section = _Section(f"{_METRIC_TITLES[metric]} ({metric})")
+        for classifier in sorted(scored["classifier"].unique()):
+            rows = scored[
+                (scored["metric"] == metric) & (scored["classifier"] == classifier)
+            ]
+            means, stds = _mean_std(rows, order)
+            cells, bold = _mean_std_cells(means, stds, higher_is_better=True)
+            section.tables.append((f"{classifier}: mean +- std", cells, bold))
+            ranks, bold, note = _rank_table(means, True)
+            caption = f"{classifier}: average ranks ({note})"
+            section.tables.append((caption, ranks, bold))
+        sections.append(section)
+    return sections
+
+
+def _distance_section(data, order) -> _Section:
+    section = _Section(
+        "Distances of synthetic rows to the real minority",
+        "Between each cell's synthetic rows and the real minority rows of its "
+        "training part (lower is closer); average ranks over datasets as the "
+        "LReDDPM paper's Table 2.",
+    )
+    rows = data[data["classifier"] == ""]
+    for metric, title in _DISTANCES.items():
+        of_metric = rows[rows["metric"] == metric]
+        if of_metric.empty:
+            continue
+        means, stds = _mean_std(of_metric, order)
+        cells, bold = _mean_std_cells(means, stds, higher_is_better=False)
+        section.tables.append((title, cells, bold))
+        ranks, bold, note = _rank_table(means, False)
+        section.tables.append((f"{title}: average ranks ({note})", ranks, bold))
+    return section
+
+
+def _memorisation_section(data, order) -> _Section:
+    rows = data[data["classifier"] == ""]
+    section = _Section(
+        "Memorisation",
+        "Distance from each synthetic row to its closest real training row of "
+        "the minority (DCR, in the classifiers' encoding), and the share of "
+        "exact copies; real held-out minority rows against the same training "
+        "rows are the reference. Synthetic rows far closer than held-out rows, "
+        "or many exact copies, are signs of copying.",
+    )
+    for metric, title in _MEMORISATION.items():
+        of_metric = rows[rows["metric"] == metric]
+        if of_metric.empty:
+            continue
+        means, _ = _mean_std(of_metric, order)
+        cells = means.map(lambda v: "" if pd.isna(v) else f"{v:.4f}")
+        section.tables.append((f"{title} (mean)", cells, None))
+    return section
+
+
+def _time_section(done, order) -> _Section:
+    times = done.pivot_table(
+        index="dataset", columns="label", values="total_seconds", aggfunc="mean"
+    ).reindex(columns=[c for c in order])
+    cells = times.map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
+    total = done.groupby("label")["total_seconds"].sum().reindex(order)
+    summed = pd.DataFrame(
+        [[f"{v:.0f}" if pd.notna(v) else "" for v in total.values]],
+        columns=order,
+        index=["summed seconds"],
+    )
+    return _Section(
+        "Run times",
+        "Seconds to fit the sampler and generate its rows (fit_resample), mean "
+        "per cell; classifiers not included.",
+        tables=[("mean seconds per cell", cells, None), ("", summed, None)],
+    )
+
+
+def _paper_section(data, order, suite: str) -> _Section | None:
+    if suite != "lreddpm-paper":
+        return None
+    folder = resources.files("imbdiff.bench") / "paper"
+    published = pd.read_csv(folder / "lreddpm_paper_results.csv")
+    ranks = pd.read_csv(folder / "lreddpm_paper_distance_ranks.csv")
+    section = _Section(
+        "Beside the LReDDPM paper",
+        "The paper's published means (its Tables 3 to 5, in percent) next to ours "
+        "(x 100) on the datasets we share. Its split, seeds and implementations "
+        "differ, so absolute values differ; the comparison is of orderings.",
+    )
+    scored = data[data["classifier"] != ""]
+    for (table, metric, classifier), rows in published.groupby(
+        ["table", "metric", "classifier"]
+    ):
+        paper = rows.assign(method=rows["method"].map(_PAPER_METHODS)).pivot_table(
+            index="dataset", columns="method", values="mean"
+        )
+        ours_rows = scored[
+            (scored["metric"] == metric) & (scored["classifier"] == classifier)
+        ]
+        ours, _ = _mean_std(ours_rows, order)
+        datasets = [d for d in ours.index if d in paper.index]
+        labels = [m for m in order if m in paper.columns]
+        if not datasets or not labels:
+            continue
+        cells = pd.DataFrame(index=datasets, columns=labels, dtype=object)
+        for d in datasets:
+            for m in labels:
+                mine = ours.loc[d, m] if m in ours.columns else np.nan
+                cells.loc[d, m] = (
+                    f"{100 * mine:.2f}" if pd.notna(mine) else "-"
+                ) + f" ({paper.loc[d, m]:.2f})"
+        section.tables.append(
+            (f"{table}: {metric}, {classifier}: ours (paper)", cells, None)
+        )
+    rows = data[data["classifier"] == ""]
+    mine = {}
+    for metric, column in (("js", "js_rank"), ("wasserstein", "wd_rank")):
+        means, _ = _mean_std(rows[rows["metric"] == metric], order)
+        if not means.empty:
+            mine[column] = average_ranks(means, higher_is_better=False)[0]
+    if mine:
+        table = ranks.assign(method=ranks["method"].map(_PAPER_METHODS)).set_index(
+            "method"
+        )
+        both = pd.DataFrame(index=[m for m in order if m in table.index])
+        for column, values in mine.items():
+            both[f"{column} ours"] = values.reindex(both.index).map(
+                lambda v: "" if pd.isna(v) else f"{v:.2f}"
+            )
+            both[f"{column} paper"] = table.loc[both.index, column].map(
+                lambda v: f"{v:.2f}"
+            )
+        section.tables.append(
+            (
+                "average distance ranks, ours (over our methods) and the paper's "
+                "Table 2 (over its methods)",
+                both,
+                None,
+            )
+        )
+    return section
+
+
+def _failures(cells) -> _Section:
+    failed = cells[cells["status"] == "failed"]
+    if failed.empty:
+        return _Section("Failed cells", "None: every cell of the store finished.")
+    table = failed[["dataset", "label", "seed", "fold", "error"]].rename(
+        columns={"label": "method"}
+    )
+    return _Section(
+        "Failed cells",
+        f"{len(failed)} cells failed; each is tried again by the next run.",
+        tables=[("", table.reset_index(drop=True), None)],
+    )
+
+
+# -- tables ------------------------------------------------------------------------
+def _mean_std(rows: pd.DataFrame, order):
+    grouped = rows.groupby(["dataset", "label"])["value"]
+    means = grouped.mean().unstack("label")
+    stds = grouped.std().unstack("label")
+    columns = [c for c in order if c in means.columns]
+    return means.reindex(columns=columns), stds.reindex(columns=columns)
+
+
+def _mean_std_cells(means, stds, *, higher_is_better: bool):
+    cells = pd.DataFrame(index=means.index, columns=means.columns, dtype=object)
+    bold = pd.DataFrame(False, index=means.index, columns=means.columns)
+    for dataset in means.index:
+        row = means.loc[dataset]
+        best = row.max() if higher_is_better else row.min()
+        for label in means.columns:
+            mean, std = row[label], stds.loc[dataset, label]
+            if pd.isna(mean):
+                cells.loc[dataset, label] = "-"
+                continue
+            spread = 0.0 if pd.isna(std) else std
+            cells.loc[dataset, label] = f"{mean:.4f} +- {spread:.4f}"
+            bold.loc[dataset, label] = bool(np.isclose(mean, best))
+    return cells, bold
+
+
+def _rank_table(means, higher_is_better: bool):
+    ranks, n = average_ranks(means, higher_is_better=higher_is_better)
+    k = len(ranks)
+    left_out = [str(d) for d in means.index if means.loc[d].isna().any()]
+    note = f"{n} datasets with every method" + (
+        f" ({', '.join(left_out)} left out)" if left_out else ""
+    )
+    if k >= 3 and n >= 2:
+        complete = means.dropna()
+        statistic, p_value = stats.friedmanchisquare(
+            *[complete[c].to_numpy() for c in complete.columns]
+        )
+        note += (
+            f"; Friedman chi2 = {statistic:.3f}, p = {p_value:.4f}; "
+            f"Nemenyi critical difference (alpha 0.05) = "
+            f"{critical_difference(k, n):.3f}"
+        )
+    table = pd.DataFrame(
+        [[f"{v:.2f}" for v in ranks.values]],
+        columns=list(ranks.index),
+        index=["average rank"],
+    )
+    bold = pd.DataFrame(
+        [[bool(np.isclose(v, ranks.min())) for v in ranks.values]],
+        columns=list(ranks.index),
+        index=["average rank"],
+    )
+    return table, bold, note
+
+
+# -- pictures ----------------------------------------------------------------------
+def _pictures(data, done, order, out: Path) -> dict[str, str]:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return {}
+    pictures = {}
+    gmean = data[(data["metric"] == "gmean") & (data["classifier"] == "decision_tree")]
+    if not gmean.empty:
+        means, _ = _mean_std(gmean, order)
+        fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(means)), 4))
+        means.plot.bar(ax=ax, width=0.8)
+        ax.set_ylabel("G-mean (decision tree)")
+        ax.set_xlabel("")
+        ax.legend(fontsize="small", ncol=min(4, len(means.columns)))
+        fig.tight_layout()
+        fig.savefig(out / "gmean_bars.png", dpi=100)
+        plt.close(fig)
+        pictures["G-mean per dataset and method (decision tree)"] = "gmean_bars.png"
+    curves = done[done["loss_history"].notna()]
+    first = curves.sort_values(["seed", "fold"]).drop_duplicates(["dataset", "label"])
+    if not first.empty:
+        datasets = sorted(first["dataset"].unique())
+        fig, axes = plt.subplots(
+            1, len(datasets), figsize=(4 * len(datasets), 3), squeeze=False
+        )
+        for ax, dataset in zip(axes[0], datasets):
+            for row in first[first["dataset"] == dataset].itertuples():
+                ax.plot(json.loads(row.loss_history), label=row.label)
+            ax.set_title(dataset)
+            ax.set_xlabel("window of training steps")
+            ax.set_yscale("log")
+            ax.legend(fontsize="small")
+        axes[0][0].set_ylabel("training loss")
+        fig.tight_layout()
+        fig.savefig(out / "loss_curves.png", dpi=100)
+        plt.close(fig)
+        pictures["Training loss (first seed and fold)"] = "loss_curves.png"
+    return pictures
+
+
+# -- rendering ---------------------------------------------------------------------
+def _render_markdown(sections) -> str:
+    lines = []
+    for i, section in enumerate(sections):
+        lines += [("# " if i == 0 else "## ") + section.title, ""]
+        if section.text:
+            lines += [section.text, ""]
+        for caption, table, bold in section.tables:
+            if caption:
+                lines += [f"*{caption}*", ""]
+            lines += [*_markdown_table(table, bold), ""]
+        for caption, name in section.images:
+            lines += [f"![{caption}]({name})", ""]
+    return "\n".join(lines)
+
+
+def _markdown_table(table: pd.DataFrame, bold) -> list[str]:
+    header = ["", *[str(c) for c in table.columns]]
+    rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for index, row in table.iterrows():
+        cells = []
+        for column, value in row.items():
+            text = str(value).replace("|", "/")
+            if bold is not None and bool(bold.loc[index, column]):
+                text = f"**{text}**"
+            cells.append(text)
+        rows.append("| " + " | ".join([str(index), *cells]) + " |")
+    return rows
+
+
+def _render_html(sections, out: Path) -> str:
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        f"<title>{html.escape(sections[0].title)}</title>",
+        "<style>body{font-family:sans-serif;max-width:1200px;margin:auto}"
+        "table{border-collapse:collapse;margin:0.5em 0 1.5em}"
+        "td,th{border:1px solid #ccc;padding:2px 6px;font-size:90%}"
+        "caption{text-align:left;font-style:italic}</style></head><body>",
+    ]
+    for i, section in enumerate(sections):
+        tag = "h1" if i == 0 else "h2"
+        parts.append(f"<{tag}>{html.escape(section.title)}</{tag}>")
+        if section.text:
+            for paragraph in section.text.split("\n\n"):
+                text = html.escape(paragraph)
+                # The summary's **suite** is the only markdown in our texts.
+                text = text.replace("**", "<b>", 1).replace("**", "</b>", 1)
+                parts.append(f"<p>{text}</p>")
+        for caption, table, bold in section.tables:
+            parts.append(_html_table(caption, table, bold))
+        for caption, name in section.images:
+            encoded = base64.b64encode((out / name).read_bytes()).decode()
+            parts.append(
+                f"<figure><img src='data:image/png;base64,{encoded}' "
+                f"alt='{html.escape(caption)}'><figcaption>"
+                f"{html.escape(caption)}</figcaption></figure>"
+            )
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _html_table(caption, table: pd.DataFrame, bold) -> str:
+    rows = [f"<table><caption>{html.escape(caption)}</caption><tr><th></th>"]
+    rows += [f"<th>{html.escape(str(c))}</th>" for c in table.columns]
+    rows.append("</tr>")
+    for index, row in table.iterrows():
+        rows.append(f"<tr><th>{html.escape(str(index))}</th>")
+        for column, value in row.items():
+            text = html.escape(str(value))
+            if bold is not None and bool(bold.loc[index, column]):
+                text = f"<b>{text}</b>"
+            rows.append(f"<td>{text}</td>")
+        rows.append("</tr>")
+    rows.append("</table>")
+    return "".join(rows)

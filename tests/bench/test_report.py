@@ -1,0 +1,80 @@
+import pytest
+
+from imbdiff.bench import parse_suite, report, run
+from imbdiff.cli import main
+
+PAPER_LIKE = """\
+name = "lreddpm-paper"
+protocol = "holdout"
+seeds = [0, 1]
+classifiers = ["decision_tree", "logistic_regression"]
+datasets = ["yeast3", "ecoli4", "glass6"]
+
+[[methods]]
+method = "none"
+
+[[methods]]
+method = "adasyn"
+
+[[methods]]
+method = "borderline"
+
+[[methods]]
+method = "smote"
+params = { k_neighbors = 20 }
+"""
+
+
+@pytest.fixture(scope="module")
+def paper_store(tmp_path_factory):
+    store = tmp_path_factory.mktemp("paper") / "paper.sqlite"
+    run(parse_suite(PAPER_LIKE), store)
+    return store
+
+
+def test_report_tables_ranks_and_failures(paper_store, tmp_path):
+    files = report(paper_store, tmp_path / "out")
+    text = files["markdown"].read_text()
+    for needle in ("yeast3", "ecoli4", "adasyn", "borderline", "none"):
+        assert needle in text
+    # Budgets first, every metric with its classifiers, ranks with the tests.
+    assert text.index("## Budgets") < text.index("## F1 (f1)")
+    assert "decision_tree: mean +- std" in text
+    assert "logistic_regression: average ranks" in text
+    assert "2 datasets with every method (ecoli4 left out)" in text
+    assert "Friedman chi2" in text
+    assert "critical difference" in text
+    assert "**" in text  # the best of each row in bold
+    for title in ("Jensen-Shannon", "Wasserstein", "MMD (linear kernel)"):
+        assert title in text
+    assert "synthetic exact copies" in text
+    assert "## Run times" in text
+    # ecoli4's 16 training minority rows are too few for 20 neighbours.
+    assert "## Failed cells" in text
+    assert "| ecoli4 | smote |" in text
+    # The paper's values beside ours on the dataset both have (yeast3).
+    assert "## Beside the LReDDPM paper" in text
+    assert "Table 5: f1, decision_tree: ours (paper)" in text
+
+
+def test_report_html_is_self_contained_with_pictures(paper_store, tmp_path):
+    files = report(paper_store, tmp_path / "out")
+    assert files["gmean_bars.png"].read_bytes()[:4] == b"\x89PNG"
+    page = files["html"].read_text()
+    assert "data:image/png;base64," in page
+    assert "src='gmean_bars.png'" not in page
+    assert page.count("<table>") >= 10
+
+
+def test_cli_bench_and_report(tiny_suite_file, tmp_path, capsys):
+    store = tmp_path / "tiny.sqlite"
+    assert main(["bench", "--suite", str(tiny_suite_file), "--store", str(store)]) == 0
+    assert "tiny: 12 cells done, 0 failed" in capsys.readouterr().out
+    assert main(["report", str(store), "-o", str(tmp_path / "report")]) == 0
+    assert (tmp_path / "report" / "report.html").is_file()
+    assert main(["report", str(tmp_path / "nothing.sqlite"), "-o", "x"]) == 1
+    assert "no store at" in capsys.readouterr().err
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text(tiny_suite_file.read_text().replace('"glass4"', '"glass44"'))
+    assert main(["bench", "--suite", str(wrong), "--store", str(store)]) == 1
+    assert "line 5: unknown dataset 'glass44'" in capsys.readouterr().err
