@@ -104,7 +104,7 @@ def critical_difference(n_methods: int, n_datasets: int, alpha: float = 0.05):
     1.483
     """
     q = stats.studentized_range.ppf(1 - alpha, n_methods, np.inf) / math.sqrt(2)
-    return q * math.sqrt(n_methods * (n_methods + 1) / (6.0 * n_datasets))
+    return float(q * math.sqrt(n_methods * (n_methods + 1) / (6.0 * n_datasets)))
 
 
 def report(store: Store | str | Path, out_dir: str | Path) -> dict[str, Path]:
