@@ -21,6 +21,7 @@ from ..evaluation import (
     js_distance,
     memorisation_summary,
     mmd,
+    resample,
     score_classifiers,
     wasserstein_distance,
 )
@@ -265,16 +266,10 @@ def _fit_and_score(cell: Cell) -> dict:
     X_train, X_test, y_train, y_test = _split(cell, dataset.X, y)
     minority = dataset.minority_label
     sampler = make_sampler(cell.method.method, cell.method.params)
-    params: dict = {}
     start = time.perf_counter()
-    if sampler is None:
-        X_res, y_res = X_train, y_train
-    else:
-        if "random_state" in sampler.get_params(deep=False):
-            sampler.set_params(random_state=cell.seed)
-        X_res, y_res = sampler.fit_resample(X_train, y_train)
-        params = _json_params(sampler.get_params(deep=False))
+    sampler, X_res, y_res = resample(sampler, X_train, y_train, seed=cell.seed)
     total = time.perf_counter() - start
+    params = {} if sampler is None else _json_params(sampler.get_params(deep=False))
     n_synthetic = int(len(y_res) - len(y_train))
     scores = score_classifiers(
         X_res,

@@ -117,8 +117,20 @@ class Store:
                 "does not exist."
             )
         try:
-            with self._connect() as db:
-                self._check_or_init(db)
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                # One writer at a time: a second process opening a new store
+                # waits here and then finds it complete, never half made.
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._check_or_init(db)
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+            finally:
+                db.close()
         except sqlite3.DatabaseError as error:
             raise ValueError(
                 f"{self.path} is not a benchmark store (SQLite says: {error})."
@@ -143,7 +155,10 @@ class Store:
             for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }
         if not tables:
-            db.executescript(_SCHEMA)
+            # Statement by statement: executescript would commit on its own.
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
             db.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?)",
                 [

@@ -33,6 +33,7 @@ from .protocols import (
     evaluate_cv,
     evaluate_holdout,
     holdout_split,
+    resample,
     score_classifiers,
     summarise,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "make_classifier",
     "memorisation_summary",
     "mmd",
+    "resample",
     "score_classifiers",
     "summarise",
     "wasserstein_distance",

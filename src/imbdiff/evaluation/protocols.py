@@ -55,6 +55,7 @@ __all__ = [
     "evaluate_cv",
     "evaluate_holdout",
     "holdout_split",
+    "resample",
     "score_classifiers",
     "summarise",
 ]
@@ -350,13 +351,7 @@ def _run_repeat(
     fold: int,
 ) -> list[dict]:
     """Resample one training part, then train and score every classifier."""
-    if sampler is None:
-        X_res, y_res = X_train, y_train
-    else:
-        fitted = clone(sampler)
-        if "random_state" in fitted.get_params(deep=False):
-            fitted.set_params(random_state=seed)
-        X_res, y_res = fitted.fit_resample(X_train, y_train)
+    _, X_res, y_res = resample(sampler, X_train, y_train, seed=seed)
     n_synthetic = int(len(y_res) - len(y_train))
     scores = score_classifiers(
         X_res,
@@ -381,6 +376,18 @@ def _run_repeat(
         for name in names
         for metric in METRIC_NAMES
     ]
+
+
+def resample(sampler, X, y, *, seed: int):
+    """Fit a fresh clone of ``sampler`` (``random_state`` = ``seed`` when it has
+    one) on ``X, y``: ``(fitted, X_res, y_res)``; ``None`` keeps the data."""
+    if sampler is None:
+        return None, X, y
+    fitted = clone(sampler)
+    if "random_state" in fitted.get_params(deep=False):
+        fitted.set_params(random_state=seed)
+    X_res, y_res = fitted.fit_resample(X, y)
+    return fitted, X_res, y_res
 
 
 def score_classifiers(
