@@ -60,6 +60,9 @@ def test_report_tables_ranks_and_failures(paper_store, tmp_path):
 def test_report_html_is_self_contained_with_pictures(paper_store, tmp_path):
     files = report(paper_store, tmp_path / "out")
     assert files["gmean_bars.png"].read_bytes()[:4] == b"\x89PNG"
+    # One t-SNE map per dataset, from the synthetic rows the store kept.
+    for dataset in ("yeast3", "ecoli4", "glass6"):
+        assert files[f"tsne_{dataset}.png"].read_bytes()[:4] == b"\x89PNG"
     page = files["html"].read_text()
     assert "data:image/png;base64," in page
     assert "src='gmean_bars.png'" not in page

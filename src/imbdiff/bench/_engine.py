@@ -250,20 +250,29 @@ def _thread_limit(threads: int):
         torch.set_num_threads(before)
 
 
-def _split(cell: Cell, X: pd.DataFrame, y: np.ndarray):
-    if cell.protocol == "holdout":
-        return holdout_split(
-            X, y, test_size=cell.test_size, random_state=cell.split_seed
-        )
-    folds = StratifiedKFold(n_splits=cell.folds, shuffle=True, random_state=cell.seed)
-    train, test = list(folds.split(np.zeros((y.size, 1)), y))[cell.fold]
+def split(X, y, *, protocol, test_size, split_seed, folds, seed, fold):
+    """The training and test parts of one cell: ``X_train, X_test, y_train,
+    y_test`` (the same cut whenever the same suite asks for it)."""
+    if protocol == "holdout":
+        return holdout_split(X, y, test_size=test_size, random_state=split_seed)
+    cuts = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    train, test = list(cuts.split(np.zeros((len(y), 1)), y))[fold]
     return X.iloc[train], X.iloc[test], y[train], y[test]
 
 
 def _fit_and_score(cell: Cell) -> dict:
     dataset = load_dataset(cell.dataset, target=cell.target)
     y = dataset.y.to_numpy()
-    X_train, X_test, y_train, y_test = _split(cell, dataset.X, y)
+    X_train, X_test, y_train, y_test = split(
+        dataset.X,
+        y,
+        protocol=cell.protocol,
+        test_size=cell.test_size,
+        split_seed=cell.split_seed,
+        folds=cell.folds,
+        seed=cell.seed,
+        fold=cell.fold,
+    )
     minority = dataset.minority_label
     sampler = make_sampler(cell.method.method, cell.method.params)
     start = time.perf_counter()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 import json
 import math
 from dataclasses import dataclass, field
@@ -143,13 +144,19 @@ def report(store: Store | str | Path, out_dir: str | Path) -> dict[str, Path]:
     sections.append(_failures(cells))
     files = {}
     pictures = _pictures(data, done, order, out)
+    pictures.update(_tsne_pictures(store, done, order, definition, out))
     if pictures:
         sections.append(
             _Section(
                 "Pictures",
                 "G-mean (TPR x TNR) bars per dataset and method (the LReDDPM "
-                "paper's Figure 3) with the decision tree, and the training "
-                "loss of each diffusion model on the first seed and fold.",
+                "paper's Figure 3) with the decision tree; the training loss of "
+                "each diffusion model on the first seed and fold; and per "
+                "dataset a t-SNE map of the training part's majority and "
+                "minority rows with each method's synthetic rows of the first "
+                "seed and fold (the paper's Figure 4; at most 600 rows of each "
+                "real class and 300 synthetic rows per method, one map per "
+                "dataset so that the panels are comparable).",
                 images=list(pictures.items()),
             )
         )
@@ -446,10 +453,10 @@ def _pictures(data, done, order, out: Path) -> dict[str, str]:
     if not gmean.empty:
         means, _ = _mean_std(gmean, order)
         fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(means)), 4))
-        means.plot.bar(ax=ax, width=0.8)
+        means.plot.bar(ax=ax, width=0.8, rot=0)
         ax.set_ylabel("G-mean (decision tree)")
         ax.set_xlabel("")
-        ax.legend(fontsize="small", ncol=min(4, len(means.columns)))
+        ax.legend(fontsize="small", bbox_to_anchor=(1.01, 1), loc="upper left")
         fig.tight_layout()
         fig.savefig(out / "gmean_bars.png", dpi=100)
         plt.close(fig)
@@ -474,6 +481,94 @@ def _pictures(data, done, order, out: Path) -> dict[str, str]:
         plt.close(fig)
         pictures["Training loss (first seed and fold)"] = "loss_curves.png"
     return pictures
+
+
+def _tsne_pictures(store, done, order, definition, out: Path) -> dict[str, str]:
+    """One t-SNE map per dataset: real classes and each method's synthetic rows."""
+    if not definition:
+        return {}
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return {}
+    from sklearn.manifold import TSNE
+
+    from ..datasets import load_dataset
+    from ..evaluation import FeatureEncoder
+    from ._engine import split
+
+    targets = dict(tuple(d) for d in definition["datasets"])
+    first_seed = definition["seeds"][0]
+    kept = done[(done["seed"] == first_seed) & (done["fold"] == 0)]
+    pictures = {}
+    for dataset in sorted(kept["dataset"].unique()):
+        data = load_dataset(dataset, target=targets.get(dataset))
+        y = data.y.to_numpy()
+        X_train, _, y_train, _ = split(
+            data.X,
+            y,
+            protocol=definition["protocol"],
+            test_size=definition["test_size"],
+            split_seed=definition["split_seed"],
+            folds=definition["folds"],
+            seed=first_seed,
+            fold=0,
+        )
+        rng = np.random.default_rng(0)
+        minority = y_train == data.minority_label
+        parts = {
+            "majority": _subsample(X_train[~minority], 600, rng),
+            "minority": _subsample(X_train[minority], 600, rng),
+        }
+        labels = [label for label in order if label in set(kept["label"])]
+        for label in labels:
+            key = kept.loc[
+                (kept["dataset"] == dataset) & (kept["label"] == label), "cell"
+            ]
+            rows = store.samples(key.iloc[0]) if len(key) else None
+            if rows is not None and len(rows):
+                rows = rows.astype(
+                    {c: X_train[c].dtype for c in rows.columns if c in X_train}
+                )
+                parts[label] = _subsample(rows, 300, rng)
+        encoder = FeatureEncoder().fit(X_train)
+        stacked = np.vstack([encoder.transform(p) for p in parts.values()])
+        perplexity = float(min(30, max(2, (len(stacked) - 1) // 3)))
+        embedded = TSNE(
+            perplexity=perplexity, init="pca", random_state=0
+        ).fit_transform(stacked)
+        bounds = np.cumsum([0, *[len(p) for p in parts.values()]])
+        where = dict(zip(parts, itertools.pairwise(bounds)))
+        fig, axes = plt.subplots(
+            1, len(labels), figsize=(3 * len(labels), 3), squeeze=False
+        )
+        for ax, label in zip(axes[0], labels):
+            for name, colour in (("majority", "0.75"), ("minority", "tab:blue")):
+                a, b = where[name]
+                ax.scatter(*embedded[a:b].T, s=3, c=colour, label=name)
+            if label in where:
+                a, b = where[label]
+                ax.scatter(*embedded[a:b].T, s=3, c="tab:red", label="synthetic")
+            ax.set_title(label)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[0][0].legend(fontsize="x-small", markerscale=3)
+        fig.suptitle(dataset)
+        fig.tight_layout()
+        name = f"tsne_{dataset}.png"
+        fig.savefig(out / name, dpi=100)
+        plt.close(fig)
+        pictures[f"t-SNE of {dataset}: majority, minority and synthetic rows"] = name
+    return pictures
+
+
+def _subsample(frame: pd.DataFrame, n: int, rng) -> pd.DataFrame:
+    if len(frame) <= n:
+        return frame
+    return frame.iloc[np.sort(rng.choice(len(frame), n, replace=False))]
 
 
 # -- rendering ---------------------------------------------------------------------
