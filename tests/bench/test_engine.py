@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from imbdiff.bench import SAMPLER_METRICS, Store, parse_suite, run
+from imbdiff.cli import main
 from imbdiff.evaluation import METRIC_NAMES
 
 KEYS = ["dataset", "label", "seed", "fold", "classifier", "metric"]
@@ -72,7 +73,9 @@ def test_worker_processes_give_the_same_results(tiny_suite_text, tmp_path):
     pd.testing.assert_frame_equal(_values(one), _values(two))
 
 
-def test_dask_cluster_gives_the_same_results(tiny_suite_text, tmp_path):
+def test_dask_cluster_gives_the_same_results(
+    tiny_suite_text, tiny_suite_file, tmp_path
+):
     import distributed
 
     suite = parse_suite(tiny_suite_text)
@@ -84,7 +87,13 @@ def test_dask_cluster_gives_the_same_results(tiny_suite_text, tmp_path):
         distributed.Client(cluster) as client,
     ):
         on_dask = run(suite, tmp_path / "dask.sqlite", backend="dask", scheduler=client)
+        # The command line reaches the same cluster by its address.
+        store = tmp_path / "cli.sqlite"
+        argv = ["bench", "--suite", str(tiny_suite_file), "--store", str(store)]
+        address = ["--backend", "dask", "--scheduler", cluster.scheduler_address]
+        assert main([*argv, *address, "--threads", "1"]) == 0
     pd.testing.assert_frame_equal(_values(local), _values(on_dask))
+    pd.testing.assert_frame_equal(_values(run(suite, store)), _values(local))
 
 
 def test_killed_run_resumes_without_loss_or_duplicates(tiny_suite_file, tmp_path):
