@@ -49,6 +49,8 @@ def test_report_tables_ranks_and_failures(paper_store, tmp_path):
         assert title in text
     assert "synthetic exact copies" in text
     assert "## Run times" in text
+    assert "yeast3: real minority" in text  # region composition, Figure 5
+    assert "yeast3: adasyn" in text
     # ecoli4's 16 training minority rows are too few for 20 neighbours.
     assert "## Failed cells" in text
     assert "| ecoli4 | smote |" in text
@@ -60,6 +62,7 @@ def test_report_tables_ranks_and_failures(paper_store, tmp_path):
 def test_report_html_is_self_contained_with_pictures(paper_store, tmp_path):
     files = report(paper_store, tmp_path / "out")
     assert files["gmean_bars.png"].read_bytes()[:4] == b"\x89PNG"
+    assert files["regions.png"].read_bytes()[:4] == b"\x89PNG"
     # One t-SNE map per dataset, from the synthetic rows the store kept.
     for dataset in ("yeast3", "ecoli4", "glass6"):
         assert files[f"tsne_{dataset}.png"].read_bytes()[:4] == b"\x89PNG"

@@ -141,10 +141,14 @@ def report(store: Store | str | Path, out_dir: str | Path) -> dict[str, Path]:
     paper = _paper_section(data, order, meta.get("suite", ""))
     if paper is not None:
         sections.append(paper)
+    regions, region_pictures = _region_section(store, done, order, definition, out)
+    if regions is not None:
+        sections.append(regions)
     sections.append(_failures(cells))
     files = {}
     pictures = _pictures(data, done, order, out)
     pictures.update(_tsne_pictures(store, done, order, definition, out))
+    pictures.update(region_pictures)
     if pictures:
         sections.append(
             _Section(
@@ -156,7 +160,8 @@ def report(store: Store | str | Path, out_dir: str | Path) -> dict[str, Path]:
                 "minority rows with each method's synthetic rows of the first "
                 "seed and fold (the paper's Figure 4; at most 600 rows of each "
                 "real class and 300 synthetic rows per method, one map per "
-                "dataset so that the panels are comparable).",
+                "dataset so that the panels are comparable); and the region "
+                "composition of real and synthetic minority rows (Figure 5).",
                 images=list(pictures.items()),
             )
         )
@@ -483,6 +488,107 @@ def _pictures(data, done, order, out: Path) -> dict[str, str]:
     return pictures
 
 
+def _first_cells(store, done, order, definition):
+    """Per dataset, the first seed and fold's training part and each method's
+    kept synthetic rows: ``(dataset, X_train, is_minority, {label: rows})``."""
+    from ..datasets import load_dataset
+    from ._engine import split
+
+    targets = dict(tuple(d) for d in definition["datasets"])
+    first_seed = definition["seeds"][0]
+    kept = done[(done["seed"] == first_seed) & (done["fold"] == 0)]
+    for dataset in sorted(kept["dataset"].unique()):
+        data = load_dataset(dataset, target=targets.get(dataset))
+        X_train, _, y_train, _ = split(
+            data.X,
+            data.y.to_numpy(),
+            protocol=definition["protocol"],
+            test_size=definition["test_size"],
+            split_seed=definition["split_seed"],
+            folds=definition["folds"],
+            seed=first_seed,
+            fold=0,
+        )
+        synthetic = {}
+        for label in [label for label in order if label in set(kept["label"])]:
+            key = kept.loc[
+                (kept["dataset"] == dataset) & (kept["label"] == label), "cell"
+            ]
+            rows = store.samples(key.iloc[0]) if len(key) else None
+            if rows is not None and len(rows):
+                synthetic[label] = rows.astype(
+                    {c: X_train[c].dtype for c in rows.columns if c in X_train}
+                )
+            else:
+                synthetic[label] = None
+        yield dataset, X_train, y_train == data.minority_label, synthetic
+
+
+def _region_section(store, done, order, definition, out: Path):
+    """Region composition of each method's synthetic rows (the paper's Figure 5):
+    the training minority replaced by them, each row typed against the rest."""
+    from ..regions import REGION_NAMES, minority_types
+
+    if not definition:
+        return None, {}
+    rows = []
+    for dataset, X_train, minority, synthetic in _first_cells(
+        store, done, order, definition
+    ):
+        groups = {"real minority": X_train[minority]}
+        groups.update({k: v for k, v in synthetic.items() if v is not None})
+        for label, part in groups.items():
+            X = pd.concat([X_train[~minority], part], ignore_index=True)
+            y = np.r_[np.zeros(int((~minority).sum())), np.ones(len(part))]
+            try:
+                regions = minority_types(X, y, minority_classes=[1.0])["region"]
+            except ValueError:
+                continue
+            shares = regions.value_counts(normalize=True)
+            rows.append(
+                {"dataset": dataset, "rows": label}
+                | {name: float(shares.get(name, 0.0)) for name in REGION_NAMES}
+            )
+    if not rows:
+        return None, {}
+    table = pd.DataFrame(rows)
+    cells = table.set_index(["dataset", "rows"]).map(lambda v: f"{100 * v:.1f}%")
+    cells.index = [f"{d}: {r}" for d, r in cells.index]
+    section = _Section(
+        "Region composition of the synthetic rows",
+        "For the first seed and fold: the training minority is replaced by a "
+        "method's synthetic rows, and each row is typed by its 5 nearest "
+        "neighbours under HVDM (the LReDDPM paper's Figure 5); the real "
+        "minority's own composition is the reference.",
+        tables=[("share of rows per region", cells, None)],
+    )
+    pictures = {}
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return section, pictures
+    datasets = list(dict.fromkeys(table["dataset"]))
+    fig, axes = plt.subplots(
+        1, len(datasets), figsize=(3.5 * len(datasets), 3.5), squeeze=False
+    )
+    for ax, dataset in zip(axes[0], datasets):
+        part = table[table["dataset"] == dataset].set_index("rows")[list(REGION_NAMES)]
+        part.plot.bar(stacked=True, ax=ax, legend=False, rot=45)
+        ax.set_title(dataset)
+        ax.set_xlabel("")
+        ax.set_ylim(0, 1)
+    axes[0][-1].legend(fontsize="small", bbox_to_anchor=(1.01, 1), loc="upper left")
+    axes[0][0].set_ylabel("share of rows")
+    fig.tight_layout()
+    fig.savefig(out / "regions.png", dpi=100)
+    plt.close(fig)
+    pictures["Region composition of real and synthetic minority rows"] = "regions.png"
+    return section, pictures
+
+
 def _tsne_pictures(store, done, order, definition, out: Path) -> dict[str, str]:
     """One t-SNE map per dataset: real classes and each method's synthetic rows."""
     if not definition:
@@ -496,43 +602,20 @@ def _tsne_pictures(store, done, order, definition, out: Path) -> dict[str, str]:
         return {}
     from sklearn.manifold import TSNE
 
-    from ..datasets import load_dataset
     from ..evaluation import FeatureEncoder
-    from ._engine import split
 
-    targets = dict(tuple(d) for d in definition["datasets"])
-    first_seed = definition["seeds"][0]
-    kept = done[(done["seed"] == first_seed) & (done["fold"] == 0)]
     pictures = {}
-    for dataset in sorted(kept["dataset"].unique()):
-        data = load_dataset(dataset, target=targets.get(dataset))
-        y = data.y.to_numpy()
-        X_train, _, y_train, _ = split(
-            data.X,
-            y,
-            protocol=definition["protocol"],
-            test_size=definition["test_size"],
-            split_seed=definition["split_seed"],
-            folds=definition["folds"],
-            seed=first_seed,
-            fold=0,
-        )
+    for dataset, X_train, minority, synthetic in _first_cells(
+        store, done, order, definition
+    ):
         rng = np.random.default_rng(0)
-        minority = y_train == data.minority_label
         parts = {
             "majority": _subsample(X_train[~minority], 600, rng),
             "minority": _subsample(X_train[minority], 600, rng),
         }
-        labels = [label for label in order if label in set(kept["label"])]
-        for label in labels:
-            key = kept.loc[
-                (kept["dataset"] == dataset) & (kept["label"] == label), "cell"
-            ]
-            rows = store.samples(key.iloc[0]) if len(key) else None
-            if rows is not None and len(rows):
-                rows = rows.astype(
-                    {c: X_train[c].dtype for c in rows.columns if c in X_train}
-                )
+        labels = list(synthetic)
+        for label, rows in synthetic.items():
+            if rows is not None:
                 parts[label] = _subsample(rows, 300, rng)
         encoder = FeatureEncoder().fit(X_train)
         stacked = np.vstack([encoder.transform(p) for p in parts.values()])
