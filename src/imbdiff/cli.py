@@ -27,7 +27,6 @@ __all__ = ["main"]
 
 # Every method but "none", which would write the data unchanged.
 _METHODS = tuple(name for name in METHODS if name != "none")
-_NUMERIC_ONLY = ("smote", "adasyn", "borderline")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -251,11 +250,6 @@ def _cmd_resample(args: argparse.Namespace) -> int:
     _check_writable(args.output)
     dataset = load_dataset(args.data, target=args.target)
     sampler = _make_sampler(args)
-    if args.method in _NUMERIC_ONLY and dataset.n_categorical:
-        raise ValueError(
-            f"{args.method} needs numeric features; {dataset.name} has "
-            f"{dataset.n_categorical} categorical columns. Use a diffusion method."
-        )
     X_res, y_res = sampler.fit_resample(dataset.X, dataset.y)
     out = X_res.reset_index(drop=True)
     target = dataset.y.name if dataset.y.name is not None else "target"

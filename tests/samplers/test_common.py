@@ -1,6 +1,7 @@
 """imbalanced-learn's own sampler checks, on every sampler, with a tiny budget."""
 
 import pytest
+from imblearn.over_sampling import SMOTE
 from imblearn.utils.estimator_checks import parametrize_with_checks
 
 from imbdiff import (
@@ -11,6 +12,7 @@ from imbdiff import (
     TabDDPM,
     TVAEOverSampler,
 )
+from imbdiff.samplers import OneHotOverSampler
 
 TINY = {"n_timesteps": 10, "train_steps": 5, "batch_size": 64, "random_state": 0}
 SAMPLERS = [
@@ -20,6 +22,7 @@ SAMPLERS = [
     CTGANOverSampler(epochs=1, batch_size=50, random_state=0),
     TVAEOverSampler(epochs=1, batch_size=50, random_state=0),
     CWGANGPOverSampler(train_steps=3, critic_steps=1, hidden=(16,), random_state=0),
+    OneHotOverSampler(sampler=SMOTE(), random_state=0),
 ]
 
 # imbalanced-learn hands pytest a generator of cases, which recent pytest

@@ -130,3 +130,27 @@ def test_constant_column_is_reproduced():
     y = np.array([0] * 30 + [1] * 10)
     X_res, _ = _make(TabDDPM, random_state=0).fit_resample(X, y)
     assert (X_res[:, 1] == 7.0).all()
+
+
+def test_one_hot_adapter_is_transparent_on_numbers_and_decodes_categories():
+    from imblearn.over_sampling import SMOTE
+
+    from imbdiff.samplers import OneHotOverSampler, make_sampler
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    y = np.array([0] * 60 + [1] * 20)
+    plain = SMOTE(random_state=0).fit_resample(X, y)
+    adapted = OneHotOverSampler(sampler=SMOTE(), random_state=0).fit_resample(X, y)
+    np.testing.assert_array_equal(plain[0], adapted[0])
+    np.testing.assert_array_equal(plain[1], adapted[1])
+
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    frame["kind"] = pd.Categorical(rng.choice(["p", "q", "r"], 80))
+    for method in ("smote", "adasyn", "borderline"):
+        sampler = make_sampler(method, {"random_state": 0})
+        X_res, y_res = sampler.fit_resample(frame, y)
+        assert list(X_res.columns) == list(frame.columns)
+        assert X_res["kind"].dtype == frame["kind"].dtype
+        assert set(X_res["kind"]) <= {"p", "q", "r"}
+        assert (y_res == 1).sum() > 20

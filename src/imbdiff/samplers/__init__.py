@@ -3,15 +3,18 @@
 from ._ctgan import CTGANOverSampler, TVAEOverSampler
 from ._cwgan import CWGANGPOverSampler
 from ._methods import FinDiff, SEMResDDPM, TabDDPM
-from ._registry import METHODS, make_sampler, method_class
+from ._onehot import OneHotOverSampler
+from ._registry import METHODS, NUMERIC_ONLY, make_sampler, method_class
 from .base import DiffusionOverSampler
 
 __all__ = [
     "METHODS",
+    "NUMERIC_ONLY",
     "CTGANOverSampler",
     "CWGANGPOverSampler",
     "DiffusionOverSampler",
     "FinDiff",
+    "OneHotOverSampler",
     "SEMResDDPM",
     "TVAEOverSampler",
     "TabDDPM",

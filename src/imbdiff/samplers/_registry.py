@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 
-__all__ = ["METHODS", "make_sampler", "method_class"]
+__all__ = ["METHODS", "NUMERIC_ONLY", "make_sampler", "method_class"]
 
 #: Method name -> "module:class" of its sampler (``None`` for no oversampling).
 METHODS: dict[str, str | None] = {
@@ -47,16 +47,27 @@ def method_class(name: str):
     return getattr(importlib.import_module(module), attribute)
 
 
+#: Methods that interpolate numbers: on nominal columns they run through
+#: :class:`~imbdiff.samplers.OneHotOverSampler`.
+NUMERIC_ONLY = ("smote", "adasyn", "borderline")
+_ADAPTER_PARAMS = ("sampling_strategy", "random_state", "categorical_features")
+
+
 def make_sampler(name: str, params: Mapping | None = None):
     """A sampler of method ``name`` with ``params``, or ``None`` for ``"none"``.
 
     Parameters are checked against the sampler's own (``get_params``), so a
     misspelt one is an error that lists the valid names, not a silent default.
+    SMOTE, ADASYN and BorderlineSMOTE come inside a
+    :class:`~imbdiff.samplers.OneHotOverSampler`, so that they also take data
+    with nominal columns (numeric data reaches them unchanged).
 
     Examples
     --------
-    >>> make_sampler("smote", {"k_neighbors": 3})
-    SMOTE(k_neighbors=3)
+    >>> make_sampler("tabddpm", {"train_steps": 10})
+    TabDDPM(train_steps=10)
+    >>> make_sampler("smote", {"k_neighbors": 3, "random_state": 0})
+    OneHotOverSampler(random_state=0, sampler=SMOTE(k_neighbors=3))
     >>> make_sampler("smote", {"k": 3})
     Traceback (most recent call last):
     ...
@@ -70,11 +81,18 @@ def make_sampler(name: str, params: Mapping | None = None):
                 f"method 'none' takes no parameters; got {sorted(params)}."
             )
         return None
-    valid = cls().get_params(deep=False)
+    valid = set(cls().get_params(deep=False))
+    if name in NUMERIC_ONLY:
+        valid |= set(_ADAPTER_PARAMS)
     for key in params:
         if key not in valid:
             raise ValueError(
                 f"method {name!r} has no parameter {key!r}; its parameters: "
                 f"{', '.join(sorted(valid))}."
             )
-    return cls(**params)
+    if name not in NUMERIC_ONLY:
+        return cls(**params)
+    from ._onehot import OneHotOverSampler
+
+    outer = {k: params.pop(k) for k in _ADAPTER_PARAMS if k in params}
+    return OneHotOverSampler(sampler=cls(**params), **outer)
