@@ -39,7 +39,7 @@ def test_report_tables_ranks_and_failures(paper_store, tmp_path):
         assert needle in text
     # Budgets first, every metric with its classifiers, ranks with the tests.
     assert text.index("## Budgets") < text.index("## F1 (f1)")
-    assert "decision_tree: mean +- std" in text
+    assert "decision_tree: mean ± std" in text
     assert "logistic_regression: average ranks" in text
     assert "2 datasets with every method (ecoli4 left out)" in text
     assert "Friedman chi2" in text
@@ -47,7 +47,8 @@ def test_report_tables_ranks_and_failures(paper_store, tmp_path):
     assert "**" in text  # the best of each row in bold
     for title in ("Jensen-Shannon", "Wasserstein", "MMD (linear kernel)"):
         assert title in text
-    assert "synthetic exact copies" in text
+    assert "synthetic rows: share that copy a training row" in text
+    assert "No method is flagged as copying" in text
     assert "## Run times" in text
     assert "yeast3: real minority" in text  # region composition, Figure 5
     assert "yeast3: adasyn" in text
@@ -84,3 +85,33 @@ def test_cli_bench_and_report(tiny_suite_file, tmp_path, capsys):
     wrong.write_text(tiny_suite_file.read_text().replace('"glass4"', '"glass44"'))
     assert main(["bench", "--suite", str(wrong), "--store", str(store)]) == 1
     assert "line 5: unknown dataset 'glass44'" in capsys.readouterr().err
+
+
+COPYING = """\
+name = "copying"
+protocol = "holdout"
+seeds = [0]
+classifiers = ["decision_tree"]
+datasets = ["yeast3"]
+
+[[methods]]
+method = "random"
+
+[[methods]]
+method = "smote"
+"""
+
+
+def test_memorisation_flags_a_sampler_that_copies(tmp_path):
+    # Random oversampling duplicates training rows: every synthetic row is a copy.
+    frame = run(parse_suite(COPYING), tmp_path / "copying.sqlite")
+    shares = frame[frame["metric"] == "synthetic_exact_copy_share"]
+    share = shares.set_index("label")["value"]
+    assert share["random"] == 1.0
+    assert share["smote"] < 0.1
+    dcr = frame[frame["metric"] == "synthetic_dcr_median"].set_index("label")["value"]
+    assert dcr["random"] == 0.0
+    assert dcr["smote"] > 0.0
+    text = report(tmp_path / "copying.sqlite", tmp_path / "out")["markdown"].read_text()
+    assert "**Flagged as copying**: random (100% of synthetic rows copy" in text
+    assert "smote (" not in text.split("Flagged as copying")[1].split("\n")[0]

@@ -310,7 +310,9 @@ def _fit_and_score(cell: Cell) -> dict:
         "sample_seconds": getattr(sampler, "sample_seconds_", None),
         "total_seconds": total,
         "n_synthetic": n_synthetic,
-        "loss_history": None if history is None else list(history.losses),
+        "loss_history": None
+        if history is None
+        else {"steps": int(history.steps), "losses": list(history.losses)},
         "metrics": metrics,
         "samples": synthetic if cell.keep_samples else None,
     }

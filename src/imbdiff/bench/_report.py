@@ -45,9 +45,11 @@ _DISTANCES = {
 _MEMORISATION = {
     "synthetic_dcr_median": "synthetic DCR (median)",
     "holdout_dcr_median": "held-out DCR (median)",
-    "synthetic_exact_copy_share": "synthetic exact copies",
-    "holdout_exact_copy_share": "held-out exact copies",
+    "synthetic_exact_copy_share": "synthetic rows: share that copy a training row",
+    "holdout_exact_copy_share": "held-out rows: share equal to a training row",
 }
+#: Shown first; the other metrics follow the distances, times and pictures.
+_MAIN_METRICS = ("f1", "gmean", "auc", "gmean_pr")
 _METRIC_TITLES = {
     "f1": "F1",
     "auc": "AUC",
@@ -76,6 +78,7 @@ class _Section:
     text: str = ""
     tables: list = field(default_factory=list)  # (caption, cells, bold mask)
     images: list = field(default_factory=list)  # (caption, file name)
+    metric: str = ""
 
 
 def average_ranks(means: pd.DataFrame, *, higher_is_better: bool = True):
@@ -134,7 +137,8 @@ def report(store: Store | str | Path, out_dir: str | Path) -> dict[str, Path]:
         _summary(store, cells, meta, definition),
         _budgets(cells, order),
     ]
-    sections += _metric_sections(data, order)
+    metric_sections = _metric_sections(data, order)
+    sections += [m for m in metric_sections if m.metric in _MAIN_METRICS]
     sections.append(_distance_section(data, order))
     sections.append(_memorisation_section(data, order))
     sections.append(_time_section(done, order))
@@ -150,22 +154,25 @@ def report(store: Store | str | Path, out_dir: str | Path) -> dict[str, Path]:
     pictures.update(_tsne_pictures(store, done, order, definition, out))
     pictures.update(region_pictures)
     if pictures:
-        sections.append(
+        # Right after the budgets: the pictures are the quickest read.
+        sections.insert(
+            2,
             _Section(
                 "Pictures",
                 "G-mean (TPR x TNR) bars per dataset and method (the LReDDPM "
                 "paper's Figure 3) with the decision tree; the training loss of "
-                "each diffusion model on the first seed and fold; and per "
-                "dataset a t-SNE map of the training part's majority and "
-                "minority rows with each method's synthetic rows of the first "
-                "seed and fold (the paper's Figure 4; at most 600 rows of each "
-                "real class and 300 synthetic rows per method, one map per "
-                "dataset so that the panels are comparable); and the region "
-                "composition of real and synthetic minority rows (Figure 5).",
+                "each diffusion model on the first seed and fold; per dataset a "
+                "t-SNE map of the training part's majority and minority rows "
+                "with each method's synthetic rows of the first seed and fold "
+                "(the paper's Figure 4; at most 600 rows of each real class and "
+                "300 synthetic rows per method, one map per dataset so that the "
+                "panels are comparable); and the region composition of real and "
+                "synthetic minority rows (Figure 5).",
                 images=list(pictures.items()),
-            )
+            ),
         )
         files.update({name: out / name for name in pictures.values()})
+    sections += [m for m in metric_sections if m.metric not in _MAIN_METRICS]
     markdown = _render_markdown(sections)
     (out / "report.md").write_text(markdown)
     (out / "report.html").write_text(_render_html(sections, out))
@@ -234,14 +241,14 @@ def _metric_sections(data, order) -> list[_Section]:
     sections = []
     scored = data[data["classifier"] != ""]
     for metric in [m for m in _METRIC_TITLES if m in set(scored["metric"])]:
-        section = _Section(f"{_METRIC_TITLES[metric]} ({metric})")
+        section = _Section(f"{_METRIC_TITLES[metric]} ({metric})", metric=metric)
         for classifier in sorted(scored["classifier"].unique()):
             rows = scored[
                 (scored["metric"] == metric) & (scored["classifier"] == classifier)
             ]
             means, stds = _mean_std(rows, order)
             cells, bold = _mean_std_cells(means, stds, higher_is_better=True)
-            section.tables.append((f"{classifier}: mean +- std", cells, bold))
+            section.tables.append((f"{classifier}: mean ± std", cells, bold))
             ranks, bold, note = _rank_table(means, True)
             caption = f"{classifier}: average ranks ({note})"
             section.tables.append((caption, ranks, bold))
@@ -279,14 +286,39 @@ def _memorisation_section(data, order) -> _Section:
         "rows are the reference. Synthetic rows far closer than held-out rows, "
         "or many exact copies, are signs of copying.",
     )
+    means = {}
     for metric, title in _MEMORISATION.items():
         of_metric = rows[rows["metric"] == metric]
         if of_metric.empty:
             continue
-        means, _ = _mean_std(of_metric, order)
-        cells = means.map(lambda v: "" if pd.isna(v) else f"{v:.4f}")
-        section.tables.append((f"{title} (mean)", cells, None))
+        means[metric], _ = _mean_std(of_metric, order)
+        cells = means[metric].map(lambda v: "" if pd.isna(v) else f"{v:.4f}")
+        section.tables.append((f"{title} (mean over cells)", cells, None))
+    flags = _copy_flags(means)
+    section.text += (
+        "\n\n**Flagged as copying**: " + "; ".join(flags) + "."
+        if flags
+        else "\n\nNo method is flagged as copying (none has 10% or more "
+        "synthetic rows equal to a training row)."
+    )
     return section
+
+
+def _copy_flags(means: dict) -> list[str]:
+    """Methods with 10% or more synthetic rows equal to a training row.
+
+    Closeness alone is no flag: interpolating methods such as SMOTE sit
+    close to the training rows by design; the distance tables show it.
+    """
+    copies = means.get("synthetic_exact_copy_share")
+    if copies is None:
+        return []
+    shares = copies.mean(axis=0)
+    return [
+        f"{label} ({100 * share:.0f}% of synthetic rows copy a training row)"
+        for label, share in shares.items()
+        if share >= 0.1
+    ]
 
 
 def _time_section(done, order) -> _Section:
@@ -409,7 +441,7 @@ def _mean_std_cells(means, stds, *, higher_is_better: bool):
                 cells.loc[dataset, label] = "-"
                 continue
             spread = 0.0 if pd.isna(std) else std
-            cells.loc[dataset, label] = f"{mean:.4f} +- {spread:.4f}"
+            cells.loc[dataset, label] = f"{mean:.4f} ± {spread:.4f}"
             bold.loc[dataset, label] = bool(np.isclose(mean, best))
     return cells, bold
 
@@ -475,9 +507,14 @@ def _pictures(data, done, order, out: Path) -> dict[str, str]:
         )
         for ax, dataset in zip(axes[0], datasets):
             for row in first[first["dataset"] == dataset].itertuples():
-                ax.plot(json.loads(row.loss_history), label=row.label)
+                history = json.loads(row.loss_history)
+                losses = history["losses"]
+                steps = np.linspace(
+                    history["steps"] / len(losses), history["steps"], len(losses)
+                )
+                ax.plot(steps, losses, marker=".", label=row.label)
             ax.set_title(dataset)
-            ax.set_xlabel("window of training steps")
+            ax.set_xlabel("training step")
             ax.set_yscale("log")
             ax.legend(fontsize="small")
         axes[0][0].set_ylabel("training loss")
@@ -691,16 +728,25 @@ def _render_html(sections, out: Path) -> str:
         "<style>body{font-family:sans-serif;max-width:1200px;margin:auto}"
         "table{border-collapse:collapse;margin:0.5em 0 1.5em}"
         "td,th{border:1px solid #ccc;padding:2px 6px;font-size:90%}"
-        "caption{text-align:left;font-style:italic}</style></head><body>",
+        ".caption{font-style:italic;margin-bottom:0}"
+        "nav ul{columns:2}</style></head><body>",
     ]
+    contents = "".join(
+        f"<li><a href='#s{i}'>{html.escape(section.title)}</a></li>"
+        for i, section in enumerate(sections)
+        if i > 0
+    )
     for i, section in enumerate(sections):
         tag = "h1" if i == 0 else "h2"
-        parts.append(f"<{tag}>{html.escape(section.title)}</{tag}>")
+        parts.append(f"<{tag} id='s{i}'>{html.escape(section.title)}</{tag}>")
+        if i == 0:
+            parts.append(f"<nav><b>Contents</b><ul>{contents}</ul></nav>")
         if section.text:
             for paragraph in section.text.split("\n\n"):
                 text = html.escape(paragraph)
-                # The summary's **suite** is the only markdown in our texts.
-                text = text.replace("**", "<b>", 1).replace("**", "</b>", 1)
+                # **bold** is the only markdown in our texts.
+                while "**" in text:
+                    text = text.replace("**", "<b>", 1).replace("**", "</b>", 1)
                 parts.append(f"<p>{text}</p>")
         for caption, table, bold in section.tables:
             parts.append(_html_table(caption, table, bold))
@@ -716,7 +762,8 @@ def _render_html(sections, out: Path) -> str:
 
 
 def _html_table(caption, table: pd.DataFrame, bold) -> str:
-    rows = [f"<table><caption>{html.escape(caption)}</caption><tr><th></th>"]
+    rows = [f"<p class='caption'>{html.escape(caption)}</p>" if caption else ""]
+    rows.append("<table><tr><th></th>")
     rows += [f"<th>{html.escape(str(c))}</th>" for c in table.columns]
     rows.append("</tr>")
     for index, row in table.iterrows():

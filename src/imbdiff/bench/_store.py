@@ -266,7 +266,8 @@ class Store:
         ``result`` holds the cell's identity (``cell``, ``dataset``,
         ``method``, ``label``, ``seed``, ``fold``), ``status``, ``error``,
         ``params`` (a dict), the timings, ``n_synthetic``, ``loss_history``
-        (a list or None), ``metrics`` (a list of ``(classifier, metric,
+        (``{"steps": n, "losses": [...]}``, the mean loss of equal windows of
+        the n training steps, or None), ``metrics`` (a list of ``(classifier, metric,
         value)``) and ``samples`` (a DataFrame or None).
         """
         key = result["cell"]
@@ -275,7 +276,7 @@ class Store:
             "params": json.dumps(result.get("params", {}), sort_keys=True),
             "loss_history": None
             if result.get("loss_history") is None
-            else json.dumps(list(result["loss_history"])),
+            else json.dumps(result["loss_history"]),
             "version": __version__,
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }

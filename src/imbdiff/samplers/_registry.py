@@ -16,6 +16,7 @@ __all__ = ["METHODS", "NUMERIC_ONLY", "make_sampler", "method_class"]
 #: Method name -> "module:class" of its sampler (``None`` for no oversampling).
 METHODS: dict[str, str | None] = {
     "none": None,
+    "random": "imblearn.over_sampling:RandomOverSampler",
     "smote": "imblearn.over_sampling:SMOTE",
     "adasyn": "imblearn.over_sampling:ADASYN",
     "borderline": "imblearn.over_sampling:BorderlineSMOTE",
