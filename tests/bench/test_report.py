@@ -115,3 +115,30 @@ def test_memorisation_flags_a_sampler_that_copies(tmp_path):
     text = report(tmp_path / "copying.sqlite", tmp_path / "out")["markdown"].read_text()
     assert "**Flagged as copying**: random (100% of synthetic rows copy" in text
     assert "smote (" not in text.split("Flagged as copying")[1].split("\n")[0]
+
+
+def test_cv_suite_report_sits_beside_the_semres_summary(tmp_path):
+    suite = parse_suite(
+        """\
+name = "semres"
+protocol = "cv"
+folds = 2
+seeds = [0]
+classifiers = ["decision_tree", "gaussian_nb"]
+datasets = ["ecoli4"]
+
+[[methods]]
+method = "none"
+
+[[methods]]
+method = "smote"
+"""
+    )
+    frame = run(suite, tmp_path / "semres.sqlite")
+    assert sorted(frame["fold"].unique()) == [0, 1]
+    text = report(tmp_path / "semres.sqlite", tmp_path / "out")["markdown"]
+    text = text.read_text()
+    assert "stratified 2-fold cross-validation" in text
+    assert "## Beside the SEMRes-DDPM summary" in text
+    assert "| f1 |" in text
+    assert "0.7059" in text
