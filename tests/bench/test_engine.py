@@ -59,6 +59,24 @@ def test_a_failing_cell_is_stored_and_the_run_goes_on(tiny_suite_text, tmp_path)
     assert set(done["label"]) == {"none", "tabddpm"}
 
 
+def test_report_and_results_hold_only_the_suite_as_last_run(tiny_suite_text, tmp_path):
+    from imbdiff.bench import report
+
+    store = tmp_path / "s.sqlite"
+    run(parse_suite(tiny_suite_text), store)
+    shorter = tiny_suite_text.replace("train_steps = 20", "train_steps = 10")
+    edited = parse_suite(shorter)
+    frame = run(edited, store)
+    assert len(Store(store, suite="tiny").cells()) == 12 + 4
+    assert len(frame.drop_duplicates(["dataset", "label", "seed", "fold"])) == 12
+    text = report(store, tmp_path / "out")["markdown"].read_text()
+    assert "Cells: 12 finished, 0 failed." in text
+    assert "train_steps=10" in text
+    assert "train_steps=20" not in text
+    with pytest.raises(ValueError, match="threads must be a positive integer"):
+        run(edited, store, threads=0)
+
+
 def test_store_of_another_suite_is_refused(tiny_suite_text, tmp_path):
     store = tmp_path / "s.sqlite"
     Store(store, suite="other")

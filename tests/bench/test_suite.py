@@ -27,6 +27,14 @@ def test_other_parameters_are_other_cells(tiny_suite_text):
     a = parse_suite(tiny_suite_text).cells()
     b = parse_suite(tiny_suite_text.replace("train_steps = 20", "train_steps = 30"))
     changed = {c.key for c in a} ^ {c.key for c in b.cells()}
+    # Another classifier list or split changes every cell: no old result is
+    # taken for a cell that would score differently.
+    for old, new in (
+        ('"logistic_regression"]', '"logistic_regression", "knn"]'),
+        ("seeds = [0, 1]", "seeds = [0, 1]\nsplit_seed = 3"),
+    ):
+        edited = parse_suite(tiny_suite_text.replace(old, new)).cells()
+        assert not {c.key for c in a} & {c.key for c in edited}
     assert changed
     assert all("tabddpm" in key for key in changed)
 

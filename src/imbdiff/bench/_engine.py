@@ -125,6 +125,8 @@ def run(
         raise ValueError("scheduler applies to the 'dask' backend only.")
     if threads is None:
         threads = 1 if backend == "dask" else max(1, (os.cpu_count() or 1) // jobs)
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be a positive integer; got {threads!r}.")
     store.set_meta("definition", json.dumps(suite.definition(), default=str))
     cells = suite.cells()
     finished = store.finished()

@@ -29,9 +29,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_numeric_dtype
 from scipy import stats
 
 from ._store import Store
+from ._suite import Suite
 
 __all__ = ["average_ranks", "critical_difference", "report"]
 
@@ -121,12 +123,19 @@ def report(store: Store | str | Path, out_dir: str | Path) -> dict[str, Path]:
         store = Store.open(store)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    cells = store.cells()
-    if cells.empty:
-        raise ValueError(f"{store.path} holds no cell yet; run the suite first.")
-    values = store.results()
     meta = store.meta()
     definition = json.loads(meta.get("definition", "{}"))
+    # The cells of the suite as last run; older cells of edited settings stay
+    # in the file but not in the report.
+    keys = (
+        [cell.key for cell in Suite.from_definition(definition).cells()]
+        if definition
+        else None
+    )
+    cells = store.cells(keys)
+    if cells.empty:
+        raise ValueError(f"{store.path} holds no cell yet; run the suite first.")
+    values = store.results(keys)
     order = [m["label"] for m in definition.get("methods", [])] or sorted(
         cells["label"].unique()
     )
@@ -583,12 +592,24 @@ def _first_cells(store, done, order, definition):
             ]
             rows = store.samples(key.iloc[0]) if len(key) else None
             if rows is not None and len(rows):
-                synthetic[label] = rows.astype(
-                    {c: X_train[c].dtype for c in rows.columns if c in X_train}
-                )
+                synthetic[label] = _training_dtypes(rows, X_train)
             else:
                 synthetic[label] = None
         yield dataset, X_train, y_train == data.minority_label, synthetic
+
+
+def _training_dtypes(rows: pd.DataFrame, X_train: pd.DataFrame) -> pd.DataFrame:
+    """Rows read back from CSV, with the training columns' dtypes; a nominal
+    value is matched by its text ("1" and 1 are one category)."""
+    out = rows.copy()
+    for column in out.columns:
+        dtype = X_train[column].dtype
+        if isinstance(dtype, pd.CategoricalDtype) or not is_numeric_dtype(dtype):
+            seen = pd.unique(X_train[column].astype(object))
+            by_text = {str(v): v for v in seen}
+            out[column] = out[column].astype(str).map(by_text)
+        out[column] = out[column].astype(dtype)
+    return out
 
 
 def _region_section(store, done, order, definition, out: Path):

@@ -92,10 +92,26 @@ class Cell:
 
     @property
     def key(self) -> str:
-        """The cell's identity in a store."""
+        """The cell's identity in a store: everything its result depends on.
+
+        The method's parameters, the target column, the protocol's settings
+        and the classifiers enter through a short hash, so a cell of an edited
+        suite is a new cell, never an old result taken for it.
+        """
+        settings = json.dumps(
+            [
+                self.target,
+                self.protocol,
+                self.test_size if self.protocol == "holdout" else None,
+                self.split_seed if self.protocol == "holdout" else None,
+                self.folds if self.protocol == "cv" else None,
+                list(self.classifiers),
+            ]
+        )
+        digest = hashlib.sha256(settings.encode()).hexdigest()[:8]
         return (
             f"{self.dataset}|{self.method.label}|{self.method.fingerprint}"
-            f"|{self.seed}|{self.fold}"
+            f"|{digest}|{self.seed}|{self.fold}"
         )
 
 
@@ -115,6 +131,26 @@ class Suite:
     folds: int = 5
     keep_samples: bool = True
 
+    @classmethod
+    def from_definition(cls, definition: dict) -> Suite:
+        """The suite that :meth:`definition` describes (as a store keeps it)."""
+        return cls(
+            name=definition["name"],
+            description=definition.get("description", ""),
+            protocol=definition["protocol"],
+            seeds=tuple(definition["seeds"]),
+            classifiers=tuple(definition["classifiers"]),
+            datasets=tuple(tuple(d) for d in definition["datasets"]),
+            methods=tuple(
+                Method(m["method"], m["label"], dict(m["params"]))
+                for m in definition["methods"]
+            ),
+            test_size=definition["test_size"],
+            split_seed=definition["split_seed"],
+            folds=definition["folds"],
+            keep_samples=definition.get("keep_samples", True),
+        )
+
     def definition(self) -> dict:
         """The suite as plain data (what a report needs to redo its splits)."""
         return {
@@ -131,6 +167,7 @@ class Suite:
             "test_size": self.test_size,
             "split_seed": self.split_seed,
             "folds": self.folds,
+            "keep_samples": self.keep_samples,
         }
 
     def cells(self) -> list[Cell]:
