@@ -175,6 +175,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, OSError, ImportError, sqlite3.Error) as error:
         print(f"imbdiff {args.command}: error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        if args.command == "bench":
+            print(
+                f"imbdiff bench: interrupted; every finished cell is in "
+                f"{args.store}. Run the same command again to go on.",
+                file=sys.stderr,
+            )
+        return 130
 
 
 def _cmd_datasets(args: argparse.Namespace) -> int:

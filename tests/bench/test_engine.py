@@ -155,3 +155,32 @@ def test_killed_run_resumes_without_loss_or_duplicates(tiny_suite_file, tmp_path
     assert after_kill <= set(cells["cell"])
     fresh = run(suite, tmp_path / "fresh.sqlite", threads=1)
     pd.testing.assert_frame_equal(_values(resumed), _values(fresh))
+
+
+def test_ctrl_c_stops_the_run_and_says_how_to_go_on(tiny_suite_file, tmp_path):
+    store = tmp_path / "interrupted.sqlite"
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from imbdiff.cli import main; sys.exit(main(sys.argv[1:]))",
+        "bench",
+        "--suite",
+        str(tiny_suite_file),
+        "--store",
+        str(store),
+        "--threads",
+        "1",
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if store.exists() and Store(store, suite="tiny").finished():
+            break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Run the same command again to go on" in err
+    assert len(Store(store, suite="tiny").finished()) < 12
