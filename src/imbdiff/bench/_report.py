@@ -541,10 +541,8 @@ def _pictures(data, done, order, out: Path) -> dict[str, str]:
     first = curves.sort_values(["seed", "fold"]).drop_duplicates(["dataset", "label"])
     if not first.empty:
         datasets = sorted(first["dataset"].unique())
-        fig, axes = plt.subplots(
-            1, len(datasets), figsize=(4 * len(datasets), 3), squeeze=False
-        )
-        for ax, dataset in zip(axes[0], datasets):
+        fig, axes = _panel_grid(plt, len(datasets), 4, 3)
+        for ax, dataset in zip(axes, datasets):
             for row in first[first["dataset"] == dataset].itertuples():
                 history = json.loads(row.loss_history)
                 losses = history["losses"]
@@ -556,7 +554,7 @@ def _pictures(data, done, order, out: Path) -> dict[str, str]:
             ax.set_xlabel("training step")
             ax.set_yscale("log")
             ax.legend(fontsize="small")
-        axes[0][0].set_ylabel("training loss")
+        axes[0].set_ylabel("training loss")
         fig.tight_layout()
         fig.savefig(out / "loss_curves.png", dpi=100)
         plt.close(fig)
@@ -659,17 +657,15 @@ def _region_section(store, done, order, definition, out: Path):
     except ImportError:
         return section, pictures
     datasets = list(dict.fromkeys(table["dataset"]))
-    fig, axes = plt.subplots(
-        1, len(datasets), figsize=(3.5 * len(datasets), 3.5), squeeze=False
-    )
-    for ax, dataset in zip(axes[0], datasets):
+    fig, axes = _panel_grid(plt, len(datasets), 3.5, 3.5)
+    for ax, dataset in zip(axes, datasets):
         part = table[table["dataset"] == dataset].set_index("rows")[list(REGION_NAMES)]
         part.plot.bar(stacked=True, ax=ax, legend=False, rot=45)
         ax.set_title(dataset)
         ax.set_xlabel("")
         ax.set_ylim(0, 1)
-    axes[0][-1].legend(fontsize="small", bbox_to_anchor=(1.01, 1), loc="upper left")
-    axes[0][0].set_ylabel("share of rows")
+    axes[-1].legend(fontsize="small", bbox_to_anchor=(1.01, 1), loc="upper left")
+    axes[0].set_ylabel("share of rows")
     fig.tight_layout()
     fig.savefig(out / "regions.png", dpi=100)
     plt.close(fig)
@@ -713,10 +709,8 @@ def _tsne_pictures(store, done, order, definition, out: Path) -> dict[str, str]:
         ).fit_transform(stacked)
         bounds = np.cumsum([0, *[len(p) for p in parts.values()]])
         where = dict(zip(parts, itertools.pairwise(bounds)))
-        fig, axes = plt.subplots(
-            1, len(labels), figsize=(3 * len(labels), 3), squeeze=False
-        )
-        for ax, label in zip(axes[0], labels):
+        fig, axes = _panel_grid(plt, len(labels), 3, 3)
+        for ax, label in zip(axes, labels):
             for name, colour in (("majority", "0.75"), ("minority", "tab:blue")):
                 a, b = where[name]
                 ax.scatter(*embedded[a:b].T, s=3, c=colour, label=name)
@@ -726,7 +720,7 @@ def _tsne_pictures(store, done, order, definition, out: Path) -> dict[str, str]:
             ax.set_title(label)
             ax.set_xticks([])
             ax.set_yticks([])
-        axes[0][0].legend(fontsize="x-small", markerscale=3)
+        axes[0].legend(fontsize="x-small", markerscale=3)
         fig.suptitle(dataset)
         fig.tight_layout()
         name = f"tsne_{dataset}.png"
@@ -734,6 +728,20 @@ def _tsne_pictures(store, done, order, definition, out: Path) -> dict[str, str]:
         plt.close(fig)
         pictures[f"t-SNE of {dataset}: majority, minority and synthetic rows"] = name
     return pictures
+
+
+def _panel_grid(plt, n: int, width: float, height: float, columns: int = 4):
+    """A figure of ``n`` panels in rows of at most ``columns``; the unused
+    panels are hidden. Returns the figure and the ``n`` axes in order."""
+    n_cols = min(n, columns)
+    n_rows = -(-n // n_cols)
+    fig, axes = plt.subplots(
+        n_rows, n_cols, figsize=(width * n_cols, height * n_rows), squeeze=False
+    )
+    flat = list(axes.flat)
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
 
 
 def _subsample(frame: pd.DataFrame, n: int, rng) -> pd.DataFrame:
@@ -780,6 +788,7 @@ def _render_html(sections, out: Path) -> str:
         "table{border-collapse:collapse;margin:0.5em 0 1.5em}"
         "td,th{border:1px solid #ccc;padding:2px 6px;font-size:90%}"
         ".caption{font-style:italic;margin-bottom:0}"
+        "img{max-width:100%;height:auto}"
         "nav ul{columns:2}</style></head><body>",
     ]
     contents = "".join(
