@@ -114,20 +114,25 @@ def test_dask_cluster_gives_the_same_results(
     pd.testing.assert_frame_equal(_values(run(suite, store)), _values(local))
 
 
-def test_killed_run_resumes_without_loss_or_duplicates(tiny_suite_file, tmp_path):
-    store = tmp_path / "killed.sqlite"
-    command = [
+def _bench_command(suite_file, store) -> list[str]:
+    """``imbdiff bench`` on ``suite_file`` into ``store``, as a child process."""
+    return [
         sys.executable,
         "-c",
         "import sys; from imbdiff.cli import main; sys.exit(main(sys.argv[1:]))",
         "bench",
         "--suite",
-        str(tiny_suite_file),
+        str(suite_file),
         "--store",
         str(store),
         "--threads",
         "1",
     ]
+
+
+def test_killed_run_resumes_without_loss_or_duplicates(tiny_suite_file, tmp_path):
+    store = tmp_path / "killed.sqlite"
+    command = _bench_command(tiny_suite_file, store)
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -159,18 +164,7 @@ def test_killed_run_resumes_without_loss_or_duplicates(tiny_suite_file, tmp_path
 
 def test_ctrl_c_stops_the_run_and_says_how_to_go_on(tiny_suite_file, tmp_path):
     store = tmp_path / "interrupted.sqlite"
-    command = [
-        sys.executable,
-        "-c",
-        "import sys; from imbdiff.cli import main; sys.exit(main(sys.argv[1:]))",
-        "bench",
-        "--suite",
-        str(tiny_suite_file),
-        "--store",
-        str(store),
-        "--threads",
-        "1",
-    ]
+    command = _bench_command(tiny_suite_file, store)
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )

@@ -517,12 +517,8 @@ def _rank_table(means, higher_is_better: bool):
 
 # -- pictures ----------------------------------------------------------------------
 def _pictures(data, done, order, out: Path) -> dict[str, str]:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = _pyplot()
+    if plt is None:
         return {}
     pictures = {}
     gmean = data[(data["metric"] == "gmean") & (data["classifier"] == "decision_tree")]
@@ -649,12 +645,8 @@ def _region_section(store, done, order, definition, out: Path):
         tables=[("share of rows per region", cells, None)],
     )
     pictures = {}
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = _pyplot()
+    if plt is None:
         return section, pictures
     datasets = list(dict.fromkeys(table["dataset"]))
     fig, axes = _panel_grid(plt, len(datasets), 3.5, 3.5)
@@ -677,12 +669,8 @@ def _tsne_pictures(store, done, order, definition, out: Path) -> dict[str, str]:
     """One t-SNE map per dataset: real classes and each method's synthetic rows."""
     if not definition:
         return {}
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = _pyplot()
+    if plt is None:
         return {}
     from sklearn.manifold import TSNE
 
@@ -728,6 +716,18 @@ def _tsne_pictures(store, done, order, definition, out: Path) -> dict[str, str]:
         plt.close(fig)
         pictures[f"t-SNE of {dataset}: majority, minority and synthetic rows"] = name
     return pictures
+
+
+def _pyplot():
+    """matplotlib's pyplot drawing to files, or None without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    return plt
 
 
 def _panel_grid(plt, n: int, width: float, height: float, columns: int = 4):
