@@ -105,6 +105,35 @@ def _build_parser() -> argparse.ArgumentParser:
     rs.add_argument(
         "--train-steps", type=int, help="training step budget of a diffusion model"
     )
+    rs.add_argument(
+        "--n-timesteps", type=int, help="diffusion steps T of a diffusion model"
+    )
+    lr = rs.add_argument_group("LReDDPM (--method lreddpm)")
+    lr.add_argument(
+        "--region",
+        help="guiding region: safe, border, rare, outlier, several joined by "
+        "commas, or auto (default safe)",
+    )
+    lr.add_argument(
+        "--tau",
+        help="gradient scale: 1, 60, 1/sqrt(beta), 60/sqrt(beta) (default), "
+        "C/sqrt(beta) or a number >= 0",
+    )
+    lr.add_argument(
+        "--guidance",
+        choices=["region", "region_noisy", "noisy"],
+        help="guidance classifier (default region)",
+    )
+    lr.add_argument(
+        "--final-step",
+        choices=["recentre", "none"],
+        help="shift the rows to the region's mean at the end (default recentre)",
+    )
+    lr.add_argument(
+        "--train-on",
+        choices=["minority", "region"],
+        help="what the DDPM learns (default minority)",
+    )
     rs.add_argument("--verbose", action="store_true", help="show progress bars")
     rs.set_defaults(handler=_cmd_resample)
 
@@ -238,19 +267,43 @@ def _check_writable(path: Path) -> None:
         raise ValueError(f"cannot write {path}: folder {path.parent} does not exist.")
 
 
+_LREDDPM_OPTIONS = {
+    "region": "--region",
+    "tau": "--tau",
+    "guidance": "--guidance",
+    "final_step": "--final-step",
+    "train_on": "--train-on",
+}
+
+
 def _make_sampler(args: argparse.Namespace):
-    from .samplers import DiffusionOverSampler
+    from .samplers import DiffusionOverSampler, LReDDPM
 
     cls = method_class(args.method)
     params = {"random_state": args.random_state}
+    given = [k for k in _LREDDPM_OPTIONS if getattr(args, k) is not None]
+    if given and cls is not LReDDPM:
+        flags = ", ".join(_LREDDPM_OPTIONS[k] for k in given)
+        raise ValueError(f"{flags} apply to --method lreddpm, not {args.method}.")
+    for key in given:
+        value = getattr(args, key)
+        if key == "region" and "," in value:
+            value = [part.strip() for part in value.split(",")]
+        params[key] = value
     if issubclass(cls, DiffusionOverSampler):
         params["verbose"] = args.verbose
         if args.train_steps is not None:
             params["train_steps"] = args.train_steps
-    elif args.save_model is not None or args.train_steps is not None:
+        if args.n_timesteps is not None:
+            params["n_timesteps"] = args.n_timesteps
+    elif (
+        args.save_model is not None
+        or args.train_steps is not None
+        or args.n_timesteps is not None
+    ):
         raise ValueError(
-            "--save-model and --train-steps apply to diffusion methods, "
-            f"not {args.method}."
+            "--save-model, --train-steps and --n-timesteps apply to diffusion "
+            f"methods, not {args.method}."
         )
     return make_sampler(args.method, params)
 
@@ -273,6 +326,14 @@ def _cmd_resample(args: argparse.Namespace) -> int:
         f"{dataset.name}: {dataset.n_rows} rows + {added} synthetic "
         f"({args.method}) -> {args.output}"
     )
+    for label, regions in getattr(sampler, "guide_regions_", {}).items():
+        scores = sampler.classifier_scores_[label]
+        print(
+            f"class {plain(label)!r} guided by {'+'.join(regions)} "
+            f"({scores['n_positive']} examples); guidance classifier held-out "
+            f"balanced accuracy {scores['balanced_accuracy']:.3f}, "
+            f"AUC {scores['auc']:.3f}"
+        )
     if args.save_model is not None:
         print(f"model saved to {args.save_model}")
     return 0

@@ -46,7 +46,13 @@ from ._validation import (
     resolve_categorical,
 )
 
-__all__ = ["REGION_NAMES", "hvdm_kneighbors", "minority_types", "region_of"]
+__all__ = [
+    "REGION_NAMES",
+    "hvdm_kneighbors",
+    "minority_types",
+    "region_of",
+    "replaced_composition",
+]
 
 #: Region names, in the paper's numbering (region 1 = safe ... 4 = outlier).
 REGION_NAMES: tuple[str, ...] = ("safe", "border", "rare", "outlier")
@@ -519,4 +525,86 @@ def minority_types(
     return pd.DataFrame(
         {"label": y_arr[rows], "same_class_neighbours": same, "region": region},
         index=frame.index[rows],
+    )
+
+
+def replaced_composition(
+    X,
+    y,
+    replace,
+    rows,
+    *,
+    label,
+    k: int = 5,
+    categorical_features="auto",
+) -> pd.DataFrame:
+    """Regions of new rows of class ``label`` put in place of some real ones.
+
+    The rows of ``X`` selected by the boolean mask ``replace`` are removed,
+    ``rows`` are added with class ``label``, and every example of ``label`` is
+    typed again (:func:`minority_types`); the result is the composition of the
+    added rows. This is the LReDDPM paper's check of its synthetic rows
+    (Figure 5): replace the guiding region's examples by the generated ones
+    and see which region the generated ones fall in.
+
+    Parameters
+    ----------
+    X : array-like or DataFrame of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    replace : array-like of bool of shape (n_samples,)
+        The real examples the new rows take the place of.
+    rows : array-like or DataFrame of shape (n_new, n_features)
+        The new rows (columns as ``X``).
+    label
+        Their class.
+    k : int, default=5
+    categorical_features : "auto", None or list
+
+    Returns
+    -------
+    DataFrame
+        Indexed by :data:`REGION_NAMES`, with the ``count`` and ``share`` of
+        the new rows in each region.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(0, 1, (40, 2)), rng.normal(4, 0.3, (8, 2))])
+    >>> y = np.array([0] * 40 + [1] * 8)
+    >>> new = rng.normal(4, 0.3, (8, 2))
+    >>> replaced_composition(X, y, y == 1, new, label=1)["count"].tolist()
+    [8, 0, 0, 0]
+    """
+    frame = as_frame(X)
+    y_arr = check_target(y, n_rows=len(frame))
+    mask = np.asarray(replace, dtype=bool)
+    if mask.shape != (len(frame),):
+        raise ValueError(f"replace needs {len(frame)} entries; got {mask.shape}.")
+    new = as_frame(rows)
+    if len(new) == 0:
+        raise ValueError("there are no new rows to type.")
+    if new.shape[1] != frame.shape[1]:
+        raise ValueError(
+            f"the new rows have {new.shape[1]} columns; X has {frame.shape[1]}."
+        )
+    new = new.set_axis(list(frame.columns), axis=1)
+    kept = frame[~mask].reset_index(drop=True)
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            new[column] = new[column].astype(frame[column].dtype)
+    joined = pd.concat([kept, new], ignore_index=True)
+    labels = np.concatenate([y_arr[~mask], np.full(len(new), label, dtype=y_arr.dtype)])
+    types = minority_types(
+        joined,
+        labels,
+        k=k,
+        minority_classes=[label],
+        categorical_features=categorical_features,
+    )
+    added = types["region"].to_numpy()[-len(new) :]
+    counts = pd.Series(added).value_counts().reindex(list(REGION_NAMES), fill_value=0)
+    return pd.DataFrame(
+        {"count": counts.astype(int), "share": counts / len(new)},
+        index=pd.Index(list(REGION_NAMES), name="region"),
     )

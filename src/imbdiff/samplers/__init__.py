@@ -2,6 +2,7 @@
 
 from ._ctgan import CTGANOverSampler, TVAEOverSampler
 from ._cwgan import CWGANGPOverSampler
+from ._lreddpm import LReDDPM
 from ._methods import FinDiff, SEMResDDPM, TabDDPM
 from ._onehot import OneHotOverSampler
 from ._registry import METHODS, NUMERIC_ONLY, make_sampler, method_class
@@ -14,6 +15,7 @@ __all__ = [
     "CWGANGPOverSampler",
     "DiffusionOverSampler",
     "FinDiff",
+    "LReDDPM",
     "OneHotOverSampler",
     "SEMResDDPM",
     "TVAEOverSampler",

@@ -23,6 +23,7 @@ METHODS: dict[str, str | None] = {
     "semres": "imbdiff.samplers:SEMResDDPM",
     "tabddpm": "imbdiff.samplers:TabDDPM",
     "findiff": "imbdiff.samplers:FinDiff",
+    "lreddpm": "imbdiff.samplers:LReDDPM",
     "ctgan": "imbdiff.samplers:CTGANOverSampler",
     "tvae": "imbdiff.samplers:TVAEOverSampler",
     "cwgan_gp": "imbdiff.samplers:CWGANGPOverSampler",

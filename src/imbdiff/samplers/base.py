@@ -9,8 +9,13 @@ and draws new rows by ancestral (or DDIM) sampling, then decodes them.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
+import os
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -18,12 +23,24 @@ import pandas as pd
 import torch
 
 from .._validation import check_positive_int
-from ..diffusion import GaussianDiffusion, Trainer, TrainingHistory, get_schedule
+from .._version import __version__
+from ..diffusion import (
+    GaussianDiffusion,
+    Guidance,
+    Trainer,
+    TrainingHistory,
+    get_schedule,
+)
 from ..diffusion.denoisers import make_denoiser
 from ..encoding import TabularEncoder
 from ._tabular import TabularOverSampler, random_state_of
 
 __all__ = ["DiffusionOverSampler"]
+
+
+#: Part of a cached model's key: bumped whenever training itself changes, so
+#: that a cache never hands back weights that today's code would not train.
+_TRAINING_REVISION = 2
 
 
 @dataclass
@@ -33,6 +50,12 @@ class _ClassModel:
     encoder: TabularEncoder
     model: torch.nn.Module
     history: TrainingHistory
+    #: Added to the mean of every reverse step (classifier guidance).
+    guidance: Guidance | None = None
+    #: Added to every generated row in encoded space before decoding.
+    shift: np.ndarray | None = None
+    #: The network behind ``guidance``, if any.
+    classifier: torch.nn.Module | None = None
 
 
 class DiffusionOverSampler(TabularOverSampler):
@@ -71,6 +94,12 @@ class DiffusionOverSampler(TabularOverSampler):
         "auto" uses CUDA when available, else the CPU.
     n_threads : int or None, default=None
         Torch threads while fitting and sampling (None: torch's setting).
+    model_cache : str, path or None, default=None
+        A folder where trained denoisers are kept (safetensors), keyed by a
+        hash of the encoded training rows and of every setting that shapes
+        training. A later fit with the same data, settings and seed loads the
+        weights instead of training again, with the same result; a study that
+        varies only the sampling (as LReDDPM's guidance) trains once.
     verbose : bool, default=False
         Progress bars for training and sampling.
 
@@ -109,6 +138,7 @@ class DiffusionOverSampler(TabularOverSampler):
                 "ddim_steps",
                 "device",
                 "n_threads",
+                "model_cache",
                 "verbose",
             )
         },
@@ -133,6 +163,7 @@ class DiffusionOverSampler(TabularOverSampler):
         ddim_steps=50,
         device="auto",
         n_threads=None,
+        model_cache=None,
         verbose=False,
     ):
         super().__init__(sampling_strategy=sampling_strategy)
@@ -151,6 +182,7 @@ class DiffusionOverSampler(TabularOverSampler):
         self.ddim_steps = ddim_steps
         self.device = device
         self.n_threads = n_threads
+        self.model_cache = model_cache
         self.verbose = verbose
 
     # -- checks ----------------------------------------------------------------------
@@ -233,18 +265,32 @@ class DiffusionOverSampler(TabularOverSampler):
     def _fit_class(
         self, rows, nominal, categorical, denoiser_name, diffusion, device, seed
     ):
-        encoder = TabularEncoder(
+        encoder = self._make_encoder(rows, nominal, categorical, seed)
+        x = encoder.transform(rows)
+        model, history = self._train_denoiser(
+            x, encoder.widths_, denoiser_name, diffusion, device, seed
+        )
+        return _ClassModel(encoder, model, history)
+
+    def _make_encoder(self, rows, nominal, categorical, seed) -> TabularEncoder:
+        return TabularEncoder(
             numeric=self.numeric_encoding,
             categorical=categorical,
             categorical_features=nominal,
             random_state=seed,
         ).fit(rows)
-        x = torch.as_tensor(encoder.transform(rows), dtype=torch.float32, device=device)
+
+    def _train_denoiser(
+        self, x: np.ndarray, widths, denoiser_name, diffusion, device, seed
+    ):
+        """Train a denoiser on the encoded rows ``x`` (or load it from the cache)."""
+        cached = self._cache_path(x, widths, denoiser_name, diffusion, seed)
+        options = self.denoiser_options or {}
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(seed)
-            net = make_denoiser(
-                denoiser_name, encoder.widths_, **(self.denoiser_options or {})
-            ).to(device)
+            net = make_denoiser(denoiser_name, widths, **options).to(device)
+        if cached is not None and cached.is_file():
+            return _load_cached(net, cached, device)
         trainer = Trainer(
             steps=int(self.train_steps),
             batch_size=int(self.batch_size),
@@ -252,13 +298,51 @@ class DiffusionOverSampler(TabularOverSampler):
             check_every=max(1, min(100, int(self.train_steps))),
             verbose=bool(self.verbose),
         )
-        model, history = trainer.fit(net, diffusion, x, seed=seed)
-        return _ClassModel(encoder, model, history)
+        rows = torch.as_tensor(x, dtype=torch.float32, device=device)
+        model, history = trainer.fit(net, diffusion, rows, seed=seed)
+        if cached is not None:
+            _save_cached(model, history, cached)
+        return model, history
+
+    def _cache_path(self, x, widths, denoiser_name, diffusion, seed) -> Path | None:
+        if self.model_cache is None:
+            return None
+        digest = hashlib.sha256()
+        digest.update(np.ascontiguousarray(x, dtype=np.float64).tobytes())
+        digest.update(np.ascontiguousarray(diffusion.betas).tobytes())
+        settings = [
+            __version__,
+            _TRAINING_REVISION,
+            list(x.shape),
+            [int(w) for w in widths],
+            denoiser_name,
+            self.denoiser_options or {},
+            int(self.train_steps),
+            int(self.batch_size),
+            float(self.learning_rate),
+            int(seed),
+        ]
+        digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+        return Path(self.model_cache) / f"{digest.hexdigest()[:32]}.safetensors"
 
     def _generate(self, fitted, diffusion, n, device, seed) -> pd.DataFrame:
+        z = self._draw(fitted, diffusion, n, device, seed)
+        if fitted.shift is not None:
+            z = z + fitted.shift[None, :]
+        decoded = fitted.encoder.inverse_transform(z)
+        return decoded if isinstance(decoded, pd.DataFrame) else pd.DataFrame(decoded)
+
+    def _draw(self, fitted, diffusion, n, device, seed) -> np.ndarray:
+        """``n`` encoded rows from the reverse process (guided if the class
+        model has guidance), as float64."""
         generator = torch.Generator(device=device).manual_seed(seed)
         width = fitted.encoder.n_encoded_
         if self.sampling_method == "ddim":
+            if fitted.guidance is not None:
+                raise ValueError(
+                    "guided sampling runs the full ancestral process; use "
+                    "sampling_method='ancestral'."
+                )
             z = diffusion.ddim_sample(
                 fitted.model,
                 n,
@@ -269,7 +353,12 @@ class DiffusionOverSampler(TabularOverSampler):
             )
         else:
             z = diffusion.sample(
-                fitted.model, n, width, generator=generator, device=device
+                fitted.model,
+                n,
+                width,
+                generator=generator,
+                device=device,
+                guidance=fitted.guidance,
             )
         z = z.cpu().numpy().astype(np.float64)
         if not np.isfinite(z).all():
@@ -277,8 +366,7 @@ class DiffusionOverSampler(TabularOverSampler):
                 "sampling produced non-finite values; the model is not usable "
                 "(train longer or with a smaller learning_rate)."
             )
-        decoded = fitted.encoder.inverse_transform(z)
-        return decoded if isinstance(decoded, pd.DataFrame) else pd.DataFrame(decoded)
+        return z
 
     # -- after fitting ---------------------------------------------------------------
     def sample(self, n: int, *, label=None, random_state=None):
@@ -346,3 +434,51 @@ class DiffusionOverSampler(TabularOverSampler):
         from ._persistence import load_sampler
 
         return load_sampler(cls, path, device=device)
+
+
+def _save_cached(model: torch.nn.Module, history: TrainingHistory, path: Path) -> None:
+    """Write the weights and history to ``path`` atomically (a second process
+    training the same model meanwhile finds either nothing or a whole file)."""
+    from safetensors.torch import save_file
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    meta = {
+        "history": json.dumps(
+            {
+                "losses": history.losses,
+                "steps": history.steps,
+                "stopped_early": history.stopped_early,
+            }
+        )
+    }
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    try:
+        save_file(tensors, tmp, metadata=meta)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load_cached(net: torch.nn.Module, path: Path, device: torch.device):
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    try:
+        state = load_file(str(path))
+        with safe_open(str(path), framework="pt") as handle:
+            record = json.loads(handle.metadata()["history"])
+        net.load_state_dict(state)
+    except Exception as error:
+        raise ValueError(
+            f"the cached model {path} is corrupt ({error}); delete it to train anew."
+        ) from None
+    net.to(device).eval()
+    for p in net.parameters():
+        p.requires_grad_(False)
+    history = TrainingHistory(
+        record["losses"], record["steps"], record["stopped_early"]
+    )
+    return net, history

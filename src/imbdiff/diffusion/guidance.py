@@ -1,0 +1,410 @@
+"""Classifier guidance of the reverse process (LReDDPM, Algorithm 1).
+
+Each reverse step's mean is shifted by ``tau(t) * Sigma_t * grad_x log
+p_phi(y | x_t)`` (Dhariwal & Nichol, 2021). This module holds the pieces that
+know nothing of tables or samplers:
+
+- the tau schedules, pure functions of the betas in a name -> function
+  registry (:data:`TAU_SCHEDULES`, :func:`tau_values`);
+- the guidance classifier, a small differentiable torch network, optionally
+  conditioned on the step (:class:`GuidanceClassifier`), and its training with
+  a held-out score (:func:`train_guidance_classifier`);
+- the hook that :meth:`~imbdiff.diffusion.GaussianDiffusion.sample` calls
+  (:func:`classifier_guidance`).
+
+Gradients are clipped: each row's gradient of ``log p`` is scaled down to an
+L2 norm of at most ``max_norm`` (1 by default) before tau and Sigma_t multiply
+it, so that a classifier that is steep somewhere cannot throw a row to
+infinity; a shift that is still not finite stops sampling with an error.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .denoisers import timestep_embedding
+
+__all__ = [
+    "GUIDANCE_KINDS",
+    "TAU_SCHEDULES",
+    "ClassifierScores",
+    "GuidanceClassifier",
+    "classifier_guidance",
+    "constant_tau",
+    "inverse_sqrt_beta_tau",
+    "tau_values",
+    "train_guidance_classifier",
+]
+
+#: The guidance classifiers of LReDDPM's section 5.1: ``"region"`` is
+#: q(y | s) on clean rows (the paper's default), ``"region_noisy"`` is
+#: q(y | s, x_t) on noised rows with the step as input, ``"noisy"`` is
+#: q(y | x_t): the whole class against the rest on noised rows.
+GUIDANCE_KINDS: tuple[str, ...] = ("region", "region_noisy", "noisy")
+
+
+def constant_tau(betas: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """The same tau at every step.
+
+    Examples
+    --------
+    >>> constant_tau(np.array([0.1, 0.2]), 60.0).tolist()
+    [60.0, 60.0]
+    """
+    return np.full(np.shape(betas), float(scale))
+
+
+def inverse_sqrt_beta_tau(betas: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """``scale / sqrt(beta_t)``: weak guidance while the rows are noise, strong
+    near the data (the LReDDPM paper's default with ``scale = 60``).
+
+    Examples
+    --------
+    >>> inverse_sqrt_beta_tau(np.array([0.01, 0.04]), 60.0).tolist()
+    [600.0, 300.0]
+    """
+    return float(scale) / np.sqrt(np.asarray(betas, dtype=np.float64))
+
+
+#: Named tau schedules: ``name -> function(betas) -> tau per step``.
+TAU_SCHEDULES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "1": lambda betas: constant_tau(betas, 1.0),
+    "60": lambda betas: constant_tau(betas, 60.0),
+    "1/sqrt(beta)": lambda betas: inverse_sqrt_beta_tau(betas, 1.0),
+    "60/sqrt(beta)": lambda betas: inverse_sqrt_beta_tau(betas, 60.0),
+}
+
+_NUMBER = r"[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?"
+_SCALED = re.compile(rf"^({_NUMBER})(?:\*?1?/sqrt\(beta\)|/sqrt\(beta\))$")
+
+
+def _check_tau_number(value, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise ValueError(f"{what} must be a number; got {value!r}.")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be finite; got {value!r}.")
+    if value < 0:
+        raise ValueError(
+            f"{what} must be >= 0 (a negative tau pushes rows away from the "
+            f"region); got {value!r}."
+        )
+    return value
+
+
+def tau_values(tau, betas: Sequence[float]) -> np.ndarray:
+    """The guidance scale of every step, for the step indices ``0 .. T-1``.
+
+    Parameters
+    ----------
+    tau : str, number or callable
+        A name of :data:`TAU_SCHEDULES` (``"beta_t"`` may stand for
+        ``"beta"``), ``"C"`` or ``"C/sqrt(beta)"`` for a number ``C >= 0``, a
+        number ``>= 0``, or a callable ``tau(t)`` of the paper's step number
+        ``t = 1 .. T`` returning a number ``>= 0``.
+    betas : array-like of shape (T,)
+        The noise schedule.
+
+    Returns
+    -------
+    ndarray of shape (T,)
+
+    Raises
+    ------
+    ValueError
+        For a name that is not a schedule, a negative or non-finite value, or
+        something that is not a number.
+
+    Examples
+    --------
+    >>> betas = np.array([0.01, 0.04])
+    >>> tau_values("60/sqrt(beta_t)", betas).tolist()
+    [600.0, 300.0]
+    >>> tau_values(0, betas).tolist()
+    [0.0, 0.0]
+    >>> tau_values(lambda t: 2 * t, betas).tolist()
+    [2.0, 4.0]
+    >>> tau_values("-1", betas)
+    Traceback (most recent call last):
+    ...
+    ValueError: tau must be >= 0 (a negative tau pushes rows away from the region); got -1.0.
+    """
+    betas = np.asarray(betas, dtype=np.float64)
+    if isinstance(tau, str):
+        text = tau.replace(" ", "").replace("beta_t", "beta")
+        if text in TAU_SCHEDULES:
+            return np.asarray(TAU_SCHEDULES[text](betas), dtype=np.float64)
+        try:
+            return constant_tau(betas, _check_tau_number(float(text), "tau"))
+        except ValueError as error:
+            if "must be >= 0" in str(error) or "finite" in str(error):
+                raise
+        match = _SCALED.match(text)
+        if match is None:
+            known = ", ".join(repr(k) for k in TAU_SCHEDULES)
+            raise ValueError(
+                f"unknown tau {tau!r}; use a number >= 0, 'C/sqrt(beta)' or one of "
+                f"{known}."
+            )
+        return inverse_sqrt_beta_tau(betas, float(match.group(1)))
+    if callable(tau):
+        values = [
+            _check_tau_number(tau(step), f"tau({step})")
+            for step in range(1, betas.size + 1)
+        ]
+        return np.asarray(values, dtype=np.float64)
+    return constant_tau(betas, _check_tau_number(tau, "tau"))
+
+
+class GuidanceClassifier(nn.Module):
+    """``(x, t) -> logit of p(y = 1 | x)``: an MLP with smooth activations.
+
+    SiLU keeps the gradient with respect to ``x`` smooth, which is what
+    guidance uses. With ``time_dim > 0`` a sinusoidal embedding of the step is
+    concatenated to the input (the classifiers of noised rows).
+
+    Examples
+    --------
+    >>> net = GuidanceClassifier(3, hidden=(8,), time_dim=4)
+    >>> net(torch.zeros(2, 3), torch.tensor([0, 5])).shape
+    torch.Size([2])
+    """
+
+    def __init__(
+        self, n_features: int, *, hidden: Sequence[int] = (64, 64), time_dim: int = 0
+    ) -> None:
+        super().__init__()
+        self.time_dim = int(time_dim)
+        layers: list[nn.Module] = []
+        width = int(n_features) + self.time_dim
+        for size in hidden:
+            layers += [nn.Linear(width, int(size)), nn.SiLU()]
+            width = int(size)
+        layers.append(nn.Linear(width, 1))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor | None = None) -> torch.Tensor:
+        if self.time_dim:
+            if t is None:
+                raise ValueError("this classifier takes the step: pass t.")
+            x = torch.cat([x, timestep_embedding(t, self.time_dim).to(x.dtype)], dim=1)
+        return self.net(x).squeeze(1)
+
+
+@dataclass
+class ClassifierScores:
+    """Held-out quality of a guidance classifier (positives are rare, so plain
+    accuracy would say little)."""
+
+    balanced_accuracy: float
+    auc: float
+    n_positive: int
+    n_negative: int
+
+
+def train_guidance_classifier(
+    x: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    diffusion=None,
+    noisy: bool = False,
+    seed: int = 0,
+    steps: int = 500,
+    batch_size: int = 256,
+    learning_rate: float = 1e-3,
+    weight_decay: float = 1e-4,
+    hidden: Sequence[int] = (64, 64),
+    time_dim: int = 16,
+    held_out: float = 0.25,
+) -> tuple[GuidanceClassifier, ClassifierScores]:
+    """Train a guidance classifier and score it on held-out rows.
+
+    A stratified ``held_out`` share of the rows is kept aside to measure the
+    balanced accuracy and AUC; the classifier that guides is then trained
+    again, with the same seed, on all rows. The loss is the binary cross
+    entropy with the positives weighted by the class ratio, so that a handful
+    of positives is not ignored.
+
+    Parameters
+    ----------
+    x : Tensor of shape (n, d)
+        Encoded rows (clean).
+    labels : Tensor of shape (n,)
+        1 for the rows to guide towards, 0 for the others.
+    diffusion : GaussianDiffusion, optional
+        Needed when ``noisy``: each batch is noised at uniformly drawn steps
+        and the classifier sees the step.
+    noisy : bool, default=False
+    seed : int, default=0
+        All randomness (split, weights, batches, noise).
+
+    Returns
+    -------
+    classifier : GuidanceClassifier
+        In evaluation mode, parameters frozen.
+    scores : ClassifierScores
+        Held-out balanced accuracy and AUC (on noised rows when ``noisy``).
+    """
+    from sklearn.metrics import balanced_accuracy_score, roc_auc_score
+    from sklearn.model_selection import train_test_split
+
+    if noisy and diffusion is None:
+        raise ValueError("a classifier of noised rows needs the diffusion process.")
+    y = labels.detach().cpu().numpy().astype(int)
+    n_pos, n_neg = int(y.sum()), int((1 - y).sum())
+    if n_pos < 2 or n_neg < 2:
+        raise ValueError(
+            f"a guidance classifier needs at least 2 rows of each kind; got "
+            f"{n_pos} to guide towards and {n_neg} others."
+        )
+    fit_rows, test_rows = train_test_split(
+        np.arange(len(y)), test_size=held_out, stratify=y, random_state=seed
+    )
+    fit_rows = torch.as_tensor(fit_rows, device=x.device)
+    test_rows = torch.as_tensor(test_rows, device=x.device)
+
+    def fit(rows: torch.Tensor) -> GuidanceClassifier:
+        return _fit_classifier(
+            x[rows],
+            labels[rows].to(x.dtype),
+            diffusion=diffusion if noisy else None,
+            seed=seed,
+            steps=steps,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            weight_decay=weight_decay,
+            hidden=hidden,
+            time_dim=time_dim if noisy else 0,
+        )
+
+    probe = fit(fit_rows)
+    generator = torch.Generator(device=x.device).manual_seed(seed + 1)
+    x_test, t_test = x[test_rows], None
+    with torch.no_grad():
+        if noisy:
+            t_test = torch.randint(
+                0,
+                diffusion.n_steps,
+                (len(test_rows),),
+                device=x.device,
+                generator=generator,
+            )
+            noise = torch.randn(x_test.shape, generator=generator, device=x.device)
+            x_test = diffusion.q_sample(x_test, t_test, noise)
+        score = probe(x_test, t_test).cpu().numpy()
+    truth = y[test_rows.cpu().numpy()]
+    scores = ClassifierScores(
+        balanced_accuracy=float(balanced_accuracy_score(truth, score > 0)),
+        auc=float(roc_auc_score(truth, score)),
+        n_positive=n_pos,
+        n_negative=n_neg,
+    )
+    return fit(torch.arange(len(y), device=x.device)), scores
+
+
+def _fit_classifier(
+    x,
+    labels,
+    *,
+    diffusion,
+    seed,
+    steps,
+    batch_size,
+    learning_rate,
+    weight_decay,
+    hidden,
+    time_dim,
+) -> GuidanceClassifier:
+    devices = [x.device] if x.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        model = GuidanceClassifier(x.shape[1], hidden=hidden, time_dim=time_dim).to(
+            x.device
+        )
+    generator = torch.Generator(device=x.device).manual_seed(seed)
+    positives = float(labels.sum())
+    pos_weight = torch.tensor((len(labels) - positives) / positives, device=x.device)
+    optimiser = torch.optim.Adam(
+        model.parameters(), lr=learning_rate, weight_decay=weight_decay
+    )
+    batch = min(int(batch_size), len(labels))
+    model.train()
+    for _ in range(int(steps)):
+        rows = torch.randint(
+            0, len(labels), (batch,), device=x.device, generator=generator
+        )
+        inputs, t = x[rows], None
+        if diffusion is not None:
+            t = torch.randint(
+                0, diffusion.n_steps, (batch,), device=x.device, generator=generator
+            )
+            noise = torch.randn(inputs.shape, generator=generator, device=x.device)
+            inputs = diffusion.q_sample(inputs, t, noise)
+        loss = F.binary_cross_entropy_with_logits(
+            model(inputs, t), labels[rows], pos_weight=pos_weight
+        )
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        optimiser.step()
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+def classifier_guidance(
+    classifier: GuidanceClassifier,
+    taus: np.ndarray,
+    *,
+    noisy: bool = False,
+    max_norm: float = 1.0,
+    sign: float = 1.0,
+):
+    """The hook ``(x_t, t, Sigma_t) -> tau(t) Sigma_t grad log p(y = 1 | x_t)``.
+
+    Parameters
+    ----------
+    classifier : GuidanceClassifier
+    taus : ndarray of shape (T,)
+        From :func:`tau_values`.
+    noisy : bool, default=False
+        Whether the classifier takes the step (trained on noised rows).
+    max_norm : float, default=1.0
+        Each row's gradient is scaled down to at most this L2 norm.
+    sign : float, default=1.0
+        -1 pushes away from the region (a diagnostic; guidance is +1).
+
+    Raises
+    ------
+    ValueError
+        From the hook, at the first step whose shift is not finite.
+    """
+    taus = np.asarray(taus, dtype=np.float64)
+
+    def hook(x_t: torch.Tensor, t: int, variance: float) -> torch.Tensor:
+        x = x_t.detach().requires_grad_(True)
+        steps = None
+        if noisy:
+            steps = torch.full((x.shape[0],), t, device=x.device, dtype=torch.long)
+        log_p = F.logsigmoid(classifier(x, steps)).sum()
+        (grad,) = torch.autograd.grad(log_p, x)
+        norm = grad.norm(dim=1, keepdim=True)
+        grad = grad * torch.clamp(max_norm / (norm + 1e-12), max=1.0)
+        shift = (sign * float(taus[t]) * variance) * grad
+        if not bool(torch.isfinite(shift).all()):
+            raise ValueError(
+                f"guidance produced non-finite values at step {t + 1} of "
+                f"{taus.size} (tau = {taus[t]:g}); the classifier's gradient is "
+                "not usable. Lower tau or check the data."
+            )
+        return shift
+
+    return hook

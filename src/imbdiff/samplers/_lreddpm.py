@@ -1,0 +1,604 @@
+"""LReDDPM: a DDPM whose reverse process a classifier of one region guides.
+
+The minority examples are typed safe / border / rare / outlier
+(:func:`~imbdiff.regions.minority_types`); a classifier learns the guiding
+region's examples against the other classes, and the gradient of its log
+probability shifts the mean of every reverse step (the LReDDPM paper's
+Algorithm 1, :mod:`imbdiff.diffusion.guidance`).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import StratifiedKFold
+
+from ..diffusion import GaussianDiffusion, get_schedule
+from ..diffusion.guidance import (
+    GUIDANCE_KINDS,
+    classifier_guidance,
+    tau_values,
+    train_guidance_classifier,
+)
+from ..regions import REGION_NAMES, minority_types, replaced_composition
+from ._tabular import random_state_of
+from .base import DiffusionOverSampler, _ClassModel
+
+__all__ = ["LReDDPM"]
+
+_FINAL_STEPS = ("recentre", "none")
+_TRAIN_ON = ("minority", "region")
+#: The tau schedules ``region="auto"`` tries (the paper's section 5.3).
+AUTO_TAUS: tuple[str, ...] = ("1", "60", "1/sqrt(beta)", "60/sqrt(beta)")
+_CLASSIFIER_OPTIONS = {
+    "steps",
+    "batch_size",
+    "learning_rate",
+    "weight_decay",
+    "hidden",
+    "time_dim",
+    "held_out",
+}
+
+
+class LReDDPM(DiffusionOverSampler):
+    """LReDDPM: region-guided diffusion oversampling (the LReDDPM paper).
+
+    For every class to oversample: its training examples are typed by their 5
+    nearest neighbours under HVDM; a DDPM learns the class (or only the
+    guiding region); a small torch classifier learns the guiding region's
+    examples against the other classes; and every reverse step adds
+    ``tau(t) * beta_t * grad log p(region | x_t)`` to its mean.
+
+    Everything is encoded once, by an encoder fitted on all training rows, so
+    that the classifier sees the other classes as they are. Each row's
+    gradient is clipped to an L2 norm of at most ``max_grad_norm`` before
+    tau scales it (see :mod:`imbdiff.diffusion.guidance`).
+
+    Parameters
+    ----------
+    region : str, list of str or "auto", default="safe"
+        The guiding region: ``"safe"``, ``"border"``, ``"rare"``,
+        ``"outlier"``, a list of them (their union guides), or ``"auto"``:
+        stratified inner cross-validation on the training set picks the
+        single region and tau schedule with the best ``auto_metric``.
+    guidance : {"region", "region_noisy", "noisy"}, default="region"
+        The classifier: ``"region"`` is q(y | s), trained on clean rows, its
+        gradient taken at x_t (the paper's default); ``"region_noisy"`` is
+        q(y | s, x_t), trained on noised rows with the step as input;
+        ``"noisy"`` is q(y | x_t), the whole class against the others on
+        noised rows (no region).
+    tau : str, number or callable, default="60/sqrt(beta)"
+        The gradient scale: ``"1"``, ``"60"``, ``"1/sqrt(beta)"``,
+        ``"60/sqrt(beta)"`` (the paper's), ``"C/sqrt(beta)"``, a number
+        ``>= 0`` or a callable of the step ``t = 1 .. T``
+        (:func:`~imbdiff.diffusion.guidance.tau_values`). 0 is unguided.
+    final_step : {"recentre", "none"}, default="recentre"
+        Our reading of the paper's last step ("add the mean of the regional
+        samples"): ``"recentre"`` adds to every generated row one fixed shift,
+        computed at fit time in encoded space as the guiding region's mean
+        minus the mean of ``n_reference`` guided rows; ``"none"`` adds
+        nothing.
+    train_on : {"minority", "region"}, default="minority"
+        What the DDPM learns: the whole class, or only the guiding region's
+        examples (the paper's Table 11).
+    n_samples : None or "region", default=None
+        How many rows to add: as ``sampling_strategy`` says (None), or as many
+        as the guiding region has examples (the paper's protocol).
+    classifier_options : dict or None, default=None
+        Options of the guidance classifier: ``steps`` (500), ``batch_size``
+        (256), ``learning_rate`` (1e-3), ``weight_decay`` (1e-4), ``hidden``
+        ((64, 64)), ``time_dim`` (16, noised classifiers only) and
+        ``held_out`` (0.25, the share kept aside to score it).
+    max_grad_norm : float, default=0.1
+        Each row's gradient of the log probability is clipped to this L2
+        norm. Not in the paper: with tau = 60 / sqrt(beta_t) a shift of up to
+        60 sqrt(beta_t) per unit of gradient, amplified by the reverse
+        process, threw rows tens of units away in encoded space at norm 1 on
+        yeast3; at 0.1 they keep the data's scale (see BENCHMARKS.md).
+    n_reference : int, default=512
+        Guided rows drawn at fit time to compute the recentring shift.
+    auto_metric : str, default="f1"
+        What ``region="auto"`` maximises: a metric of
+        :func:`~imbdiff.evaluation.classification_metrics` of a decision tree
+        trained on the inner training part plus the synthetic rows.
+    auto_folds : int, default=3
+        Inner folds of ``region="auto"``.
+    **kwargs
+        The parameters of :class:`~imbdiff.samplers.DiffusionOverSampler`
+        (the default denoiser is the MLP and nominal columns are embedded, as
+        in FinDiff, which the paper builds on; T = 1000 and linear betas).
+
+    Attributes
+    ----------
+    regions_ : DataFrame
+        The typing of the training examples of every oversampled class
+        (:func:`~imbdiff.regions.minority_types`), indexed by row position.
+    guide_regions_ : dict
+        Per class, the region names that guided it.
+    region_sizes_ : dict
+        Per class, the number of training examples in each region.
+    classifier_scores_ : dict
+        Per class, the guidance classifier's held-out ``balanced_accuracy``
+        and ``auc``, and its numbers of positive and negative rows.
+    recentre_shift_ : dict
+        Per class, the shift added to every generated row (zeros for
+        ``final_step="none"``), in encoded space.
+    auto_choice_ : dict
+        With ``region="auto"``: per class, the chosen ``region`` and ``tau``.
+    auto_scores_ : DataFrame
+        With ``region="auto"``: the mean inner score of every candidate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from imbdiff import LReDDPM
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(0, 1, (80, 2)), rng.normal(2, 1, (20, 2))])
+    >>> y = np.array([0] * 80 + [1] * 20)
+    >>> sampler = LReDDPM(region=["safe", "border"], n_timesteps=50,
+    ...                   train_steps=20, classifier_options={"steps": 20},
+    ...                   random_state=0)
+    >>> X_res, y_res = sampler.fit_resample(X, y)
+    >>> np.bincount(y_res).tolist()
+    [80, 80]
+    >>> sorted(sampler.classifier_scores_[1])
+    ['auc', 'balanced_accuracy', 'n_negative', 'n_positive']
+    """
+
+    _default_denoiser = "mlp"
+    _default_categorical = "embedding"
+
+    _parameter_constraints: ClassVar[dict] = {
+        **DiffusionOverSampler._parameter_constraints,
+        **{
+            name: "no_validation"
+            for name in (
+                "region",
+                "guidance",
+                "tau",
+                "final_step",
+                "train_on",
+                "n_samples",
+                "classifier_options",
+                "max_grad_norm",
+                "n_reference",
+                "auto_metric",
+                "auto_folds",
+            )
+        },
+    }
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy="auto",
+        random_state=None,
+        region="safe",
+        guidance="region",
+        tau="60/sqrt(beta)",
+        final_step="recentre",
+        train_on="minority",
+        n_samples=None,
+        classifier_options=None,
+        max_grad_norm=0.1,
+        n_reference=512,
+        auto_metric="f1",
+        auto_folds=3,
+        denoiser="auto",
+        denoiser_options=None,
+        n_timesteps=1000,
+        schedule="linear",
+        train_steps=1000,
+        batch_size=256,
+        learning_rate=1e-3,
+        numeric_encoding="quantile",
+        categorical_encoding="auto",
+        categorical_features="auto",
+        sampling_method="ancestral",
+        ddim_steps=50,
+        device="auto",
+        n_threads=None,
+        model_cache=None,
+        verbose=False,
+    ):
+        super().__init__(
+            sampling_strategy=sampling_strategy,
+            random_state=random_state,
+            denoiser=denoiser,
+            denoiser_options=denoiser_options,
+            n_timesteps=n_timesteps,
+            schedule=schedule,
+            train_steps=train_steps,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            numeric_encoding=numeric_encoding,
+            categorical_encoding=categorical_encoding,
+            categorical_features=categorical_features,
+            sampling_method=sampling_method,
+            ddim_steps=ddim_steps,
+            device=device,
+            n_threads=n_threads,
+            model_cache=model_cache,
+            verbose=verbose,
+        )
+        self.region = region
+        self.guidance = guidance
+        self.tau = tau
+        self.final_step = final_step
+        self.train_on = train_on
+        self.n_samples = n_samples
+        self.classifier_options = classifier_options
+        self.max_grad_norm = max_grad_norm
+        self.n_reference = n_reference
+        self.auto_metric = auto_metric
+        self.auto_folds = auto_folds
+
+    # -- checks ------------------------------------------------------------------
+    def _region_names(self) -> list[str] | None:
+        """The guiding regions as a list (None for "auto"); checks them."""
+        region = self.region
+        if isinstance(region, str):
+            if region == "auto":
+                return None
+            region = [region]
+        if not isinstance(region, (list, tuple)) or not region:
+            raise ValueError(
+                f"region must be one of {', '.join(REGION_NAMES)}, a list of them "
+                f"or 'auto'; got {self.region!r}."
+            )
+        unknown = [r for r in region if r not in REGION_NAMES]
+        if unknown:
+            raise ValueError(
+                f"unknown region {unknown[0]!r}; regions are "
+                f"{', '.join(REGION_NAMES)} (or 'auto')."
+            )
+        if len(set(region)) != len(region):
+            raise ValueError(f"region lists a region twice: {list(region)}.")
+        return list(region)
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        self._region_names()
+        if self.guidance not in GUIDANCE_KINDS:
+            raise ValueError(
+                f"guidance must be one of {', '.join(GUIDANCE_KINDS)}; "
+                f"got {self.guidance!r}."
+            )
+        tau_values(self.tau, np.full(int(self.n_timesteps), 0.01))
+        if self.final_step not in _FINAL_STEPS:
+            raise ValueError(
+                f"final_step must be 'recentre' or 'none'; got {self.final_step!r}."
+            )
+        if self.train_on not in _TRAIN_ON:
+            raise ValueError(
+                f"train_on must be 'minority' or 'region'; got {self.train_on!r}."
+            )
+        if self.n_samples not in (None, "region"):
+            raise ValueError(
+                f"n_samples must be None (sampling_strategy decides) or 'region'; "
+                f"got {self.n_samples!r}."
+            )
+        if self.sampling_method != "ancestral":
+            raise ValueError(
+                "LReDDPM guides the full ancestral process; "
+                "sampling_method must be 'ancestral'."
+            )
+        options = self.classifier_options or {}
+        if not isinstance(options, dict):
+            raise ValueError("classifier_options must be a dict or None.")
+        unknown = sorted(set(options) - _CLASSIFIER_OPTIONS)
+        if unknown:
+            raise ValueError(
+                f"unknown classifier option {unknown[0]!r}; known: "
+                f"{', '.join(sorted(_CLASSIFIER_OPTIONS))}."
+            )
+        norm = self.max_grad_norm
+        if isinstance(norm, bool) or not isinstance(norm, (int, float)) or not norm > 0:
+            raise ValueError(f"max_grad_norm must be a number > 0; got {norm!r}.")
+        for name in ("n_reference", "auto_folds"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+        if self.auto_folds < 2:
+            raise ValueError(f"auto_folds must be at least 2; got {self.auto_folds}.")
+        from ..evaluation import METRIC_NAMES
+
+        if self.auto_metric not in METRIC_NAMES:
+            raise ValueError(
+                f"unknown auto_metric {self.auto_metric!r}; known: "
+                f"{', '.join(METRIC_NAMES)}."
+            )
+
+    # -- fitting -------------------------------------------------------------------
+    def _fit_resample(self, X, y):
+        self._check_params()
+        denoiser_name, categorical = self._resolved()
+        frame, nominal = self._frame_of(X)
+        rng = random_state_of(self.random_state)
+        device = self._torch_device()
+        diffusion = GaussianDiffusion(
+            get_schedule(self.schedule, int(self.n_timesteps))
+        )
+        labels = list(self.sampling_strategy_)
+        self.regions_ = minority_types(
+            frame, y, minority_classes=labels, categorical_features=nominal
+        )
+        self.models_: dict = {}
+        self.guide_regions_: dict = {}
+        self.region_sizes_: dict = {}
+        self.classifier_scores_: dict = {}
+        self.recentre_shift_: dict = {}
+        self.fit_seconds_ = self.sample_seconds_ = 0.0
+        names = self._region_names()
+        if names is None:
+            self.auto_choice_: dict = {}
+            scores = []
+        new_rows, new_labels = [], []
+        with self._threads():
+            for label in labels:
+                seed = int(rng.randint(np.iinfo(np.int32).max))
+                start = time.perf_counter()
+                tau = self.tau
+                if names is None:
+                    choice, table = self._choose(frame, y, label, seed)
+                    self.auto_choice_[label] = choice
+                    scores.append(table.assign(label=label))
+                    guide, tau = [choice["region"]], choice["tau"]
+                else:
+                    guide = names
+                fitted, region_mask = self._fit_guided(
+                    frame,
+                    y,
+                    label,
+                    guide,
+                    tau,
+                    nominal,
+                    categorical,
+                    denoiser_name,
+                    diffusion,
+                    device,
+                    seed,
+                )
+                self.models_[label] = fitted
+                self.fit_seconds_ += time.perf_counter() - start
+                n_new = (
+                    int(region_mask.sum())
+                    if self.n_samples == "region"
+                    else int(self.sampling_strategy_[label])
+                )
+                self.sampling_strategy_[label] = n_new
+                if n_new > 0:
+                    start = time.perf_counter()
+                    new_rows.append(
+                        self._generate(fitted, diffusion, n_new, device, seed + 1)
+                    )
+                    new_labels.append(np.full(n_new, label, dtype=y.dtype))
+                    self.sample_seconds_ += time.perf_counter() - start
+        if names is None:
+            self.auto_scores_ = pd.concat(scores, ignore_index=True)
+        self.diffusion_ = diffusion
+        return self._append(X, y, new_rows, new_labels)
+
+    def _region_mask(self, label, y, guide: list[str]) -> np.ndarray:
+        """Rows of class ``label`` in the regions ``guide``; checks the size."""
+        typed = self.regions_[self.regions_["label"] == label]
+        sizes = typed["region"].value_counts().reindex(list(REGION_NAMES), fill_value=0)
+        self.region_sizes_[label] = {r: int(n) for r, n in sizes.items()}
+        chosen = typed.index[typed["region"].isin(guide).to_numpy()]
+        if len(chosen) < 2:
+            listing = ", ".join(f"{r} {int(n)}" for r, n in sizes.items())
+            large = [r for r, n in sizes.items() if n >= 2]
+            hint = (
+                f"try region={max(large, key=lambda r: sizes[r])!r}"
+                if large
+                else f"try region={list(REGION_NAMES)!r} (all of them)"
+            )
+            what = guide[0] if len(guide) == 1 else guide
+            raise ValueError(
+                f"region {what!r} of class {label!r} has {len(chosen)} training "
+                f"example(s), too few to guide (at least 2 are needed). Training "
+                f"examples per region: {listing}; {hint}."
+            )
+        mask = np.zeros(len(y), dtype=bool)
+        mask[np.asarray(chosen, dtype=int)] = True
+        return mask
+
+    def _fit_guided(
+        self,
+        frame,
+        y,
+        label,
+        guide,
+        tau,
+        nominal,
+        categorical,
+        denoiser_name,
+        diffusion,
+        device,
+        seed,
+    ) -> tuple[_ClassModel, np.ndarray]:
+        region_mask = self._region_mask(label, y, guide)
+        self.guide_regions_[label] = list(guide)
+        in_class = y == label
+        encoder = self._make_encoder(frame, nominal, categorical, seed)
+        z = encoder.transform(frame)
+        train_rows = z[in_class if self.train_on == "minority" else region_mask]
+        model, history = self._train_denoiser(
+            train_rows, encoder.widths_, denoiser_name, diffusion, device, seed
+        )
+        noisy = self.guidance != "region"
+        positive = in_class if self.guidance == "noisy" else region_mask
+        keep = positive | ~in_class
+        x = torch.as_tensor(z[keep], dtype=torch.float32, device=device)
+        targets = torch.as_tensor(positive[keep], dtype=torch.float32, device=device)
+        classifier, scores = train_guidance_classifier(
+            x,
+            targets,
+            diffusion=diffusion,
+            noisy=noisy,
+            seed=seed + 2,
+            **(self.classifier_options or {}),
+        )
+        self.classifier_scores_[label] = {
+            "balanced_accuracy": scores.balanced_accuracy,
+            "auc": scores.auc,
+            "n_positive": scores.n_positive,
+            "n_negative": scores.n_negative,
+        }
+        hook = classifier_guidance(
+            classifier,
+            tau_values(tau, diffusion.betas),
+            noisy=noisy,
+            max_norm=float(self.max_grad_norm),
+        )
+        fitted = _ClassModel(
+            encoder, model, history, guidance=hook, classifier=classifier
+        )
+        shift = np.zeros(encoder.n_encoded_)
+        if self.final_step == "recentre":
+            reference = self._draw(
+                fitted, diffusion, int(self.n_reference), device, seed + 3
+            )
+            shift = z[region_mask].mean(axis=0) - reference.mean(axis=0)
+            fitted.shift = shift
+        self.recentre_shift_[label] = shift
+        return fitted, region_mask
+
+    def _choose(self, frame, y, label, seed) -> tuple[dict, pd.DataFrame]:
+        """Inner stratified CV over (region, tau): the best mean ``auto_metric``."""
+        from ..evaluation import score_classifiers
+
+        folds = StratifiedKFold(
+            n_splits=int(self.auto_folds), shuffle=True, random_state=seed % 2**31
+        )
+        rows = []
+        minority = y == label
+        # Inner fits of the same fold share their DDPM through a model cache.
+        with tempfile.TemporaryDirectory(prefix="lreddpm-auto-") as cache:
+            for fold, (train, test) in enumerate(folds.split(frame, minority)):
+                for region in REGION_NAMES:
+                    for tau in AUTO_TAUS:
+                        inner = clone(self).set_params(
+                            region=region,
+                            tau=tau,
+                            sampling_strategy={
+                                label: int(self.sampling_strategy_[label])
+                            },
+                            random_state=seed + fold,
+                            model_cache=cache,
+                            verbose=False,
+                        )
+                        try:
+                            X_res, y_res = inner.fit_resample(
+                                frame.iloc[train], y[train]
+                            )
+                        except ValueError as error:
+                            if "too few to guide" not in str(error):
+                                raise
+                            continue
+                        score = score_classifiers(
+                            X_res,
+                            (y_res == label).astype(int),
+                            frame.iloc[test],
+                            minority[test].astype(int),
+                            names=["decision_tree"],
+                            seed=seed % 2**31,
+                            pos_label=1,
+                        )["decision_tree"][self.auto_metric]
+                        rows.append(
+                            {"region": region, "tau": tau, "fold": fold, "score": score}
+                        )
+        if not rows:
+            raise ValueError(
+                f"region='auto': no region of class {label!r} has 2 or more "
+                "examples in every inner training part; name a list of regions."
+            )
+        table = (
+            pd.DataFrame(rows)
+            .groupby(["region", "tau"], sort=False)
+            .agg(score=("score", "mean"), folds=("fold", "nunique"))
+            .reset_index()
+        )
+        complete = table[table["folds"] == int(self.auto_folds)]
+        best = (complete if len(complete) else table).sort_values(
+            "score", ascending=False, kind="stable"
+        )
+        choice = {"region": best.iloc[0]["region"], "tau": best.iloc[0]["tau"]}
+        return choice, table.rename(columns={"score": f"mean_{self.auto_metric}"})
+
+    # -- diagnostics ---------------------------------------------------------------
+    def synthetic_region_composition(
+        self, X, y, X_synthetic=None, *, label=None, random_state=None
+    ) -> pd.DataFrame:
+        """Regions of synthetic rows put in place of the guiding region's examples.
+
+        The LReDDPM paper's Figure 5: the training examples of the guiding
+        region are replaced by synthetic rows and every example of the class is
+        typed again; the result is the composition of the synthetic rows.
+
+        Parameters
+        ----------
+        X, y : the training data given to ``fit_resample``.
+        X_synthetic : array-like or DataFrame, optional
+            The synthetic rows; by default as many new rows as the guiding
+            region has examples are drawn (:meth:`sample`).
+        label : optional
+            The class (may be left out when one class was oversampled).
+        random_state : int, optional
+            Seed of the draw when ``X_synthetic`` is not given.
+
+        Returns
+        -------
+        DataFrame
+            ``count`` and ``share`` of the synthetic rows per region.
+        """
+        if not hasattr(self, "regions_"):
+            raise ValueError("this sampler is not fitted; call fit_resample first.")
+        if label is None:
+            if len(self.models_) != 1:
+                raise ValueError(
+                    f"name the class with label=; fitted classes: {list(self.models_)}."
+                )
+            label = next(iter(self.models_))
+        if label not in self.guide_regions_:
+            raise ValueError(
+                f"no model for class {label!r}; fitted: {list(self.guide_regions_)}."
+            )
+        y = np.asarray(y)
+        typed = self.regions_[self.regions_["label"] == label]
+        if len(y) <= int(typed.index.max()) or int((y == label).sum()) != len(typed):
+            raise ValueError(
+                "X and y must be the training data the sampler was fitted on."
+            )
+        mask = np.zeros(len(y), dtype=bool)
+        chosen = typed.index[typed["region"].isin(self.guide_regions_[label])]
+        mask[np.asarray(chosen, dtype=int)] = True
+        if X_synthetic is None:
+            X_synthetic = self.sample(
+                int(mask.sum()), label=label, random_state=random_state
+            )
+        return replaced_composition(
+            X,
+            y,
+            mask,
+            X_synthetic,
+            label=label,
+            categorical_features=self.categorical_features,
+        )
+
+    def save(self, path) -> None:
+        """Not available for LReDDPM: its guidance classifiers are not part of
+        the model file format yet, and a file without them would sample
+        unguided rows."""
+        raise ValueError(
+            "LReDDPM models cannot be saved yet: the file format holds the DDPM "
+            "but not the guidance classifier, and loading it would sample "
+            "without guidance. Keep the fitted object in memory."
+        )
