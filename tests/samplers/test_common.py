@@ -8,6 +8,7 @@ from imbdiff import (
     CTGANOverSampler,
     CWGANGPOverSampler,
     FinDiff,
+    LReDDPM,
     SEMResDDPM,
     TabDDPM,
     TVAEOverSampler,
@@ -19,6 +20,13 @@ SAMPLERS = [
     TabDDPM(**TINY),
     FinDiff(**TINY),
     SEMResDDPM(**TINY, denoiser_options={"width": 8, "n_heads": 2, "n_blocks": 1}),
+    # Tiny check data: every region guides, so none is too small.
+    LReDDPM(
+        **TINY,
+        region=["safe", "border", "rare", "outlier"],
+        classifier_options={"steps": 5},
+        n_reference=16,
+    ),
     CTGANOverSampler(epochs=1, batch_size=50, random_state=0),
     TVAEOverSampler(epochs=1, batch_size=50, random_state=0),
     CWGANGPOverSampler(train_steps=3, critic_steps=1, hidden=(16,), random_state=0),

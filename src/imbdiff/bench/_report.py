@@ -144,7 +144,7 @@ def report(store: Store | str | Path, out_dir: str | Path) -> dict[str, Path]:
     data = done.merge(values, on="cell")
     sections = [
         _summary(store, cells, meta, definition),
-        _budgets(cells, order),
+        _budgets(cells, order, definition),
     ]
     metric_sections = _metric_sections(data, order)
     sections += [m for m in metric_sections if m.metric in _MAIN_METRICS]
@@ -220,7 +220,8 @@ def _summary(store, cells, meta, definition) -> _Section:
     return _Section(f"Benchmark report: {meta.get('suite')}", text)
 
 
-def _budgets(cells, order) -> _Section:
+def _budgets(cells, order, definition=None) -> _Section:
+    described = {m["label"]: m for m in (definition or {}).get("methods", [])}
     rows = []
     for label in order:
         of_label = cells[(cells["label"] == label) & (cells["status"] == "done")]
@@ -231,11 +232,28 @@ def _budgets(cells, order) -> _Section:
             for k, v in json.loads(params).items()
             if k not in ("random_state", "verbose", "device", "n_threads")
         }
-        rows.append([method, _params_text(shown)])
-    table = pd.DataFrame(rows, columns=["registry name", "parameters"], index=order)
+        entry = described.get(label, {})
+        for overrides in entry.get("per_dataset", {}).values():
+            shown.update(
+                {k: v for k, v in entry.get("params", {}).items() if k in overrides}
+            )
+        per_dataset = "; ".join(
+            f"{dataset}: {_params_text(overrides)}"
+            for dataset, overrides in entry.get("per_dataset", {}).items()
+        )
+        rows.append([method, _params_text(shown), per_dataset, entry.get("note", "")])
+    table = pd.DataFrame(
+        rows,
+        columns=["registry name", "parameters", "on some datasets", "why"],
+        index=order,
+    )
+    if not (table["on some datasets"] != "").any():
+        table = table.drop(columns=["on some datasets", "why"])
     return _Section(
         "Budgets",
-        "Every parameter each method ran with (random_state is the cell's seed).",
+        "Every parameter each method ran with (random_state is the cell's seed); "
+        "where a method runs otherwise on some datasets, the table says how and "
+        "why.",
         tables=[("", table, None)],
     )
 

@@ -19,6 +19,14 @@ any cell runs, and an error names the line of the file it comes from::
     method = "semres"
     label = "semres-short"        # optional; the method's name by default
     params = { train_steps = 200 }
+
+    [[methods]]
+    method = "lreddpm"
+    params = { region = "safe" }
+    # optional: parameters that differ on some datasets, and why (the
+    # report shows both)
+    per_dataset = { crg = { region = "border" } }
+    note = "crg is guided by its border examples, as in the paper."
 """
 
 from __future__ import annotations
@@ -55,7 +63,7 @@ _KEYS = {
     "methods",
     "keep_samples",
 }
-_METHOD_KEYS = {"method", "label", "params"}
+_METHOD_KEYS = {"method", "label", "params", "per_dataset", "note"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,21 @@ class Method:
     method: str
     label: str
     params: dict = field(default_factory=dict)
+    #: Dataset -> parameters that replace some of ``params`` on that dataset.
+    per_dataset: dict = field(default_factory=dict)
+    #: Why the method runs as it does (shown in the report).
+    note: str = ""
+
+    def on(self, dataset: str) -> Method:
+        """The method as it runs on ``dataset`` (its overrides applied)."""
+        if dataset not in self.per_dataset:
+            return self
+        return Method(
+            self.method,
+            self.label,
+            {**self.params, **self.per_dataset[dataset]},
+            note=self.note,
+        )
 
     @property
     def fingerprint(self) -> str:
@@ -142,7 +165,13 @@ class Suite:
             classifiers=tuple(definition["classifiers"]),
             datasets=tuple(tuple(d) for d in definition["datasets"]),
             methods=tuple(
-                Method(m["method"], m["label"], dict(m["params"]))
+                Method(
+                    m["method"],
+                    m["label"],
+                    dict(m["params"]),
+                    per_dataset=dict(m.get("per_dataset", {})),
+                    note=m.get("note", ""),
+                )
                 for m in definition["methods"]
             ),
             test_size=definition["test_size"],
@@ -161,7 +190,13 @@ class Suite:
             "classifiers": list(self.classifiers),
             "datasets": [list(d) for d in self.datasets],
             "methods": [
-                {"method": m.method, "label": m.label, "params": m.params}
+                {
+                    "method": m.method,
+                    "label": m.label,
+                    "params": m.params,
+                    "per_dataset": m.per_dataset,
+                    "note": m.note,
+                }
                 for m in self.methods
             ],
             "test_size": self.test_size,
@@ -183,7 +218,7 @@ class Suite:
                 suite=self.name,
                 dataset=dataset,
                 target=target,
-                method=method,
+                method=method.on(dataset),
                 seed=seed,
                 fold=fold,
                 protocol=self.protocol,
@@ -352,7 +387,42 @@ def parse_suite(text: str, *, where: str = "<suite>") -> Suite:
         label = entry.get("label", method)
         if not isinstance(label, str) or not label or "|" in label:
             fail("label must be a non-empty string without '|'.", "label", after=after)
-        methods.append(Method(method=method, label=label, params=params))
+        per_dataset = entry.get("per_dataset", {})
+        if not isinstance(per_dataset, dict) or not all(
+            isinstance(v, dict) for v in per_dataset.values()
+        ):
+            fail(
+                "per_dataset must be a table of dataset = { parameters }.",
+                "per_dataset",
+                after=after,
+                before=before,
+            )
+        listed = {d for d, _ in datasets}
+        for dataset, overrides in per_dataset.items():
+            if dataset not in listed:
+                fail(
+                    f"per_dataset names {dataset!r}, which is not among the "
+                    f"suite's datasets.",
+                    "per_dataset",
+                    after=after,
+                    before=before,
+                )
+            try:
+                make_sampler(method, {**params, **overrides})
+            except (ValueError, TypeError) as error:
+                fail(f"{dataset}: {error}", "per_dataset", after=after, before=before)
+        note = entry.get("note", "")
+        if not isinstance(note, str):
+            fail("note must be a string.", "note", after=after, before=before)
+        methods.append(
+            Method(
+                method=method,
+                label=label,
+                params=params,
+                per_dataset=per_dataset,
+                note=note,
+            )
+        )
     labels = [m.label for m in methods]
     duplicated = sorted({label for label in labels if labels.count(label) > 1})
     if duplicated:

@@ -94,8 +94,7 @@ def _check_tau_number(value, what: str) -> float:
         raise ValueError(f"{what} must be finite; got {value!r}.")
     if value < 0:
         raise ValueError(
-            f"{what} must be >= 0 (a negative tau pushes rows away from the "
-            f"region); got {value!r}."
+            f"{what} must be >= 0 (guidance pulls towards the region); got {value!r}."
         )
     return value
 
@@ -135,7 +134,7 @@ def tau_values(tau, betas: Sequence[float]) -> np.ndarray:
     >>> tau_values("-1", betas)
     Traceback (most recent call last):
     ...
-    ValueError: tau must be >= 0 (a negative tau pushes rows away from the region); got -1.0.
+    ValueError: tau must be >= 0 (guidance pulls towards the region); got -1.0.
     """
     betas = np.asarray(betas, dtype=np.float64)
     if isinstance(tau, str):

@@ -19,6 +19,7 @@ import torch
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 
+from .._validation import plain
 from ..diffusion import GaussianDiffusion, get_schedule
 from ..diffusion.guidance import (
     GUIDANCE_KINDS,
@@ -402,7 +403,7 @@ class LReDDPM(DiffusionOverSampler):
             )
             what = guide[0] if len(guide) == 1 else guide
             raise ValueError(
-                f"region {what!r} of class {label!r} has {len(chosen)} training "
+                f"region {what!r} of class {plain(label)!r} has {len(chosen)} training "
                 f"example(s), too few to guide (at least 2 are needed). Training "
                 f"examples per region: {listing}; {hint}."
             )

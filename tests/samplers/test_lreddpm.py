@@ -1,0 +1,298 @@
+"""LReDDPM: guidance that works, its exact off switch, options and bad input."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from imbdiff import LReDDPM
+from imbdiff.diffusion.guidance import (
+    GuidanceClassifier,
+    classifier_guidance,
+    tau_values,
+)
+from imbdiff.regions import REGION_NAMES
+
+ALL_REGIONS = list(REGION_NAMES)
+TINY = {
+    "n_timesteps": 20,
+    "train_steps": 10,
+    "batch_size": 64,
+    "classifier_options": {"steps": 10},
+    "n_reference": 32,
+    "random_state": 0,
+}
+SAFE = np.array([6.0, 6.0])
+MIXED = np.array([1.0, 0.0])
+
+
+@pytest.fixture(scope="module")
+def two_clusters():
+    """A majority around the origin; a minority of 15 isolated (safe) rows
+    near (6, 6) and 45 rows inside the majority near (1, 0)."""
+    rng = np.random.default_rng(0)
+    X = np.vstack(
+        [
+            rng.normal(0.0, 1.0, (300, 2)),
+            SAFE + rng.normal(0.0, 0.3, (15, 2)),
+            MIXED + rng.normal(0.0, 0.5, (45, 2)),
+        ]
+    )
+    y = np.array([0] * 300 + [1] * 60)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def guided(two_clusters):
+    X, y = two_clusters
+    sampler = LReDDPM(
+        region="safe",
+        final_step="none",
+        numeric_encoding="standard",
+        train_steps=600,
+        batch_size=64,
+        classifier_options={"steps": 300},
+        random_state=0,
+    )
+    sampler.fit_resample(X, y)
+    return sampler
+
+
+def _share_near_safe(rows: np.ndarray) -> float:
+    to_safe = np.linalg.norm(rows - SAFE, axis=1)
+    to_mixed = np.linalg.norm(rows - MIXED, axis=1)
+    return float((to_safe < to_mixed).mean())
+
+
+def test_two_cluster_data_types_as_intended(guided):
+    sizes = guided.region_sizes_[1]
+    assert sizes["safe"] >= 15
+    assert sizes["border"] + sizes["rare"] + sizes["outlier"] >= 30
+
+
+def test_guidance_moves_rows_towards_the_region_and_away_when_flipped(guided):
+    fitted = guided.models_[1]
+    hook = fitted.guidance
+    taus = tau_values(guided.tau, guided.diffusion_.betas)
+    try:
+        fitted.guidance = None
+        plain = _share_near_safe(guided.sample(300, random_state=1))
+        fitted.guidance = hook
+        towards = _share_near_safe(guided.sample(300, random_state=1))
+        fitted.guidance = classifier_guidance(
+            fitted.classifier, taus, max_norm=guided.max_grad_norm, sign=-1.0
+        )
+        away = _share_near_safe(guided.sample(300, random_state=1))
+    finally:
+        fitted.guidance = hook
+    assert 0.05 < plain < 0.5  # the DDPM alone reproduces both clusters
+    assert towards >= 2 * plain
+    assert away < plain
+
+
+def test_tau_zero_without_final_step_is_plain_ddpm_sampling(two_clusters):
+    X, y = two_clusters
+    sampler = LReDDPM(region="safe", tau=0, final_step="none", **TINY)
+    sampler.fit_resample(X, y)
+    fitted = sampler.models_[1]
+    device = torch.device("cpu")
+    guided = sampler._draw(fitted, sampler.diffusion_, 50, device, 7)
+    plain = sampler.diffusion_.sample(
+        fitted.model,
+        50,
+        fitted.encoder.n_encoded_,
+        generator=torch.Generator().manual_seed(7),
+    )
+    assert np.array_equal(guided, plain.numpy().astype(np.float64))
+    # The same model with tau = 1 moves the rows: the comparison can fail.
+    fitted.guidance = classifier_guidance(
+        fitted.classifier, tau_values(1, sampler.diffusion_.betas)
+    )
+    moved = sampler._draw(fitted, sampler.diffusion_, 50, device, 7)
+    assert not np.array_equal(guided, moved)
+
+
+def test_fitted_attributes_and_counts(two_clusters):
+    X, y = two_clusters
+    sampler = LReDDPM(region=["safe", "border"], **TINY)
+    _X_res, y_res = sampler.fit_resample(X, y)
+    assert np.bincount(y_res).tolist() == [300, 300]
+    assert len(sampler.regions_) == 60
+    assert set(sampler.regions_["region"]) <= set(REGION_NAMES)
+    assert sampler.guide_regions_[1] == ["safe", "border"]
+    scores = sampler.classifier_scores_[1]
+    assert 0 <= scores["balanced_accuracy"] <= 1
+    assert 0 <= scores["auc"] <= 1
+    assert scores["n_negative"] == 300
+    assert sampler.recentre_shift_[1].shape == (2,)
+    assert np.abs(sampler.recentre_shift_[1]).sum() > 0
+
+
+def test_n_samples_region_adds_as_many_rows_as_the_region(two_clusters):
+    X, y = two_clusters
+    sampler = LReDDPM(region="safe", n_samples="region", **TINY)
+    _X_res, y_res = sampler.fit_resample(X, y)
+    n_safe = sampler.region_sizes_[1]["safe"]
+    assert len(y_res) - len(y) == n_safe
+    assert sampler.sampling_strategy_ == {1: n_safe}
+
+
+@pytest.mark.parametrize("guidance", ["region_noisy", "noisy"])
+def test_noisy_classifiers(two_clusters, guidance):
+    X, y = two_clusters
+    sampler = LReDDPM(region="safe", guidance=guidance, **TINY)
+    X_res, _ = sampler.fit_resample(X, y)
+    assert np.isfinite(X_res).all()
+    expected = 60 if guidance == "noisy" else sampler.region_sizes_[1]["safe"]
+    assert sampler.classifier_scores_[1]["n_positive"] == expected
+
+
+def test_train_on_region_trains_the_ddpm_on_the_region(two_clusters, tmp_path):
+    X, y = two_clusters
+    minority = LReDDPM(region="safe", model_cache=tmp_path, **TINY)
+    region = LReDDPM(region="safe", train_on="region", model_cache=tmp_path, **TINY)
+    minority.fit_resample(X, y)
+    region.fit_resample(X, y)
+    # Two different training sets: two cached models.
+    assert len(list(tmp_path.glob("*.safetensors"))) == 2
+
+
+def test_model_cache_gives_the_same_rows_without_training(two_clusters, tmp_path):
+    X, y = two_clusters
+    first = LReDDPM(region="safe", model_cache=tmp_path, **TINY)
+    X1, _ = first.fit_resample(X, y)
+    (cached,) = tmp_path.glob("*.safetensors")
+    stamp = cached.stat().st_mtime_ns
+    second = LReDDPM(region="safe", model_cache=tmp_path, **TINY)
+    X2, _ = second.fit_resample(X, y)
+    assert np.array_equal(X1, X2)
+    assert cached.stat().st_mtime_ns == stamp
+    assert second.models_[1].history.steps == first.models_[1].history.steps
+
+
+def test_pandas_and_nominal_columns(mixed_data_complete):
+    X, y = mixed_data_complete
+    sampler = LReDDPM(region=ALL_REGIONS, **TINY)
+    X_res, _y_res = sampler.fit_resample(X, y)
+    assert list(X_res.columns) == list(X.columns)
+    new = X_res.iloc[len(X) :]
+    for column in ("nom_c", "nom_d"):
+        assert set(new[column]) <= set(X[column])
+    composition = sampler.synthetic_region_composition(X, y, random_state=0)
+    assert list(composition.index) == ALL_REGIONS
+    assert composition["count"].sum() == (y == 1).sum()
+    assert composition["share"].sum() == pytest.approx(1.0)
+
+
+def test_synthetic_region_composition_of_given_rows(two_clusters):
+    X, y = two_clusters
+    sampler = LReDDPM(region="safe", **TINY)
+    sampler.fit_resample(X, y)
+    rng = np.random.default_rng(1)
+    near_safe = SAFE + rng.normal(0, 0.3, (30, 2))
+    composition = sampler.synthetic_region_composition(X, y, near_safe)
+    assert composition.loc["safe", "count"] == 30
+    with pytest.raises(ValueError, match="training data"):
+        sampler.synthetic_region_composition(X[:100], y[:100], near_safe)
+
+
+def test_auto_picks_a_region_and_tau_by_inner_cv(two_clusters):
+    X, y = two_clusters
+    sampler = LReDDPM(region="auto", auto_folds=2, **TINY)
+    sampler.fit_resample(X, y)
+    choice = sampler.auto_choice_[1]
+    assert choice["region"] in REGION_NAMES
+    assert choice["tau"] in {"1", "60", "1/sqrt(beta)", "60/sqrt(beta)"}
+    table = sampler.auto_scores_
+    assert {"region", "tau", "mean_f1", "folds", "label"} <= set(table.columns)
+    best = table.loc[table["mean_f1"].idxmax()]
+    assert (best["region"], best["tau"]) == (choice["region"], choice["tau"])
+    assert sampler.guide_regions_[1] == [choice["region"]]
+
+
+# -- bad input -------------------------------------------------------------------
+
+
+def test_a_region_too_small_names_every_size_and_suggests_one():
+    rng = np.random.default_rng(0)
+    # Ten minority rows far from the majority: all safe, no border example.
+    X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(8, 0.3, (10, 2))])
+    y = np.array([0] * 100 + [1] * 10)
+    with pytest.raises(ValueError, match="too few to guide") as error:
+        LReDDPM(region="border", **TINY).fit_resample(X, y)
+    message = str(error.value)
+    assert "region 'border' of class 1 has 0 training example(s)" in message
+    assert "safe 10, border 0, rare 0, outlier 0" in message
+    assert "try region='safe'" in message
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"region": "middle"}, "unknown region 'middle'"),
+        ({"region": ["safe", "edge"]}, "unknown region 'edge'"),
+        ({"region": []}, "region must be"),
+        ({"tau": -1}, "must be >= 0"),
+        ({"tau": "-2/sqrt(beta)"}, "unknown tau|must be >= 0"),
+        ({"tau": "fast"}, "unknown tau 'fast'"),
+        ({"tau": float("nan")}, "finite"),
+        ({"tau": [1, 2]}, "must be a number"),
+        ({"tau": lambda t: -t}, "must be >= 0"),
+        ({"guidance": "both"}, "guidance must be"),
+        ({"final_step": "mean"}, "final_step must be"),
+        ({"train_on": "all"}, "train_on must be"),
+        ({"n_samples": 10}, "n_samples must be"),
+        ({"max_grad_norm": 0}, "max_grad_norm"),
+        ({"classifier_options": {"epochs": 3}}, "unknown classifier option"),
+        ({"auto_metric": "loss"}, "unknown auto_metric"),
+        ({"sampling_method": "ddim"}, "ancestral"),
+    ],
+)
+def test_bad_parameters_are_clear_errors(two_clusters, params, match):
+    X, y = two_clusters
+    with pytest.raises(ValueError, match=match):
+        LReDDPM(**{**TINY, "region": "safe", **params}).fit_resample(X, y)
+
+
+class _NaNClassifier(GuidanceClassifier):
+    def forward(self, x, t=None):
+        return super().forward(x, t) * float("nan")
+
+
+def test_non_finite_guidance_stops_sampling(two_clusters):
+    X, y = two_clusters
+    sampler = LReDDPM(region="safe", **TINY)
+    sampler.fit_resample(X, y)
+    fitted = sampler.models_[1]
+    taus = tau_values(sampler.tau, sampler.diffusion_.betas)
+    fitted.guidance = classifier_guidance(_NaNClassifier(2, hidden=(4,)), taus)
+    with pytest.raises(ValueError, match="guidance produced non-finite values"):
+        sampler.sample(10, random_state=0)
+
+
+def test_cannot_save_without_its_guidance(two_clusters, tmp_path):
+    X, y = two_clusters
+    sampler = LReDDPM(region="safe", **TINY)
+    sampler.fit_resample(X, y)
+    with pytest.raises(ValueError, match="cannot be saved"):
+        sampler.save(tmp_path / "model")
+    assert not (tmp_path / "model").exists()
+
+
+def test_sample_keeps_guidance_and_shift(two_clusters):
+    X, y = two_clusters
+    sampler = LReDDPM(region="safe", **TINY)
+    sampler.fit_resample(X, y)
+    rows = sampler.sample(40, random_state=3)
+    again = sampler.sample(40, random_state=3)
+    assert np.array_equal(rows, again)
+    assert isinstance(rows, np.ndarray)
+    assert rows.shape == (40, 2)
+
+
+def test_dataframe_round_trip_types(two_clusters):
+    X, y = two_clusters
+    frame = pd.DataFrame(X, columns=["a", "b"])
+    X_res, _y_res = LReDDPM(region="safe", **TINY).fit_resample(frame, pd.Series(y))
+    assert isinstance(X_res, pd.DataFrame)
+    assert list(X_res.columns) == ["a", "b"]
