@@ -236,7 +236,9 @@ def test_a_region_too_small_names_every_size_and_suggests_one():
         ({"tau": "-2/sqrt(beta)"}, "unknown tau|must be >= 0"),
         ({"tau": "fast"}, "unknown tau 'fast'"),
         ({"tau": float("nan")}, "finite"),
-        ({"tau": [1, 2]}, "must be a number"),
+        ({"tau": [1, 2]}, "one value per step"),
+        ({"tau": {"t": 1}}, "must be a number"),
+        ({"tau": ["a"] * 20}, "must be a number"),
         ({"tau": lambda t: -t}, "must be >= 0"),
         ({"guidance": "both"}, "guidance must be"),
         ({"final_step": "mean"}, "final_step must be"),
@@ -270,13 +272,24 @@ def test_non_finite_guidance_stops_sampling(two_clusters):
         sampler.sample(10, random_state=0)
 
 
-def test_cannot_save_without_its_guidance(two_clusters, tmp_path):
-    X, y = two_clusters
-    sampler = LReDDPM(region="safe", **TINY)
+@pytest.mark.parametrize("tau", ["60/sqrt(beta)", lambda t: 0.5 * t])
+def test_save_and_load_keep_the_guidance(mixed_data_complete, tmp_path, tau):
+    X, y = mixed_data_complete
+    sampler = LReDDPM(region=ALL_REGIONS, tau=tau, **TINY)
     sampler.fit_resample(X, y)
-    with pytest.raises(ValueError, match="cannot be saved"):
-        sampler.save(tmp_path / "model")
-    assert not (tmp_path / "model").exists()
+    sampler.save(tmp_path / "model")
+    loaded = LReDDPM.load(tmp_path / "model")
+    expected = sampler.sample(30, random_state=4)
+    pd.testing.assert_frame_equal(loaded.sample(30, random_state=4), expected)
+    assert np.array_equal(loaded.taus_[1], sampler.taus_[1])
+    assert loaded.guide_regions_ == sampler.guide_regions_
+    assert loaded.classifier_scores_ == sampler.classifier_scores_
+    assert np.array_equal(loaded.recentre_shift_[1], sampler.recentre_shift_[1])
+    pd.testing.assert_frame_equal(
+        loaded.regions_, sampler.regions_, check_index_type=False
+    )
+    composition = loaded.synthetic_region_composition(X, y, expected)
+    assert composition["count"].sum() == 30
 
 
 def test_sample_keeps_guidance_and_shift(two_clusters):

@@ -104,11 +104,13 @@ def tau_values(tau, betas: Sequence[float]) -> np.ndarray:
 
     Parameters
     ----------
-    tau : str, number or callable
+    tau : str, number, callable or sequence
         A name of :data:`TAU_SCHEDULES` (``"beta_t"`` may stand for
         ``"beta"``), ``"C"`` or ``"C/sqrt(beta)"`` for a number ``C >= 0``, a
-        number ``>= 0``, or a callable ``tau(t)`` of the paper's step number
-        ``t = 1 .. T`` returning a number ``>= 0``.
+        number ``>= 0``, a callable ``tau(t)`` of the paper's step number
+        ``t = 1 .. T`` returning a number ``>= 0``, or ``T`` numbers
+        ``>= 0`` (the value of each step ``t = 1 .. T``; how a saved model
+        keeps a callable's values).
     betas : array-like of shape (T,)
         The noise schedule.
 
@@ -154,6 +156,14 @@ def tau_values(tau, betas: Sequence[float]) -> np.ndarray:
                 f"{known}."
             )
         return inverse_sqrt_beta_tau(betas, float(match.group(1)))
+    if isinstance(tau, (list, tuple, np.ndarray)):
+        if len(tau) != betas.size:
+            raise ValueError(
+                f"tau as a sequence needs one value per step ({betas.size}); "
+                f"got {len(tau)}."
+            )
+        values = [_check_tau_number(v, f"tau[{i}]") for i, v in enumerate(tau)]
+        return np.asarray(values, dtype=np.float64)
     if callable(tau):
         values = [
             _check_tau_number(tau(step), f"tau({step})")
@@ -181,6 +191,8 @@ class GuidanceClassifier(nn.Module):
         self, n_features: int, *, hidden: Sequence[int] = (64, 64), time_dim: int = 0
     ) -> None:
         super().__init__()
+        self.n_features = int(n_features)
+        self.hidden = tuple(int(h) for h in hidden)
         self.time_dim = int(time_dim)
         layers: list[nn.Module] = []
         width = int(n_features) + self.time_dim

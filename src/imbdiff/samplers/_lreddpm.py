@@ -131,6 +131,8 @@ class LReDDPM(DiffusionOverSampler):
     recentre_shift_ : dict
         Per class, the shift added to every generated row (zeros for
         ``final_step="none"``), in encoded space.
+    taus_ : dict
+        Per class, tau at every step index ``0 .. T-1``.
     auto_choice_ : dict
         With ``region="auto"``: per class, the chosen ``region`` and ``tau``.
     auto_scores_ : DataFrame
@@ -336,6 +338,7 @@ class LReDDPM(DiffusionOverSampler):
         self.region_sizes_: dict = {}
         self.classifier_scores_: dict = {}
         self.recentre_shift_: dict = {}
+        self.taus_: dict = {}
         self.fit_seconds_ = self.sample_seconds_ = 0.0
         names = self._region_names()
         if names is None:
@@ -453,9 +456,10 @@ class LReDDPM(DiffusionOverSampler):
             "n_positive": scores.n_positive,
             "n_negative": scores.n_negative,
         }
+        self.taus_[label] = tau_values(tau, diffusion.betas)
         hook = classifier_guidance(
             classifier,
-            tau_values(tau, diffusion.betas),
+            self.taus_[label],
             noisy=noisy,
             max_norm=float(self.max_grad_norm),
         )
@@ -592,14 +596,4 @@ class LReDDPM(DiffusionOverSampler):
             X_synthetic,
             label=label,
             categorical_features=self.categorical_features,
-        )
-
-    def save(self, path) -> None:
-        """Not available for LReDDPM: its guidance classifiers are not part of
-        the model file format yet, and a file without them would sample
-        unguided rows."""
-        raise ValueError(
-            "LReDDPM models cannot be saved yet: the file format holds the DDPM "
-            "but not the guidance classifier, and loading it would sample "
-            "without guidance. Keep the fitted object in memory."
         )

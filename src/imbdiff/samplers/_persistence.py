@@ -20,7 +20,8 @@ from ..encoding import TabularEncoder, dtype_from_json, dtype_to_json
 
 __all__ = ["FORMAT", "load_sampler", "save_sampler"]
 
-#: Layout of a saved model; 2: SEMST weights per attribute token.
+#: Layout of a saved model; 2: SEMST weights per attribute token (a guided
+#: model adds its classifier, tau values and shift under "guide" keys).
 FORMAT = 2
 _CONFIG, _WEIGHTS = "model.json", "weights.safetensors"
 
@@ -40,6 +41,10 @@ def _json_params(params: dict) -> dict:
         out["sampling_strategy"] = "auto"
     if not isinstance(out.get("random_state"), (int, type(None))):
         out["random_state"] = None
+    if callable(out.get("tau")):
+        # The values it gave are saved with each class; a list of them is a
+        # valid tau that gives the same values.
+        out["tau"] = None
     return out
 
 
@@ -59,15 +64,16 @@ def save_sampler(sampler, path) -> None:
             tensors[f"class{i}.encoder.{key}"] = torch.as_tensor(value)
         for key, value in fitted.model.state_dict().items():
             tensors[f"class{i}.model.{key}"] = value.detach().cpu().contiguous()
-        classes.append(
-            {
-                "label": plain(label),
-                "encoder": meta,
-                "losses": fitted.history.losses,
-                "steps": fitted.history.steps,
-                "stopped_early": fitted.history.stopped_early,
-            }
-        )
+        entry = {
+            "label": plain(label),
+            "encoder": meta,
+            "losses": fitted.history.losses,
+            "steps": fitted.history.steps,
+            "stopped_early": fitted.history.stopped_early,
+        }
+        if fitted.classifier is not None:
+            entry["guide"] = _save_guide(sampler, label, fitted, tensors, f"class{i}.")
+        classes.append(entry)
     names = getattr(sampler, "feature_names_in_", None)
     dtypes = sampler.feature_dtypes_
     config = {
@@ -123,12 +129,13 @@ def load_sampler(cls, path, *, device: str = "auto"):
         raise ValueError(
             f"{folder} has model format {config.get('format')!r}; expected {FORMAT}."
         )
-    from . import _methods, base
+    from . import _lreddpm, _methods, base
 
     known = {
         c.__name__: c
         for c in (
             base.DiffusionOverSampler,
+            _lreddpm.LReDDPM,
             *(getattr(_methods, n) for n in _methods.__all__),
         )
     }
@@ -146,6 +153,9 @@ def load_sampler(cls, path, *, device: str = "auto"):
             k: v for k, v in params["sampling_strategy"]["pairs"]
         }
     params["device"] = device
+    guides = [c["guide"] for c in config["classes"] if "guide" in c]
+    if params.get("tau", "") is None and guides:
+        params["tau"] = guides[0]["taus"]
     sampler = target(**params)
     torch_device = sampler._torch_device()
     sampler.diffusion_ = GaussianDiffusion(
@@ -187,7 +197,98 @@ def load_sampler(cls, path, *, device: str = "auto"):
             history = TrainingHistory(
                 entry["losses"], entry["steps"], entry["stopped_early"]
             )
-            sampler.models_[entry["label"]] = _ClassModel(encoder, net, history)
+            fitted = _ClassModel(encoder, net, history)
+            if "guide" in entry:
+                _load_guide(sampler, entry, fitted, tensors, prefix, torch_device)
+            sampler.models_[entry["label"]] = fitted
     except (KeyError, RuntimeError, TypeError) as error:
         raise ValueError(f"{folder} is corrupt or incomplete: {error}") from None
     return sampler
+
+
+def _save_guide(sampler, label, fitted, tensors: dict, prefix: str) -> dict:
+    """Store a class's guidance (classifier weights, tau values, shift) and the
+    sampler's fitted attributes of that class; return what goes in the JSON."""
+    classifier = fitted.classifier
+    for key, value in classifier.state_dict().items():
+        tensors[f"{prefix}guide.{key}"] = value.detach().cpu().contiguous()
+    shift = sampler.recentre_shift_[label]
+    tensors[f"{prefix}guide_shift"] = torch.as_tensor(np.asarray(shift, dtype=float))
+    typed = sampler.regions_[sampler.regions_["label"] == label]
+    return {
+        "n_features": classifier.n_features,
+        "hidden": list(classifier.hidden),
+        "time_dim": classifier.time_dim,
+        "noisy": classifier.time_dim > 0,
+        "taus": [float(v) for v in sampler.taus_[label]],
+        "recentred": fitted.shift is not None,
+        "regions": sampler.guide_regions_[label],
+        "region_sizes": sampler.region_sizes_[label],
+        "classifier_scores": sampler.classifier_scores_[label],
+        "auto_choice": getattr(sampler, "auto_choice_", {}).get(label),
+        "typed_rows": [int(i) for i in typed.index],
+        "same_class_neighbours": [int(v) for v in typed["same_class_neighbours"]],
+        "typed_regions": [str(v) for v in typed["region"]],
+    }
+
+
+def _load_guide(sampler, entry, fitted, tensors, prefix, device) -> None:
+    import pandas as pd
+
+    from ..diffusion.guidance import GuidanceClassifier, classifier_guidance
+    from ..regions import REGION_NAMES
+
+    guide = entry["guide"]
+    label = entry["label"]
+    classifier = GuidanceClassifier(
+        guide["n_features"], hidden=guide["hidden"], time_dim=guide["time_dim"]
+    )
+    classifier.load_state_dict(
+        {
+            k[len(prefix) + len("guide.") :]: v
+            for k, v in tensors.items()
+            if k.startswith(prefix + "guide.")
+        }
+    )
+    classifier.to(device).eval()
+    for p in classifier.parameters():
+        p.requires_grad_(False)
+    taus = np.asarray(guide["taus"], dtype=np.float64)
+    shift = tensors[prefix + "guide_shift"].numpy().astype(np.float64)
+    fitted.classifier = classifier
+    fitted.guidance = classifier_guidance(
+        classifier, taus, noisy=guide["noisy"], max_norm=float(sampler.max_grad_norm)
+    )
+    fitted.shift = shift if guide["recentred"] else None
+    for name in (
+        "guide_regions_",
+        "region_sizes_",
+        "classifier_scores_",
+        "recentre_shift_",
+        "taus_",
+    ):
+        if not hasattr(sampler, name):
+            setattr(sampler, name, {})
+    sampler.guide_regions_[label] = guide["regions"]
+    sampler.region_sizes_[label] = guide["region_sizes"]
+    sampler.classifier_scores_[label] = guide["classifier_scores"]
+    sampler.recentre_shift_[label] = shift
+    sampler.taus_[label] = taus
+    if guide.get("auto_choice") is not None:
+        if not hasattr(sampler, "auto_choice_"):
+            sampler.auto_choice_ = {}
+        sampler.auto_choice_[label] = guide["auto_choice"]
+    typed = pd.DataFrame(
+        {
+            "label": [label] * len(guide["typed_rows"]),
+            "same_class_neighbours": guide["same_class_neighbours"],
+            "region": pd.Categorical(
+                guide["typed_regions"], categories=list(REGION_NAMES)
+            ),
+        },
+        index=guide["typed_rows"],
+    )
+    before = getattr(sampler, "regions_", None)
+    sampler.regions_ = (
+        typed if before is None else pd.concat([before, typed]).sort_index()
+    )
