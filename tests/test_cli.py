@@ -134,3 +134,27 @@ def test_resample_errors_write_nothing(small_csv, tmp_path, capsys):
     assert main([*args, "--method", "smote", "--train-steps", "3"]) == 1
     assert "apply to diffusion methods" in capsys.readouterr().err
     assert not out_file.exists()
+
+
+def test_resample_with_lreddpm_options(small_csv, tmp_path, capsys):
+    out_file = tmp_path / "out.csv"
+    args = ["resample", str(small_csv), "--target", "label", "-o", str(out_file)]
+    args += ["--method", "lreddpm", "--region", "safe,border,rare,outlier"]
+    args += ["--tau", "60/sqrt(beta)", "--train-steps", "5", "--n-timesteps", "20"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "60 rows + 30 synthetic (lreddpm)" in out
+    assert "guided by safe+border+rare+outlier" in out
+    assert "balanced accuracy" in out
+    assert len(pd.read_csv(out_file)) == 90
+
+
+def test_lreddpm_options_are_refused_for_other_methods(small_csv, tmp_path, capsys):
+    out_file = tmp_path / "out.csv"
+    args = ["resample", str(small_csv), "--target", "label", "-o", str(out_file)]
+    assert main([*args, "--method", "smote", "--region", "border"]) == 1
+    assert "--region apply to --method lreddpm" in capsys.readouterr().err
+    bad = [*args, "--method", "lreddpm", "--tau", "-1", "--n-timesteps", "20"]
+    assert main(bad) == 1
+    assert "tau must be >= 0" in capsys.readouterr().err
+    assert not out_file.exists()

@@ -68,3 +68,41 @@ def test_duplicate_labels_and_bad_toml(tiny_suite_text):
         parse_suite("name = ")
     with pytest.raises(ValueError, match="no suite 'nope'"):
         load_suite("nope")
+
+
+PER_DATASET = """
+[[methods]]
+method = "smote"
+label = "smote-per-dataset"
+params = { k_neighbors = 3 }
+per_dataset = { glass4 = { k_neighbors = 2 } }
+note = "glass4 has few minority rows."
+"""
+
+
+def test_per_dataset_parameters_apply_to_that_dataset_only(tiny_suite_text):
+    suite = parse_suite(tiny_suite_text + PER_DATASET)
+    cells = [c for c in suite.cells() if c.method.label == "smote-per-dataset"]
+    params = {c.dataset: c.method.params["k_neighbors"] for c in cells}
+    assert params == {"ecoli4": 3, "glass4": 2}
+    # The cells of the two datasets differ by their parameters' hash too.
+    assert len({c.method.fingerprint for c in cells}) == 2
+    again = type(suite).from_definition(suite.definition())
+    assert [c.key for c in again.cells()] == [c.key for c in suite.cells()]
+    assert again.methods[-1].note == "glass4 has few minority rows."
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("glass4 = {", "yeast3 = {", "not among the suite's datasets"),
+        ("k_neighbors = 2 }", "k = 2 }", "glass4: method 'smote' has no parameter 'k'"),
+        ('note = "glass4', 'note = 3 #"glass4', "note must be a string"),
+    ],
+)
+def test_bad_per_dataset_entries_name_the_line(tiny_suite_text, old, new, message):
+    text = tiny_suite_text + PER_DATASET.replace(old, new)
+    with pytest.raises(ValueError, match=message) as info:
+        parse_suite(text, where="my.toml")
+    needle = "note" if "note" in message else "per_dataset"
+    assert f"my.toml, line {_line(text, needle + ' =')}:" in str(info.value)

@@ -627,7 +627,7 @@ def _training_dtypes(rows: pd.DataFrame, X_train: pd.DataFrame) -> pd.DataFrame:
 def _region_section(store, done, order, definition, out: Path):
     """Region composition of each method's synthetic rows (the paper's Figure 5):
     the training minority replaced by them, each row typed against the rest."""
-    from ..regions import REGION_NAMES, minority_types
+    from ..regions import REGION_NAMES, replaced_composition
 
     if not definition:
         return None, {}
@@ -638,16 +638,15 @@ def _region_section(store, done, order, definition, out: Path):
         groups = {"real minority": X_train[minority]}
         groups.update({k: v for k, v in synthetic.items() if v is not None})
         for label, part in groups.items():
-            X = pd.concat([X_train[~minority], part], ignore_index=True)
-            y = np.r_[np.zeros(int((~minority).sum())), np.ones(len(part))]
             try:
-                regions = minority_types(X, y, minority_classes=[1.0])["region"]
+                shares = replaced_composition(
+                    X_train, minority.astype(int), minority, part, label=1
+                )["share"]
             except ValueError:
                 continue
-            shares = regions.value_counts(normalize=True)
             rows.append(
                 {"dataset": dataset, "rows": label}
-                | {name: float(shares.get(name, 0.0)) for name in REGION_NAMES}
+                | {name: float(shares[name]) for name in REGION_NAMES}
             )
     if not rows:
         return None, {}
