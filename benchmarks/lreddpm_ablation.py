@@ -29,17 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from imbdiff.bench import Store, parse_suite, results, run
+from imbdiff.bench import Store, load_suite, parse_suite, results, run
 
-DATASETS = [
-    "segment0",
-    "spambase",
-    "spectfheart",
-    "yeast3",
-    "page0",
-    "crg",
-    "abalone17",
-]
 PAPER_REGION = {"spectfheart": "border", "crg": "border", "abalone17": "rare"}
 METRICS = {
     "f1": "F1",
@@ -242,7 +233,9 @@ def main(argv=None) -> int:
     parser.add_argument("--store", type=Path, required=True)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--datasets", nargs="+", default=DATASETS)
+    parser.add_argument(
+        "--datasets", nargs="+", help="default: the lreddpm-paper suite's datasets"
+    )
     parser.add_argument(
         "--cache",
         default="benchmarks/results/lreddpm-ablation/models",
@@ -250,6 +243,8 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--summary-only", action="store_true")
     args = parser.parse_args(argv)
+    if args.datasets is None:
+        args.datasets = [name for name, _ in load_suite("lreddpm-paper").datasets]
     seeds = list(range(args.seeds))
     suite = parse_suite(suite_text(seeds, args.datasets, args.cache))
     args.store.parent.mkdir(parents=True, exist_ok=True)
