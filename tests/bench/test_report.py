@@ -18,6 +18,8 @@ method = "adasyn"
 
 [[methods]]
 method = "borderline"
+per_dataset = { glass6 = { k_neighbors = 4 } }
+note = "glass6 runs with fewer neighbours."
 
 [[methods]]
 method = "smote"
@@ -37,6 +39,9 @@ def test_report_tables_ranks_and_failures(paper_store, tmp_path):
     text = files["markdown"].read_text()
     for needle in ("yeast3", "ecoli4", "adasyn", "borderline", "none"):
         assert needle in text
+    # A method that runs otherwise on one dataset says how and why.
+    assert "glass6: k_neighbors=4" in text
+    assert "glass6 runs with fewer neighbours." in text
     # Budgets first, every metric with its classifiers, ranks with the tests.
     assert text.index("## Budgets") < text.index("## F1 (f1)")
     assert "decision_tree: mean ± std" in text
