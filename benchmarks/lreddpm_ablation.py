@@ -17,6 +17,9 @@ Run, then write the tables (markdown and CSV) beside the store::
         --store benchmarks/results/lreddpm-ablation/ablation.sqlite
 
 ``--summary-only`` rewrites the tables from the store without running cells.
+Written beside the store: ``ablation.md`` (the tables), ``ablation_summary.csv``
+(mean, std and count per variant, metric and dataset), ``ablation_results.csv.gz``
+(every stored value) and ``yeast3_safe_composition.csv``.
 """
 
 from __future__ import annotations
@@ -278,6 +281,8 @@ def main(argv=None) -> int:
     paper = pd.concat([ablations, main_results], ignore_index=True)
     folder = args.store.parent
     table.to_csv(folder / "ablation_summary.csv", index=False)
+    # Every stored value, so that the tables can be checked without the store.
+    frame.to_csv(folder / "ablation_results.csv.gz", index=False)
     text = markdown(table, failed, paper, args.datasets, seeds)
     if "yeast3" in args.datasets:
         composition = region_composition(folder, args.cache)
