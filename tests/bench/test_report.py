@@ -42,6 +42,10 @@ def test_report_tables_ranks_and_failures(paper_store, tmp_path):
     # A method that runs otherwise on one dataset says how and why.
     assert "glass6: k_neighbors=4" in text
     assert "glass6 runs with fewer neighbours." in text
+    budgets = text[text.index("## Budgets") : text.index("## F1 (f1)")]
+    borderline = next(line for line in budgets.splitlines() if "| borderline |" in line)
+    # The general parameters are not glass6's.
+    assert "k_neighbors=4" not in borderline.split("glass6:")[0]
     # Budgets first, every metric with its classifiers, ranks with the tests.
     assert text.index("## Budgets") < text.index("## F1 (f1)")
     assert "decision_tree: mean ± std" in text

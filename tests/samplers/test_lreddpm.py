@@ -205,9 +205,60 @@ def test_auto_picks_a_region_and_tau_by_inner_cv(two_clusters):
     assert choice["tau"] in {"1", "60", "1/sqrt(beta)", "60/sqrt(beta)"}
     table = sampler.auto_scores_
     assert {"region", "tau", "mean_f1", "folds", "label"} <= set(table.columns)
-    best = table.loc[table["mean_f1"].idxmax()]
+    complete = table[table["folds"] == 2]
+    best = complete.loc[complete["mean_f1"].idxmax()]
     assert (best["region"], best["tau"]) == (choice["region"], choice["tau"])
     assert sampler.guide_regions_[1] == [choice["region"]]
+
+
+@pytest.mark.parametrize("strategy", ["auto", 0.9])
+def test_auto_with_a_low_imbalance_ratio(strategy):
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.normal(0, 1, (150, 2)), rng.normal(1.5, 1, (100, 2))])
+    y = np.array([0] * 150 + [1] * 100)
+    sampler = LReDDPM(region="auto", auto_folds=2, **TINY)
+    sampler.set_params(sampling_strategy=strategy)
+    _, y_res = sampler.fit_resample(X, y)
+    assert (y_res == 1).sum() == 100 + sampler.sampling_strategy_[1]
+    assert sampler.auto_choice_[1]["region"] in REGION_NAMES
+
+
+def test_multiclass_string_labels_and_their_save(tmp_path):
+    rng = np.random.default_rng(5)
+    X = np.vstack(
+        [
+            rng.normal(0, 1, (120, 2)),
+            rng.normal(3, 1, (40, 2)),
+            rng.normal(-3, 1, (30, 2)),
+        ]
+    )
+    y = np.array(["big"] * 120 + ["mid"] * 40 + ["small"] * 30, dtype=object)
+    sampler = LReDDPM(region=ALL_REGIONS, **TINY)
+    _, y_res = sampler.fit_resample(X, y)
+    assert pd.Series(y_res).value_counts().to_dict() == {
+        "big": 120,
+        "mid": 120,
+        "small": 120,
+    }
+    assert set(sampler.regions_["label"]) == {"mid", "small"}
+    sampler.save(tmp_path / "model")
+    loaded = LReDDPM.load(tmp_path / "model")
+    assert np.array_equal(
+        loaded.sample(5, label="small", random_state=0),
+        sampler.sample(5, label="small", random_state=0),
+    )
+
+
+def test_save_with_array_tau_and_path_cache(two_clusters, tmp_path):
+    X, y = two_clusters
+    taus = np.linspace(0.0, 2.0, TINY["n_timesteps"])
+    sampler = LReDDPM(region="safe", **{**TINY, "model_cache": tmp_path / "cache"})
+    sampler.set_params(tau=taus)
+    sampler.fit_resample(X, y)
+    sampler.save(tmp_path / "model")
+    loaded = LReDDPM.load(tmp_path / "model")
+    assert np.array_equal(loaded.taus_[1], taus)
+    assert loaded.model_cache == str(tmp_path / "cache")
 
 
 # -- bad input -------------------------------------------------------------------

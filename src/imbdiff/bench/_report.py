@@ -224,19 +224,18 @@ def _budgets(cells, order, definition=None) -> _Section:
     described = {m["label"]: m for m in (definition or {}).get("methods", [])}
     rows = []
     for label in order:
+        entry = described.get(label, {})
+        overridden = entry.get("per_dataset", {})
         of_label = cells[(cells["label"] == label) & (cells["status"] == "done")]
+        # The general parameters are those of a dataset without overrides.
+        plain_cells = of_label[~of_label["dataset"].isin(list(overridden))]
         method = cells.loc[cells["label"] == label, "method"].iloc[0]
-        params = of_label["params"].iloc[0] if len(of_label) else "{}"
+        params = plain_cells["params"].iloc[0] if len(plain_cells) else "{}"
         shown = {
             k: v
             for k, v in json.loads(params).items()
             if k not in ("random_state", "verbose", "device", "n_threads")
         }
-        entry = described.get(label, {})
-        for overrides in entry.get("per_dataset", {}).values():
-            shown.update(
-                {k: v for k, v in entry.get("params", {}).items() if k in overrides}
-            )
         per_dataset = "; ".join(
             f"{dataset}: {_params_text(overrides)}"
             for dataset, overrides in entry.get("per_dataset", {}).items()

@@ -395,7 +395,8 @@ class LReDDPM(DiffusionOverSampler):
         typed = self.regions_[self.regions_["label"] == label]
         sizes = typed["region"].value_counts().reindex(list(REGION_NAMES), fill_value=0)
         self.region_sizes_[label] = {r: int(n) for r, n in sizes.items()}
-        chosen = typed.index[typed["region"].isin(guide).to_numpy()]
+        mask = self._guide_mask(label, guide, len(y))
+        chosen = np.flatnonzero(mask)
         if len(chosen) < 2:
             listing = ", ".join(f"{r} {int(n)}" for r, n in sizes.items())
             large = [r for r, n in sizes.items() if n >= 2]
@@ -410,7 +411,13 @@ class LReDDPM(DiffusionOverSampler):
                 f"example(s), too few to guide (at least 2 are needed). Training "
                 f"examples per region: {listing}; {hint}."
             )
-        mask = np.zeros(len(y), dtype=bool)
+        return mask
+
+    def _guide_mask(self, label, guide: list[str], n_rows: int) -> np.ndarray:
+        """Training rows of class ``label`` typed as one of ``guide``."""
+        typed = self.regions_[self.regions_["label"] == label]
+        chosen = typed.index[typed["region"].isin(guide).to_numpy()]
+        mask = np.zeros(n_rows, dtype=bool)
         mask[np.asarray(chosen, dtype=int)] = True
         return mask
 
@@ -488,14 +495,17 @@ class LReDDPM(DiffusionOverSampler):
         # Inner fits of the same fold share their DDPM through a model cache.
         with tempfile.TemporaryDirectory(prefix="lreddpm-auto-") as cache:
             for fold, (train, test) in enumerate(folds.split(frame, minority)):
+                # imbalanced-learn reads a dict as the class's total after
+                # resampling: the inner part's rows plus a proportional share
+                # of the rows this fit adds.
+                add = round(self.sampling_strategy_[label] * len(train) / len(y))
+                total = int(minority[train].sum()) + int(add)
                 for region in REGION_NAMES:
                     for tau in AUTO_TAUS:
                         inner = clone(self).set_params(
                             region=region,
                             tau=tau,
-                            sampling_strategy={
-                                label: int(self.sampling_strategy_[label])
-                            },
+                            sampling_strategy={label: total},
                             random_state=seed + fold,
                             model_cache=cache,
                             verbose=False,
@@ -516,6 +526,7 @@ class LReDDPM(DiffusionOverSampler):
                             names=["decision_tree"],
                             seed=seed % 2**31,
                             pos_label=1,
+                            categorical_features=self.categorical_features,
                         )["decision_tree"][self.auto_metric]
                         rows.append(
                             {"region": region, "tau": tau, "fold": fold, "score": score}
@@ -564,27 +575,14 @@ class LReDDPM(DiffusionOverSampler):
         DataFrame
             ``count`` and ``share`` of the synthetic rows per region.
         """
-        if not hasattr(self, "regions_"):
-            raise ValueError("this sampler is not fitted; call fit_resample first.")
-        if label is None:
-            if len(self.models_) != 1:
-                raise ValueError(
-                    f"name the class with label=; fitted classes: {list(self.models_)}."
-                )
-            label = next(iter(self.models_))
-        if label not in self.guide_regions_:
-            raise ValueError(
-                f"no model for class {label!r}; fitted: {list(self.guide_regions_)}."
-            )
+        label = self._fitted_label(label)
         y = np.asarray(y)
         typed = self.regions_[self.regions_["label"] == label]
         if len(y) <= int(typed.index.max()) or int((y == label).sum()) != len(typed):
             raise ValueError(
                 "X and y must be the training data the sampler was fitted on."
             )
-        mask = np.zeros(len(y), dtype=bool)
-        chosen = typed.index[typed["region"].isin(self.guide_regions_[label])]
-        mask[np.asarray(chosen, dtype=int)] = True
+        mask = self._guide_mask(label, self.guide_regions_[label], len(y))
         if X_synthetic is None:
             X_synthetic = self.sample(
                 int(mask.sum()), label=label, random_state=random_state

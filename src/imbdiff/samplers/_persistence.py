@@ -41,6 +41,10 @@ def _json_params(params: dict) -> dict:
         out["sampling_strategy"] = "auto"
     if not isinstance(out.get("random_state"), (int, type(None))):
         out["random_state"] = None
+    if isinstance(out.get("tau"), np.ndarray):
+        out["tau"] = [float(v) for v in out["tau"]]
+    if out.get("model_cache") is not None:
+        out["model_cache"] = str(out["model_cache"])
     if callable(out.get("tau")):
         # The values it gave are saved with each class; a list of them is a
         # valid tau that gives the same values.
@@ -93,10 +97,13 @@ def save_sampler(sampler, path) -> None:
         ],
         "classes": classes,
     }
+    # Serialised before anything is written, so that a value JSON cannot hold
+    # leaves no half-saved folder.
+    text = json.dumps(config, indent=1)
     # Write both files beside their final names, then move them into place.
     for name, writer in (
         (_WEIGHTS, lambda p: save_file(tensors, p)),
-        (_CONFIG, lambda p: Path(p).write_text(json.dumps(config, indent=1), "utf-8")),
+        (_CONFIG, lambda p: Path(p).write_text(text, "utf-8")),
     ):
         handle, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
         os.close(handle)

@@ -321,6 +321,9 @@ class DiffusionOverSampler(TabularOverSampler):
             int(self.batch_size),
             float(self.learning_rate),
             int(seed),
+            # Weights trained on another kind of device differ in their last
+            # bits; a shared cache must not mix them.
+            self._torch_device().type,
         ]
         digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
         return Path(self.model_cache) / f"{digest.hexdigest()[:32]}.safetensors"
@@ -387,20 +390,8 @@ class DiffusionOverSampler(TabularOverSampler):
             A DataFrame with the training columns and dtypes if the sampler was
             fitted on one, else an array.
         """
-        if not hasattr(self, "models_"):
-            raise ValueError("this sampler is not fitted; call fit_resample first.")
+        label = self._fitted_label(label)
         check_positive_int(n, "n")
-        if label is None:
-            if len(self.models_) != 1:
-                raise ValueError(
-                    f"name the class to sample with label=; fitted classes: "
-                    f"{list(self.models_)}."
-                )
-            label = next(iter(self.models_))
-        if label not in self.models_:
-            raise ValueError(
-                f"no model for class {label!r}; fitted: {list(self.models_)}."
-            )
         seed = random_state_of(random_state).randint(np.iinfo(np.int32).max)
         device = self._torch_device()
         with self._threads():
@@ -408,6 +399,22 @@ class DiffusionOverSampler(TabularOverSampler):
                 self.models_[label], self.diffusion_, int(n), device, int(seed)
             )
         return self._as_output(rows)
+
+    def _fitted_label(self, label):
+        """``label``, or the one fitted class when it is None; checks both."""
+        if not hasattr(self, "models_"):
+            raise ValueError("this sampler is not fitted; call fit_resample first.")
+        if label is None:
+            if len(self.models_) != 1:
+                raise ValueError(
+                    f"name the class with label=; fitted classes: {list(self.models_)}."
+                )
+            return next(iter(self.models_))
+        if label not in self.models_:
+            raise ValueError(
+                f"no model for class {label!r}; fitted: {list(self.models_)}."
+            )
+        return label
 
     def _as_output(self, rows: pd.DataFrame):
         names = getattr(self, "feature_names_in_", None)
