@@ -59,6 +59,16 @@ VARIANTS: dict[str, tuple[str, dict, bool]] = {
     "train_on region": ("Table 11", {"train_on": "region"}, True),
     "unguided (tau=0)": ("reference", {"tau": 0, "final_step": "none"}, True),
     "max_grad_norm=1": ("gradient clip", {"max_grad_norm": 1.0}, True),
+    # TOML has no null; an infinite norm never clips.
+    "unclipped": ("gradient clip", {"max_grad_norm": float("inf")}, True),
+    "n_samples=region": ("row count", {"n_samples": "region"}, True),
+}
+
+#: How the tables name a variant, where its label alone would mislead.
+SHOWN = {
+    "paper defaults": "defaults (the paper's, gradient clipped at 0.1)",
+    "unclipped": "unclipped (the paper's raw gradient)",
+    "n_samples=region": "n_samples=region (the paper's row count)",
 }
 
 #: Our label -> the paper's (table, variant) in lreddpm_paper_ablations.csv.
@@ -75,6 +85,12 @@ PAPER_ROWS = {
 }
 
 
+def _toml(value) -> str:
+    if isinstance(value, float) and np.isinf(value):
+        return "inf"
+    return json.dumps(value)
+
+
 def suite_text(seeds: list[int], datasets: list[str], cache: str) -> str:
     lines = [
         'name = "lreddpm-ablation"',
@@ -89,7 +105,7 @@ def suite_text(seeds: list[int], datasets: list[str], cache: str) -> str:
     ]
     for label, (_, params, paper_region) in VARIANTS.items():
         values = {"region": "safe", **params, "model_cache": cache}
-        body = ", ".join(f"{k} = {json.dumps(v)}" for k, v in values.items())
+        body = ", ".join(f"{k} = {_toml(v)}" for k, v in values.items())
         lines += ["", "[[methods]]", 'method = "lreddpm"', f'label = "{label}"']
         lines.append(f"params = {{ {body} }}")
         overrides = {d: r for d, r in PAPER_REGION.items() if d in datasets}
@@ -176,8 +192,9 @@ def markdown(table, failed, paper, datasets, seeds) -> str:
                     text += f" [{value:.1f}]"
                 cells.append(text)
             mean_rank = ranks[label].mean()
+            shown = SHOWN.get(label, label)
             out.append(
-                f"| {label} | {group} | " + " | ".join(cells) + f" | {mean_rank:.2f} |"
+                f"| {shown} | {group} | " + " | ".join(cells) + f" | {mean_rank:.2f} |"
             )
         out.append("")
     out += ["## Does a replacement of a default win clearly?", ""]
@@ -201,7 +218,8 @@ def markdown(table, failed, paper, datasets, seeds) -> str:
         worse = sum(b < a for a, b in pairs)
         wins = better > worse and worse <= 2
         verdict = "wins clearly" if wins else "does not win"
-        out.append(f"| {label} | {len(pairs)} | {better} | {worse} | {verdict} |")
+        shown = SHOWN.get(label, label)
+        out.append(f"| {shown} | {len(pairs)} | {better} | {worse} | {verdict} |")
     out.append("")
     if len(failed):
         out += ["## Failed cells", "", "| variant | dataset | error |", "|---|---|---|"]

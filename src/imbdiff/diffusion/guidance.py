@@ -13,9 +13,10 @@ know nothing of tables or samplers:
   (:func:`classifier_guidance`).
 
 Gradients are clipped: each row's gradient of ``log p`` is scaled down to an
-L2 norm of at most ``max_norm`` (1 by default) before tau and Sigma_t multiply
-it, so that a classifier that is steep somewhere cannot throw a row to
-infinity; a shift that is still not finite stops sampling with an error.
+L2 norm of at most ``max_norm`` before tau and Sigma_t multiply it, so that a
+classifier that is steep somewhere cannot throw a row to infinity
+(``max_norm=None`` keeps the raw gradient, as the paper does); a shift that is
+not finite stops sampling with an error.
 """
 
 from __future__ import annotations
@@ -376,7 +377,7 @@ def classifier_guidance(
     taus: np.ndarray,
     *,
     noisy: bool = False,
-    max_norm: float = 1.0,
+    max_norm: float | None = 1.0,
     sign: float = 1.0,
 ):
     """The hook ``(x_t, t, Sigma_t) -> tau(t) Sigma_t grad log p(y = 1 | x_t)``.
@@ -388,8 +389,9 @@ def classifier_guidance(
         From :func:`tau_values`.
     noisy : bool, default=False
         Whether the classifier takes the step (trained on noised rows).
-    max_norm : float, default=1.0
-        Each row's gradient is scaled down to at most this L2 norm.
+    max_norm : float or None, default=1.0
+        Each row's gradient is scaled down to at most this L2 norm (None: the
+        raw gradient, as the paper uses it).
     sign : float, default=1.0
         -1 pushes away from the region (a diagnostic; guidance is +1).
 
@@ -407,8 +409,9 @@ def classifier_guidance(
             steps = torch.full((x.shape[0],), t, device=x.device, dtype=torch.long)
         log_p = F.logsigmoid(classifier(x, steps)).sum()
         (grad,) = torch.autograd.grad(log_p, x)
-        norm = grad.norm(dim=1, keepdim=True)
-        grad = grad * torch.clamp(max_norm / (norm + 1e-12), max=1.0)
+        if max_norm is not None:
+            norm = grad.norm(dim=1, keepdim=True)
+            grad = grad * torch.clamp(max_norm / (norm + 1e-12), max=1.0)
         shift = (sign * float(taus[t]) * variance) * grad
         if not bool(torch.isfinite(shift).all()):
             raise ValueError(

@@ -97,12 +97,12 @@ class LReDDPM(DiffusionOverSampler):
         (256), ``learning_rate`` (1e-3), ``weight_decay`` (1e-4), ``hidden``
         ((64, 64)), ``time_dim`` (16, noised classifiers only) and
         ``held_out`` (0.25, the share kept aside to score it).
-    max_grad_norm : float, default=0.1
+    max_grad_norm : float or None, default=0.1
         Each row's gradient of the log probability is clipped to this L2
-        norm. Not in the paper: with tau = 60 / sqrt(beta_t) a shift of up to
-        60 sqrt(beta_t) per unit of gradient, amplified by the reverse
-        process, threw rows tens of units away in encoded space at norm 1 on
-        yeast3; at 0.1 they keep the data's scale (see BENCHMARKS.md).
+        norm (None or inf: the raw gradient, as in the paper). Not in the
+        paper: with tau = 60 / sqrt(beta_t) a step's shift is up to
+        60 sqrt(beta_t) per unit of gradient, and the reverse process
+        amplifies early shifts; BENCHMARKS.md compares 0.1, 1 and no clip.
     n_reference : int, default=512
         Guided rows drawn at fit time to compute the recentring shift.
     auto_metric : str, default="f1"
@@ -303,8 +303,12 @@ class LReDDPM(DiffusionOverSampler):
                 f"{', '.join(sorted(_CLASSIFIER_OPTIONS))}."
             )
         norm = self.max_grad_norm
-        if isinstance(norm, bool) or not isinstance(norm, (int, float)) or not norm > 0:
-            raise ValueError(f"max_grad_norm must be a number > 0; got {norm!r}.")
+        if norm is not None and (
+            isinstance(norm, bool) or not isinstance(norm, (int, float)) or not norm > 0
+        ):
+            raise ValueError(
+                f"max_grad_norm must be a number > 0 or None; got {norm!r}."
+            )
         for name in ("n_reference", "auto_folds"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -468,7 +472,7 @@ class LReDDPM(DiffusionOverSampler):
             classifier,
             self.taus_[label],
             noisy=noisy,
-            max_norm=float(self.max_grad_norm),
+            max_norm=self.max_grad_norm,
         )
         fitted = _ClassModel(
             encoder, model, history, guidance=hook, classifier=classifier

@@ -264,7 +264,7 @@ def _load_guide(sampler, entry, fitted, tensors, prefix, device) -> None:
     shift = tensors[prefix + "guide_shift"].numpy().astype(np.float64)
     fitted.classifier = classifier
     fitted.guidance = classifier_guidance(
-        classifier, taus, noisy=guide["noisy"], max_norm=float(sampler.max_grad_norm)
+        classifier, taus, noisy=guide["noisy"], max_norm=sampler.max_grad_norm
     )
     fitted.shift = shift if guide["recentred"] else None
     for name in (
