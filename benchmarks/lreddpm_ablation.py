@@ -62,6 +62,12 @@ VARIANTS: dict[str, tuple[str, dict, bool]] = {
     # TOML has no null; an infinite norm never clips.
     "unclipped": ("gradient clip", {"max_grad_norm": float("inf")}, True),
     "n_samples=region": ("row count", {"n_samples": "region"}, True),
+    # The two single changes that won on F1, together.
+    "tau=1/sqrt(beta_t), final step none": (
+        "combined",
+        {"tau": "1/sqrt(beta)", "final_step": "none"},
+        True,
+    ),
 }
 
 #: How the tables name a variant, where its label alone would mislead.
