@@ -106,3 +106,17 @@ def test_bad_per_dataset_entries_name_the_line(tiny_suite_text, old, new, messag
         parse_suite(text, where="my.toml")
     needle = "note" if "note" in message else "per_dataset"
     assert f"my.toml, line {_line(text, needle + ' =')}:" in str(info.value)
+
+
+def test_a_changed_default_makes_another_cell(monkeypatch):
+    from imbdiff.bench import Method, _suite
+
+    before = Method("smote", "s", {}).fingerprint
+    real = _suite.make_sampler
+
+    def other_default(name, params):
+        return real(name, {"k_neighbors": 7, **(params or {})})
+
+    monkeypatch.setattr(_suite, "make_sampler", other_default)
+    # Same suite text, but the sampler would now run with another default.
+    assert Method("smote", "s", {}).fingerprint != before

@@ -31,6 +31,7 @@ any cell runs, and an error names the line of the file it comes from::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sys
@@ -89,10 +90,17 @@ class Method:
             note=self.note,
         )
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
-        """Short hash of the parameters: cells of other parameters differ."""
-        text = json.dumps(self.params, sort_keys=True, default=str)
+        """Short hash of every parameter the sampler runs with, defaults
+        included: cells of other parameters differ, and so do cells whose
+        defaults changed between two versions of imbdiff."""
+        sampler = make_sampler(self.method, self.params)
+        resolved = {} if sampler is None else sampler.get_params(deep=True)
+        resolved.pop("random_state", None)  # set by the cell's seed
+        text = json.dumps(
+            [self.method, self.params, resolved], sort_keys=True, default=_stable
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
@@ -233,6 +241,17 @@ class Suite:
             for seed in self.seeds
             for fold in range(n_folds)
         ]
+
+
+def _stable(value) -> str:
+    """Text of a parameter JSON cannot hold: an estimator's class and its own
+    parameters (its repr would hide defaults), else its repr."""
+    if hasattr(value, "get_params"):
+        params = json.dumps(
+            value.get_params(deep=False), sort_keys=True, default=_stable
+        )
+        return f"{type(value).__name__}{params}"
+    return repr(value)
 
 
 def list_suites() -> list[str]:
