@@ -246,14 +246,15 @@ def _markdown_table(frame: pd.DataFrame) -> str:
     rule = "|---" * (len(frame.columns) + 1) + "|"
     rows = [
         "| " + " | ".join([str(i), *map(str, row)]) + " |"
-        for i, row in zip(frame.index, frame.to_numpy())
+        for i, row in zip(frame.index, frame.astype(object).to_numpy())
     ]
     return "\n".join([head, rule, *rows])
 
 
-def region_composition(store_dir: Path, cache: str) -> pd.DataFrame:
+def region_composition(cache: str) -> pd.DataFrame:
     """yeast3 guided by its safe examples: regions of the synthetic rows after
-    they replace the safe examples (the paper's Figure 5), seed 0."""
+    they replace the safe examples (the paper's Figure 5), seed 0, with the
+    paper's settings and with imbdiff's defaults."""
     from imbdiff import LReDDPM, load_dataset
     from imbdiff.evaluation import holdout_split
 
@@ -261,18 +262,24 @@ def region_composition(store_dir: Path, cache: str) -> pd.DataFrame:
     X_train, _, y_train, _ = holdout_split(
         data.X, data.y.to_numpy(), test_size=0.2, random_state=0
     )
-    sampler = LReDDPM(region="safe", random_state=0, model_cache=cache)
-    sampler.fit_resample(X_train, y_train)
-    label = data.minority_label
-    real = sampler.regions_["region"].value_counts(normalize=True)
-    synthetic = sampler.synthetic_region_composition(X_train, y_train, random_state=0)
-    return pd.DataFrame(
-        {
-            "training minority": real.reindex(synthetic.index).fillna(0.0),
-            "synthetic rows": synthetic["share"],
-            "synthetic count": synthetic["count"],
-        }
-    ).assign(guided_by=",".join(sampler.guide_regions_[label]))
+    columns = {}
+    for name, params in (
+        ("paper settings", PAPER_SETTINGS),
+        ("imbdiff defaults", {}),
+    ):
+        sampler = LReDDPM(region="safe", random_state=0, model_cache=cache, **params)
+        sampler.fit_resample(X_train, y_train)
+        if not columns:
+            real = sampler.regions_["region"].value_counts(normalize=True)
+            columns["training minority"] = real.reindex(list(real.index)).round(3)
+        composition = sampler.synthetic_region_composition(
+            X_train, y_train, random_state=0
+        )
+        columns[f"synthetic, {name}"] = composition["share"].round(3)
+        columns[f"count, {name}"] = composition["count"]
+    frame = pd.DataFrame(columns)
+    frame.index.name = "region"
+    return frame
 
 
 def main(argv=None) -> int:
@@ -314,7 +321,7 @@ def main(argv=None) -> int:
     frame.to_csv(folder / "ablation_results.csv.gz", index=False)
     text = markdown(table, failed, paper, args.datasets, seeds)
     if "yeast3" in args.datasets:
-        composition = region_composition(folder, args.cache)
+        composition = region_composition(args.cache)
         composition.to_csv(folder / "yeast3_safe_composition.csv")
         text += (
             "\n## yeast3 guided by its safe region: synthetic region composition\n\n"
