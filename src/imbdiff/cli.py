@@ -8,16 +8,15 @@ nothing is written to an output path unless the command succeeds.
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from . import __version__
+from ._files import write_atomically
 from ._validation import plain
 from .bench import list_suites, load_suite, report, run
 from .datasets import list_datasets, load_dataset
@@ -376,20 +375,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _write_csv_atomically(frame: pd.DataFrame, path: Path) -> None:
     """Write to a temporary file beside ``path``, then rename it into place."""
-    path = Path(path)
-    _check_writable(path)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", newline="") as stream:
-            frame.to_csv(stream, index=False)
-        # mkstemp creates the file private (0600); give it the usual mode.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    _check_writable(Path(path))
+    write_atomically(path, lambda tmp: frame.to_csv(tmp, index=False))
 
 
 if __name__ == "__main__":

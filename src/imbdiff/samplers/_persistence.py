@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +10,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from .._files import write_atomically
 from .._validation import plain
 from .._version import __version__
 from ..diffusion import GaussianDiffusion, TrainingHistory, get_schedule
@@ -101,18 +100,8 @@ def save_sampler(sampler, path) -> None:
     # leaves no half-saved folder.
     text = json.dumps(config, indent=1)
     # Write both files beside their final names, then move them into place.
-    for name, writer in (
-        (_WEIGHTS, lambda p: save_file(tensors, p)),
-        (_CONFIG, lambda p: Path(p).write_text(text, "utf-8")),
-    ):
-        handle, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
-        os.close(handle)
-        try:
-            writer(tmp)
-            os.replace(tmp, folder / name)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    write_atomically(folder / _WEIGHTS, lambda p: save_file(tensors, p))
+    write_atomically(folder / _CONFIG, lambda p: Path(p).write_text(text, "utf-8"))
 
 
 def load_sampler(cls, path, *, device: str = "auto"):

@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .._files import write_atomically
 from .._validation import check_positive_int
 from .._version import __version__
 from ..diffusion import (
@@ -459,14 +458,7 @@ def _save_cached(model: torch.nn.Module, history: TrainingHistory, path: Path) -
             }
         )
     }
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
-        save_file(tensors, tmp, metadata=meta)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, lambda tmp: save_file(tensors, tmp, metadata=meta))
 
 
 def _load_cached(net: torch.nn.Module, path: Path, device: torch.device):
