@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from _tables import markdown_table
 from imbdiff.bench import Store, load_suite, parse_suite, results, run
 
 PAPER_REGION = {"spectfheart": "border", "crg": "border", "abalone17": "rare"}
@@ -241,16 +242,6 @@ def markdown(table, failed, paper, datasets, seeds) -> str:
     return "\n".join(out)
 
 
-def _markdown_table(frame: pd.DataFrame) -> str:
-    head = "| " + " | ".join([frame.index.name or "", *map(str, frame.columns)]) + " |"
-    rule = "|---" * (len(frame.columns) + 1) + "|"
-    rows = [
-        "| " + " | ".join([str(i), *map(str, row)]) + " |"
-        for i, row in zip(frame.index, frame.astype(object).to_numpy())
-    ]
-    return "\n".join([head, rule, *rows])
-
-
 def region_composition(cache: str) -> pd.DataFrame:
     """yeast3 guided by its safe examples: regions of the synthetic rows after
     they replace the safe examples (the paper's Figure 5), seed 0, with the
@@ -326,7 +317,7 @@ def main(argv=None) -> int:
         text += (
             "\n## yeast3 guided by its safe region: synthetic region composition\n\n"
         )
-        text += _markdown_table(composition.round(3)) + "\n"
+        text += markdown_table(composition.round(3)) + "\n"
     (folder / "ablation.md").write_text(text)
     cells = frame.drop_duplicates(["label", "dataset", "seed"])
     print(text)

@@ -8,6 +8,7 @@ nothing is written to an output path unless the command succeeds.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -162,6 +163,16 @@ def _build_parser() -> argparse.ArgumentParser:
         type=int,
         help="torch and BLAS threads per cell (default: cores / jobs)",
     )
+    only = bn.add_argument_group(
+        "a part of the grid (each may repeat or take a comma list; the run "
+        "and its printout cover only these cells)"
+    )
+    only.add_argument(
+        "--dataset", action="append", help="datasets as the suite names them"
+    )
+    only.add_argument("--method", action="append", help="methods by their label")
+    only.add_argument("--seed", action="append", help="seeds")
+    only.add_argument("--fold", action="append", help="folds (cv suites), from 0")
     bn.set_defaults(handler=_cmd_bench)
 
     rp = commands.add_parser(
@@ -197,7 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["regions", "yeast3"])  # doctest: +SKIP
     """
     parser = _build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv
     try:
         return args.handler(args)
     except (ValueError, OSError, ImportError, sqlite3.Error) as error:
@@ -338,10 +351,22 @@ def _cmd_resample(args: argparse.Namespace) -> int:
     return 0
 
 
+#: A run of at most this many cells prints their scores.
+_PRINTED_CELLS = 10
+_PRINTED_METRICS = ("f1", "gmean", "auc")
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     suite = load_suite(args.suite)
     if args.backend == "dask" and args.scheduler is None:
         raise ValueError("--backend dask needs --scheduler ADDRESS.")
+    selection = {
+        "datasets": _listed(args.dataset),
+        "methods": _listed(args.method),
+        "seeds": _listed(args.seed, int, "--seed"),
+        "folds": _listed(args.fold, int, "--fold"),
+    }
+    chosen = suite.select(**selection)
     frame = run(
         suite,
         args.store,
@@ -350,19 +375,55 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         threads=args.threads,
         progress=True,
+        cells=chosen,
+        command=shlex.join(["imbdiff", *args.argv]),
     )
+    ids = {(c.dataset, c.method.label, c.seed, c.fold) for c in chosen}
+    frame = frame[
+        [
+            (row.dataset, row.label, row.seed, row.fold) in ids
+            for row in frame.itertuples()
+        ]
+    ]
     cells = frame.drop_duplicates(["dataset", "label", "seed", "fold"])
     failed = cells[cells["status"] == "failed"]
+    total = len(suite.cells())
+    part = "" if len(chosen) == total else f" (part of {total})"
     print(
-        f"{suite.name}: {len(cells) - len(failed)} cells done, {len(failed)} failed "
-        f"-> {args.store}"
+        f"{suite.name}: {len(cells) - len(failed)} cells done, {len(failed)} failed"
+        f"{part} -> {args.store}"
     )
     for row in failed.itertuples():
         print(
             f"  failed: {row.dataset} {row.label} seed {row.seed} fold {row.fold}: "
             f"{row.error}"
         )
+    if len(cells) <= _PRINTED_CELLS:
+        scores = frame[
+            (frame["status"] == "done")
+            & (frame["classifier"] != "")
+            & frame["metric"].isin(_PRINTED_METRICS)
+        ]
+        table = scores.pivot_table(
+            index=["dataset", "label", "seed", "fold", "classifier"],
+            columns="metric",
+            values="value",
+        )
+        if not table.empty:
+            table = table[[m for m in _PRINTED_METRICS if m in table.columns]]
+            print(table.to_string(float_format=lambda v: f"{v:.6f}"))
     return 0
+
+
+def _listed(values, kind=str, flag=""):
+    """Values of a repeatable, comma-separated option (None if not given)."""
+    if values is None:
+        return None
+    parts = [part.strip() for value in values for part in value.split(",")]
+    try:
+        return [kind(part) for part in parts if part]
+    except ValueError:
+        raise ValueError(f"{flag} takes whole numbers; got {values!r}.") from None
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

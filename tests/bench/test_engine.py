@@ -152,8 +152,16 @@ def test_killed_run_resumes_without_loss_or_duplicates(tiny_suite_file, tmp_path
     after_kill = Store(store, suite="tiny").finished()
     assert 1 <= len(after_kill) < total, "the kill must land mid-grid"
 
+    killed = Store(store, suite="tiny").runs()
+    assert len(killed) == 1
+    assert not killed[0]["finished"]
+    assert killed[0]["cells_done"] <= len(after_kill)
+
     suite = parse_suite(tiny_suite_file.read_text())
     resumed = run(suite, store, threads=1)
+    runs = Store(store, suite="tiny").runs()
+    assert [r["finished"] for r in runs] == [False, True]
+    assert runs[1]["cells_done"] == total - len(after_kill)
     cells = Store(store, suite="tiny").cells()
     assert len(cells) == total
     assert cells["cell"].is_unique
@@ -178,3 +186,45 @@ def test_ctrl_c_stops_the_run_and_says_how_to_go_on(tiny_suite_file, tmp_path):
     assert process.returncode == 130
     assert "Run the same command again to go on" in err
     assert len(Store(store, suite="tiny").finished()) < 12
+
+
+def test_one_cell_reruns_alone_and_prints_the_stored_scores(
+    tiny_suite_text, tiny_suite_file, tmp_path, capsys
+):
+    full = run(parse_suite(tiny_suite_text), tmp_path / "full.sqlite", threads=1)
+    store = tmp_path / "one.sqlite"
+    argv = ["bench", "--suite", str(tiny_suite_file), "--store", str(store)]
+    one = ["--dataset", "glass4", "--method", "tabddpm", "--seed", "1"]
+    assert main([*argv, *one, "--threads", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "1 cells done, 0 failed (part of 12)" in out
+    expected = full[
+        (full["dataset"] == "glass4")
+        & (full["label"] == "tabddpm")
+        & (full["seed"] == 1)
+        & (full["classifier"] == "decision_tree")
+    ].set_index("metric")["value"]
+    line = next(row for row in out.splitlines() if "decision_tree" in row)
+    printed = [float(v) for v in line.split()[-3:]]
+    assert printed == pytest.approx(
+        [expected["f1"], expected["gmean"], expected["auc"]], abs=5e-7
+    )
+    cells = Store(store, suite="tiny").cells()
+    assert cells[["dataset", "label", "seed"]].values.tolist() == [
+        ["glass4", "tabddpm", 1]
+    ]
+    (record,) = Store(store, suite="tiny").runs()
+    assert record["command"].endswith("--seed 1 --threads 1")
+    assert record["cells_done"] == 1
+    assert record["finished"]
+    assert record["cell_seconds"] > 0
+    assert record["wall_seconds"] > 0
+    assert record["threads"] == 1
+    assert {"cpu", "cores", "torch", "imbdiff"} <= set(record["machine"])
+
+    # Lists and repeats select several cells; an unknown value is an error.
+    assert main([*argv, "--method", "none,smote", "--seed", "0", "--seed", "1"]) == 0
+    assert len(Store(store, suite="tiny").cells()) == 1 + 8
+    assert main([*argv, "--seed", "7"]) == 1
+    assert "has no seed 7; its seeds: 0, 1" in capsys.readouterr().err
+    assert main([*argv, "--seed", "x"]) == 1

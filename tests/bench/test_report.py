@@ -1,3 +1,4 @@
+import pandas as pd
 import pytest
 
 from imbdiff.bench import parse_suite, report, run
@@ -59,6 +60,15 @@ def test_report_tables_ranks_and_failures(paper_store, tmp_path):
     assert "synthetic rows: share that copy a training row" in text
     assert "No method is flagged as copying" in text
     assert "## Run times" in text
+    # Who ran the store, where, and for how long.
+    assert "## Runs" in text
+    assert "(library call)" in text
+    assert "summed cell time" in text
+    assert "cores" in text
+    assert "Cells: 22 finished, 2 failed of the grid's 24." in text
+    export = pd.read_csv(files["results"])
+    assert export["cell"].nunique() == 24
+    assert set(export.loc[export["status"] == "failed", "label"]) == {"smote"}
     assert "yeast3: real minority" in text  # region composition, Figure 5
     assert "yeast3: adasyn" in text
     # ecoli4's 16 training minority rows are too few for 20 neighbours.

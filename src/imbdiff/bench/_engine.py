@@ -5,15 +5,20 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import platform
 import time
 import traceback
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 from tqdm.auto import tqdm
 
+from .._version import __version__
 from ..datasets import load_dataset
 from ..evaluation import (
     FeatureEncoder,
@@ -29,7 +34,7 @@ from ..samplers import make_sampler
 from ._store import Store
 from ._suite import Cell, Suite, load_suite
 
-__all__ = ["SAMPLER_METRICS", "run", "run_cell"]
+__all__ = ["SAMPLER_METRICS", "machine", "run", "run_cell"]
 
 #: Metrics of a cell's synthetic rows themselves (stored with an empty
 #: classifier): distances to the real training minority rows, and
@@ -57,6 +62,8 @@ def run(
     scheduler=None,
     threads: int | None = None,
     progress: bool = False,
+    cells: Sequence[Cell] | None = None,
+    command: str | None = None,
 ) -> pd.DataFrame:
     """Run every cell of ``suite`` that ``store`` does not hold yet.
 
@@ -84,6 +91,17 @@ def run(
         ``jobs`` (at least 1), or 1 on a Dask cluster.
     progress : bool, default=False
         Show a progress bar of cells done, failed and remaining.
+    cells : sequence of Cell, optional
+        Run only these cells of the suite (:meth:`Suite.select`), for example
+        one cell to check a stored result; by default every cell.
+    command : str, optional
+        The command line that started the run, kept in the store's record of
+        runs (the CLI passes its own).
+
+    Each call is recorded in the store (:meth:`Store.record_run`, updated
+    after every cell): the command, jobs and threads, the machine (CPU,
+    cores, versions of Python, torch and imbdiff), the start, the wall time,
+    the cells it ran and their summed time. The report shows these records.
 
     Returns
     -------
@@ -127,10 +145,36 @@ def run(
         threads = 1 if backend == "dask" else max(1, (os.cpu_count() or 1) // jobs)
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a positive integer; got {threads!r}.")
+    if cells is None:
+        cells = suite.cells()
+    else:
+        known = {cell.key for cell in suite.cells()}
+        strangers = [cell.key for cell in cells if cell.key not in known]
+        if strangers:
+            raise ValueError(
+                f"cells not of suite {suite.name!r}: {', '.join(strangers[:3])}."
+            )
     store.set_meta("definition", json.dumps(suite.definition(), default=str))
-    cells = suite.cells()
     finished = store.finished()
     pending = [cell for cell in cells if cell.key not in finished]
+    record = {
+        "id": uuid.uuid4().hex,
+        "command": command,
+        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "backend": backend,
+        "jobs": jobs,
+        "threads": threads,
+        "machine": machine(),
+        "cells_selected": len(cells),
+        "cells_pending": len(pending),
+        "cells_done": 0,
+        "cells_failed": 0,
+        "cell_seconds": 0.0,
+        "wall_seconds": 0.0,
+        "finished": False,
+    }
+    start = time.perf_counter()
+    store.record_run(record)
     bar = tqdm(
         total=len(cells),
         initial=len(cells) - len(pending),
@@ -138,14 +182,41 @@ def run(
         unit="cell",
         disable=not progress,
     )
-    failed = 0
     with bar:
         for result in _execute(pending, backend, jobs, scheduler, threads):
             store.write(result)
-            failed += result["status"] == "failed"
+            record["cells_" + result["status"]] += 1
+            record["cell_seconds"] += result["cell_seconds"]
+            record["wall_seconds"] = time.perf_counter() - start
+            store.record_run(record)
             bar.update(1)
-            bar.set_postfix(failed=failed, remaining=bar.total - bar.n)
+            bar.set_postfix(failed=record["cells_failed"], remaining=bar.total - bar.n)
+    record["wall_seconds"] = time.perf_counter() - start
+    record["finished"] = True
+    store.record_run(record)
     return results(suite, store)
+
+
+def machine() -> dict[str, str | int]:
+    """Where cells run: the CPU's model, its cores and the software versions."""
+    import sklearn
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count() or 1,
+        "system": platform.system(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "scikit-learn": sklearn.__version__,
+        "imbdiff": __version__,
+    }
 
 
 def results(suite: Suite, store: Store) -> pd.DataFrame:
@@ -215,6 +286,7 @@ def run_cell(cell: Cell, *, threads: int = 1) -> dict:
     Returns the record :meth:`Store.write` takes, with ``status`` ``"failed"``
     and the error's type, message and place when anything went wrong.
     """
+    start = time.perf_counter()
     record = {
         "cell": cell.key,
         "dataset": cell.dataset,
@@ -235,6 +307,8 @@ def run_cell(cell: Cell, *, threads: int = 1) -> dict:
             f"{type(error).__name__}: {error} "
             f"({os.path.basename(place.filename)}:{place.lineno})"
         )
+    # The whole cell: loading, splitting, resampling and every classifier.
+    record["cell_seconds"] = time.perf_counter() - start
     return record
 
 

@@ -142,8 +142,10 @@ def report(store: Store | str | Path, out_dir: str | Path) -> dict[str, Path]:
     order = [label for label in order if label in set(cells["label"])]
     done = cells[cells["status"] == "done"]
     data = done.merge(values, on="cell")
+    runs = store.runs()
     sections = [
         _summary(store, cells, meta, definition),
+        _runs_section(runs),
         _budgets(cells, order, definition),
     ]
     metric_sections = _metric_sections(data, order)
@@ -165,7 +167,7 @@ def report(store: Store | str | Path, out_dir: str | Path) -> dict[str, Path]:
     if pictures:
         # Right after the budgets: the pictures are the quickest read.
         sections.insert(
-            2,
+            3,
             _Section(
                 "Pictures",
                 "G-mean (TPR x TNR) bars per dataset and method (the LReDDPM "
@@ -182,6 +184,10 @@ def report(store: Store | str | Path, out_dir: str | Path) -> dict[str, Path]:
         )
         files.update({name: out / name for name in pictures.values()})
     sections += [m for m in metric_sections if m.metric not in _MAIN_METRICS]
+    export = cells.merge(values, on="cell", how="left")
+    export = export[[*_EXPORT_COLUMNS]].sort_values(["cell", "classifier", "metric"])
+    export.to_csv(out / "results.csv.gz", index=False)
+    files["results"] = out / "results.csv.gz"
     markdown = _render_markdown(sections)
     (out / "report.md").write_text(markdown)
     (out / "report.html").write_text(_render_html(sections, out))
@@ -190,7 +196,87 @@ def report(store: Store | str | Path, out_dir: str | Path) -> dict[str, Path]:
     return files
 
 
+#: Columns of ``results.csv.gz``: one row per cell, classifier and metric.
+_EXPORT_COLUMNS = (
+    "cell",
+    "dataset",
+    "label",
+    "seed",
+    "fold",
+    "status",
+    "error",
+    "classifier",
+    "metric",
+    "value",
+    "fit_seconds",
+    "sample_seconds",
+    "total_seconds",
+    "n_synthetic",
+    "version",
+)
+
+
 # -- sections ----------------------------------------------------------------------
+def _runs_section(runs: list[dict]) -> _Section:
+    if not runs:
+        return _Section(
+            "Runs",
+            "This store keeps no record of the runs that wrote it (it predates "
+            "run records): no command, machine or wall time to show.",
+        )
+    rows = []
+    for entry in runs:
+        rows.append(
+            [
+                entry["started_at"].replace("+00:00", " UTC"),
+                f"`{entry['command']}`" if entry.get("command") else "(library call)",
+                f"{entry['jobs']} x {entry['threads']}",
+                f"{entry['cells_done']} done, {entry['cells_failed']} failed"
+                + ("" if entry.get("finished") else " (stopped before the end)"),
+                f"{entry['wall_seconds']:.0f}",
+                f"{entry['cell_seconds']:.0f}",
+            ]
+        )
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "started",
+            "command",
+            "jobs x threads",
+            "cells it ran",
+            "wall s",
+            "summed cell s",
+        ],
+        index=range(1, len(rows) + 1),
+    )
+    machines = []
+    for entry in runs:
+        m = entry.get("machine", {})
+        text = (
+            f"{m.get('cpu', '?')}, {m.get('cores', '?')} cores, "
+            f"{m.get('system', '?')}; Python {m.get('python', '?')}, torch "
+            f"{m.get('torch', '?')}, scikit-learn {m.get('scikit-learn', '?')}, "
+            f"imbdiff {m.get('imbdiff', '?')}"
+        )
+        if text not in machines:
+            machines.append(text)
+    wall = sum(entry["wall_seconds"] for entry in runs)
+    summed = sum(entry["cell_seconds"] for entry in runs)
+    return _Section(
+        "Runs",
+        f"{len(runs)} run(s) wrote this store: {wall:.0f} s of wall time, "
+        f"{summed:.0f} s of summed cell time (each cell from loading its data "
+        "to its last classifier's scores). Jobs x threads: worker processes "
+        "and torch/BLAS threads per cell. Machine: "
+        + "; ".join(machines)
+        + ". Run a single cell again with `imbdiff bench --suite SUITE --store "
+        "NEW.sqlite --dataset D --method M --seed S [--fold F]`; it prints the "
+        "cell's scores, which results.csv.gz beside this report holds for "
+        "every cell.",
+        tables=[("", table, None)],
+    )
+
+
 def _summary(store, cells, meta, definition) -> _Section:
     n_done = int((cells["status"] == "done").sum())
     n_failed = int((cells["status"] == "failed").sum())
@@ -209,10 +295,14 @@ def _summary(store, cells, meta, definition) -> _Section:
         )
     else:
         protocol_text = "not recorded in this store"
+    grid = len(Suite.from_definition(definition).cells()) if definition else None
+    missing = "" if grid is None else f" of the grid's {grid}"
+    if grid is not None and grid > n_done + n_failed:
+        missing += f" ({grid - n_done - n_failed} not run yet)"
     text = (
         f"Suite **{meta.get('suite')}**"
         + (f": {definition['description']}" if definition.get("description") else "")
-        + f"\n\nCells: {n_done} finished, {n_failed} failed. Protocol: "
+        + f"\n\nCells: {n_done} finished, {n_failed} failed{missing}. Protocol: "
         f"{protocol_text}. imbdiff {versions}. Summed time of the cells' "
         f"samplers: {cells['total_seconds'].sum():.0f} s. Metrics take the "
         "minority class as positive."
@@ -819,11 +909,7 @@ def _render_html(sections, out: Path) -> str:
             parts.append(f"<nav><b>Contents</b><ul>{contents}</ul></nav>")
         if section.text:
             for paragraph in section.text.split("\n\n"):
-                text = html.escape(paragraph)
-                # **bold** is the only markdown in our texts.
-                while "**" in text:
-                    text = text.replace("**", "<b>", 1).replace("**", "</b>", 1)
-                parts.append(f"<p>{text}</p>")
+                parts.append(f"<p>{_inline_html(paragraph)}</p>")
         for caption, table, bold in section.tables:
             parts.append(_html_table(caption, table, bold))
         for caption, name in section.images:
@@ -845,10 +931,19 @@ def _html_table(caption, table: pd.DataFrame, bold) -> str:
     for index, row in table.iterrows():
         rows.append(f"<tr><th>{html.escape(str(index))}</th>")
         for column, value in row.items():
-            text = html.escape(str(value))
+            text = _inline_html(str(value))
             if bold is not None and bool(bold.loc[index, column]):
                 text = f"<b>{text}</b>"
             rows.append(f"<td>{text}</td>")
         rows.append("</tr>")
     rows.append("</table>")
     return "".join(rows)
+
+
+def _inline_html(text: str) -> str:
+    """Escaped text with the only markdown our texts use: **bold**, `code`."""
+    text = html.escape(text)
+    for mark, tag in (("**", "b"), ("`", "code")):
+        while text.count(mark) >= 2:
+            text = text.replace(mark, f"<{tag}>", 1).replace(mark, f"</{tag}>", 1)
+    return text

@@ -216,6 +216,29 @@ class Store:
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value)
             )
 
+    def runs(self) -> list[dict]:
+        """The runs that wrote this store, oldest first (see :meth:`record_run`)."""
+        return json.loads(self.meta().get("runs", "[]"))
+
+    def record_run(self, run: dict) -> None:
+        """Add the run ``run`` (a dict with an ``"id"``) to the store's list of
+        runs, or replace the entry of the same id.
+
+        Read and write happen in one transaction, so two processes running
+        into the same store never lose each other's entries.
+        """
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            row = db.execute("SELECT value FROM meta WHERE key = 'runs'").fetchone()
+            runs = json.loads(row[0] if row else "[]")
+            runs = [r for r in runs if r["id"] != run["id"]]
+            runs.append(run)
+            runs.sort(key=lambda r: r.get("started_at", ""))
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('runs', ?)",
+                (json.dumps(runs),),
+            )
+
     # -- reading -------------------------------------------------------------------
     def finished(self) -> set[str]:
         """Keys of the cells stored as done."""

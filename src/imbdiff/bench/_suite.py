@@ -35,6 +35,7 @@ import functools
 import hashlib
 import json
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -240,6 +241,57 @@ class Suite:
             for method in self.methods
             for seed in self.seeds
             for fold in range(n_folds)
+        ]
+
+    def select(
+        self,
+        *,
+        datasets: Iterable[str] | None = None,
+        methods: Iterable[str] | None = None,
+        seeds: Iterable[int] | None = None,
+        folds: Iterable[int] | None = None,
+    ) -> list[Cell]:
+        """The cells of the grid on some datasets, methods (by label), seeds
+        or folds; None keeps every value of that axis.
+
+        A selected cell is the very cell of the full grid (same key, same
+        result), so a run of a selection fills the suite's store.
+
+        Examples
+        --------
+        >>> suite = load_suite("lreddpm-paper")
+        >>> cells = suite.select(datasets=["yeast3"], methods=["lreddpm"], seeds=[3])
+        >>> [(c.dataset, c.method.label, c.seed, c.fold) for c in cells]
+        [('yeast3', 'lreddpm', 3, 0)]
+        """
+        n_folds = self.folds if self.protocol == "cv" else 1
+        axes = {
+            "dataset": (datasets, [name for name, _ in self.datasets]),
+            "method": (methods, [m.label for m in self.methods]),
+            "seed": (seeds, list(self.seeds)),
+            "fold": (folds, list(range(n_folds))),
+        }
+        chosen = {}
+        for axis, (wanted, known) in axes.items():
+            if wanted is None:
+                chosen[axis] = set(known)
+                continue
+            wanted = list(wanted)
+            unknown = [value for value in wanted if value not in known]
+            if unknown:
+                raise ValueError(
+                    f"suite {self.name!r} has no {axis} "
+                    f"{', '.join(map(repr, unknown))}; its {axis}s: "
+                    f"{', '.join(map(str, known))}."
+                )
+            chosen[axis] = set(wanted)
+        return [
+            cell
+            for cell in self.cells()
+            if cell.dataset in chosen["dataset"]
+            and cell.method.label in chosen["method"]
+            and cell.seed in chosen["seed"]
+            and cell.fold in chosen["fold"]
         ]
 
 

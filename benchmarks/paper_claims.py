@@ -1,0 +1,210 @@
+"""Check the papers' claims against the published benchmark runs.
+
+Reads the per-cell export (``results.csv.gz``) that ``imbdiff report`` writes
+beside each suite's report, so it needs no store and no training::
+
+    python benchmarks/paper_claims.py
+
+and prints, as markdown, one row per claim of the LReDDPM paper (its Tables
+2 to 5 and Figure 3) and of the SEMRes-DDPM summary: on how many of our
+datasets the claim holds, and which method is best where it does not. A
+claim "on a dataset" compares means over the suite's seeds (lreddpm-paper)
+or folds (semres); ties for the best mean count as best. ``docs/results.md``
+quotes this output.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from _tables import markdown_table
+from imbdiff.bench import average_ranks
+
+HERE = Path(__file__).parent / "results"
+SHORT = {"decision_tree": "decision tree", "logistic_regression": "LR"}
+DISTANCES = ("js", "wasserstein", "mmd_linear", "mmd_rbf")
+# The SEMRes-DDPM summary's averages over its 20 datasets and 9 classifiers.
+SEMRES_PUBLISHED = {"f1": 0.7059, "gmean": 0.8173, "auc": 0.8979}
+
+
+def means(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mean over seeds and folds per dataset, method, classifier and metric."""
+    done = frame[frame["status"] == "done"].copy()
+    done["classifier"] = done["classifier"].fillna("")
+    keys = ["dataset", "label", "classifier", "metric"]
+    return done.groupby(keys)["value"].mean().reset_index()
+
+
+def grid(averaged: pd.DataFrame, classifier: str, metric: str) -> pd.DataFrame:
+    """Datasets x methods of one classifier (or "" for the synthetic rows'
+    own metrics) and one metric."""
+    rows = averaged[
+        (averaged["classifier"] == classifier) & (averaged["metric"] == metric)
+    ]
+    return rows.pivot(index="dataset", columns="label", values="value")
+
+
+def best(table: pd.DataFrame, method: str) -> tuple[list[str], pd.Series]:
+    """Datasets where ``method`` has the highest mean, and each dataset's
+    leader."""
+    top = table.max(axis=1)
+    wins = [d for d in table.index if table.loc[d, method] >= top[d] - 1e-12]
+    return wins, table.idxmax(axis=1)
+
+
+def ranks(averaged, rows: list[tuple[str, str, str]], *, higher=True) -> pd.DataFrame:
+    """Average ranks over datasets, one row per (name, classifier, metric)."""
+    out = {}
+    for name, classifier, metric in rows:
+        table = grid(averaged, classifier, metric).dropna(axis=1, how="all")
+        values, n = average_ranks(table, higher_is_better=higher)
+        out[f"{name} ({n} datasets)"] = values
+    return pd.DataFrame(out).T.round(2)
+
+
+def lreddpm_claims(frame: pd.DataFrame) -> str:
+    averaged = means(frame)
+    claims = [
+        ("best F1 on all 10 datasets (Table 5)", "f1", "decision_tree"),
+        ("best F1, the other classifier", "f1", "logistic_regression"),
+        ("best AUC on 9 of 10 datasets (Table 3)", "auc", "decision_tree"),
+        ("highest AUC on most datasets (Table 4)", "auc", "logistic_regression"),
+        ("favourable G-mean (Figure 3)", "gmean", "decision_tree"),
+        ("favourable G-mean, the other classifier", "gmean", "logistic_regression"),
+    ]
+    rows = []
+    for text, metric, classifier in claims:
+        table = grid(averaged, classifier, metric)
+        wins, leaders = best(table, "lreddpm")
+        others = [f"{d}: {leaders[d]}" for d in table.index if d not in wins]
+        rows.append(
+            [
+                text,
+                SHORT[classifier],
+                f"{len(wins)}/{len(table)}",
+                "; ".join(others) or "-",
+            ]
+        )
+    f1 = grid(averaged, "decision_tree", "f1")
+    better = [d for d in f1.index if f1.loc[d, "lreddpm"] > f1.loc[d, "none"]]
+    rows.append(
+        [
+            "F1 above no oversampling on every dataset (Table 5)",
+            "decision tree",
+            f"{len(better)}/{len(f1)}",
+            "; ".join(d for d in f1.index if d not in better) or "-",
+        ]
+    )
+    auc = grid(averaged, "decision_tree", "auc")
+    rivals = auc[["adasyn", "borderline"]].max(axis=1)
+    beats = [d for d in auc.index if auc.loc[d, "lreddpm"] > rivals[d]]
+    rows.append(
+        [
+            "AUC above ADASYN and BorderlineSMOTE, page0 included (Table 3)",
+            "decision tree",
+            f"{len(beats)}/{len(auc)}",
+            "; ".join(d for d in auc.index if d not in beats) or "-",
+        ]
+    )
+    table = pd.DataFrame(
+        rows,
+        columns=["claim (the paper's)", "classifier", "LReDDPM holds on", "where not"],
+        index=range(1, len(rows) + 1),
+    )
+    scores = [
+        (f"{SHORT[c]} {m}", c, m)
+        for c in ("decision_tree", "logistic_regression")
+        for m in ("f1", "auc", "gmean")
+    ]
+    distances = [(m, "", m) for m in DISTANCES]
+    return "\n\n".join(
+        [
+            "## LReDDPM paper (suite lreddpm-paper)",
+            markdown_table(table),
+            "Average rank over the datasets (1 is best):",
+            markdown_table(ranks(averaged, scores)),
+            "Distances of the synthetic rows to the real training minority "
+            "(Table 2 measures them to the guiding region), average rank, "
+            "the smallest distance ranks 1:",
+            markdown_table(ranks(averaged, distances, higher=False)),
+        ]
+    )
+
+
+def semres_claims(frame: pd.DataFrame) -> str:
+    averaged = means(frame)
+    scored = averaged[averaged["classifier"] != ""]
+    overall = scored.groupby(["metric", "label"])["value"].mean().unstack()
+    overall = overall.loc[list(SEMRES_PUBLISHED)].round(4)
+    overall["SEMRes-DDPM published"] = pd.Series(SEMRES_PUBLISHED)
+    classifiers = sorted(scored["classifier"].unique())
+    wins = pd.DataFrame(
+        {
+            metric: [
+                f"{len(best(grid(averaged, c, metric), 'semres')[0])}/"
+                f"{len(grid(averaged, c, metric))}"
+                for c in classifiers
+            ]
+            for metric in SEMRES_PUBLISHED
+        },
+        index=classifiers,
+    )
+    others = [m for m in overall.columns[:-1] if m != "semres"]
+    pairs = {}
+    for metric in SEMRES_PUBLISHED:
+        rows = scored[scored["metric"] == metric].pivot_table(
+            index=["dataset", "classifier"], columns="label", values="value"
+        )
+        pairs[metric] = [
+            f"{int((rows['semres'] > rows[o]).sum())}/{len(rows)}" for o in others
+        ]
+    pairs = pd.DataFrame(pairs, index=others)
+    pooled = scored.groupby(["dataset", "label", "metric"])["value"].mean()
+    pooled = pooled.reset_index().assign(classifier="all")
+    pooled_ranks = ranks(
+        pooled, [(f"{m}, mean of the nine", "all", m) for m in SEMRES_PUBLISHED]
+    )
+    per_classifier = ranks(averaged, [(f"{c} f1", c, "f1") for c in classifiers])
+    return "\n\n".join(
+        [
+            "## SEMRes-DDPM summary (suite semres)",
+            "Averages over datasets, classifiers and folds, beside the summary's:",
+            markdown_table(overall),
+            "Datasets where SEMRes-DDPM has the best mean, per classifier:",
+            markdown_table(wins),
+            "SEMRes-DDPM against each other method: (dataset, classifier) pairs "
+            "where its mean is higher:",
+            markdown_table(pairs),
+            "Average rank over the datasets of each method's mean over the nine "
+            "classifiers (1 is best):",
+            markdown_table(pooled_ranks),
+            "Average rank of F1 per classifier:",
+            markdown_table(per_classifier),
+        ]
+    )
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--lreddpm", type=Path, default=HERE / "lreddpm-paper" / "results.csv.gz"
+    )
+    parser.add_argument(
+        "--semres", type=Path, default=HERE / "semres" / "results.csv.gz"
+    )
+    args = parser.parse_args(argv)
+    parts = []
+    for path, claims in ((args.lreddpm, lreddpm_claims), (args.semres, semres_claims)):
+        if path.is_file():
+            parts.append(claims(pd.read_csv(path)))
+        else:
+            parts.append(f"(no {path}; run its suite and its report first)")
+    print("\n\n".join(parts))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
