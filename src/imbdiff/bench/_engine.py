@@ -50,6 +50,24 @@ SAMPLER_METRICS = (
     "holdout_exact_copy_share",
 )
 
+#: Columns of :func:`results`, in order.
+RESULT_COLUMNS = (
+    "dataset",
+    "method",
+    "label",
+    "seed",
+    "fold",
+    "status",
+    "classifier",
+    "metric",
+    "value",
+    "fit_seconds",
+    "sample_seconds",
+    "total_seconds",
+    "n_synthetic",
+    "error",
+)
+
 _BACKENDS = ("joblib", "dask")
 
 
@@ -234,23 +252,7 @@ def results(suite: Suite, store: Store) -> pd.DataFrame:
     values = store.results(keys)
     merged = cells.merge(values, on="cell", how="left")
     merged["classifier"] = merged["classifier"].fillna("")
-    columns = [
-        "dataset",
-        "method",
-        "label",
-        "seed",
-        "fold",
-        "status",
-        "classifier",
-        "metric",
-        "value",
-        "fit_seconds",
-        "sample_seconds",
-        "total_seconds",
-        "n_synthetic",
-        "error",
-    ]
-    return merged[columns].reset_index(drop=True)
+    return merged[list(RESULT_COLUMNS)].reset_index(drop=True)
 
 
 def _execute(pending, backend, jobs, scheduler, threads) -> Iterator[dict]:

@@ -32,6 +32,7 @@ import pandas as pd
 from pandas.api.types import is_numeric_dtype
 from scipy import stats
 
+from ._engine import RESULT_COLUMNS
 from ._store import Store
 from ._suite import Suite
 
@@ -196,24 +197,10 @@ def report(store: Store | str | Path, out_dir: str | Path) -> dict[str, Path]:
     return files
 
 
-#: Columns of ``results.csv.gz``: one row per cell, classifier and metric.
-_EXPORT_COLUMNS = (
-    "cell",
-    "dataset",
-    "label",
-    "seed",
-    "fold",
-    "status",
-    "error",
-    "classifier",
-    "metric",
-    "value",
-    "fit_seconds",
-    "sample_seconds",
-    "total_seconds",
-    "n_synthetic",
-    "version",
-)
+#: Columns of ``results.csv.gz``: one row per cell, classifier and metric,
+#: those of :func:`imbdiff.bench.results` with the cell's key and the
+#: version of imbdiff that wrote it.
+_EXPORT_COLUMNS = ("cell", *RESULT_COLUMNS, "version")
 
 
 # -- sections ----------------------------------------------------------------------
@@ -270,9 +257,11 @@ def _runs_section(runs: list[dict]) -> _Section:
         "and torch/BLAS threads per cell. Machine: "
         + "; ".join(machines)
         + ". Run a single cell again with `imbdiff bench --suite SUITE --store "
-        "NEW.sqlite --dataset D --method M --seed S [--fold F]`; it prints the "
-        "cell's scores, which results.csv.gz beside this report holds for "
-        "every cell.",
+        "NEW.sqlite --dataset D --method M --seed S [--fold F] --threads T`, T "
+        "being the threads of the run that stored it (torch and BLAS sum in "
+        "another order with another thread count, which can change a score); "
+        "it prints the cell's scores, which results.csv.gz beside this report "
+        "holds for every cell.",
         tables=[("", table, None)],
     )
 
