@@ -45,6 +45,9 @@ def test_run_scores_every_cell_and_resumes(tiny_suite_text, tmp_path, monkeypatc
 
     monkeypatch.setattr(_engine, "run_cell", no_fit)
     pd.testing.assert_frame_equal(_values(run(suite, store)), _values(frame))
+    # Only the run that ran cells is on record.
+    (record,) = Store(store, suite="tiny").runs()
+    assert record["cells_done"] == 12
 
 
 def test_a_failing_cell_is_stored_and_the_run_goes_on(tiny_suite_text, tmp_path):

@@ -192,7 +192,8 @@ def run(
         "finished": False,
     }
     start = time.perf_counter()
-    store.record_run(record)
+    if pending:  # a run with nothing to do writes nothing, not even a record
+        store.record_run(record)
     bar = tqdm(
         total=len(cells),
         initial=len(cells) - len(pending),
@@ -209,9 +210,10 @@ def run(
             store.record_run(record)
             bar.update(1)
             bar.set_postfix(failed=record["cells_failed"], remaining=bar.total - bar.n)
-    record["wall_seconds"] = time.perf_counter() - start
-    record["finished"] = True
-    store.record_run(record)
+    if pending:
+        record["wall_seconds"] = time.perf_counter() - start
+        record["finished"] = True
+        store.record_run(record)
     return results(suite, store)
 
 

@@ -187,7 +187,12 @@ def report(store: Store | str | Path, out_dir: str | Path) -> dict[str, Path]:
     sections += [m for m in metric_sections if m.metric not in _MAIN_METRICS]
     export = cells.merge(values, on="cell", how="left")
     export = export[[*_EXPORT_COLUMNS]].sort_values(["cell", "classifier", "metric"])
-    export.to_csv(out / "results.csv.gz", index=False)
+    # No time stamp in the gzip header: the same store gives the same bytes.
+    export.to_csv(
+        out / "results.csv.gz",
+        index=False,
+        compression={"method": "gzip", "mtime": 0},
+    )
     files["results"] = out / "results.csv.gz"
     markdown = _render_markdown(sections)
     (out / "report.md").write_text(markdown)
