@@ -73,7 +73,7 @@ def test_report_and_results_hold_only_the_suite_as_last_run(tiny_suite_text, tmp
     assert len(Store(store, suite="tiny").cells()) == 12 + 4
     assert len(frame.drop_duplicates(["dataset", "label", "seed", "fold"])) == 12
     text = report(store, tmp_path / "out")["markdown"].read_text()
-    assert "Cells: 12 finished, 0 failed." in text
+    assert "Cells: 12 finished, 0 failed of the grid's 12." in text
     assert "train_steps=10" in text
     assert "train_steps=20" not in text
     with pytest.raises(ValueError, match="threads must be a positive integer"):
