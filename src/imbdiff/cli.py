@@ -378,13 +378,6 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         cells=chosen,
         command=shlex.join(["imbdiff", *args.argv]),
     )
-    ids = {(c.dataset, c.method.label, c.seed, c.fold) for c in chosen}
-    frame = frame[
-        [
-            (row.dataset, row.label, row.seed, row.fold) in ids
-            for row in frame.itertuples()
-        ]
-    ]
     cells = frame.drop_duplicates(["dataset", "label", "seed", "fold"])
     failed = cells[cells["status"] == "failed"]
     total = len(suite.cells())

@@ -225,6 +225,12 @@ def test_one_cell_reruns_alone_and_prints_the_stored_scores(
     assert record["threads"] == 1
     assert {"cpu", "cores", "torch", "imbdiff"} <= set(record["machine"])
 
+    # In Python: run() of a selection returns the selected cells only.
+    suite = parse_suite(tiny_suite_text)
+    glass4 = suite.select(datasets=["glass4"], seeds=[0])
+    part = run(suite, tmp_path / "part.sqlite", cells=glass4, threads=1)
+    assert set(part["dataset"]) == {"glass4"}
+
     # Lists and repeats select several cells; an unknown value is an error.
     assert main([*argv, "--method", "none,smote", "--seed", "0", "--seed", "1"]) == 0
     assert len(Store(store, suite="tiny").cells()) == 1 + 8

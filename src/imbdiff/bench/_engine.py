@@ -124,7 +124,8 @@ def run(
     Returns
     -------
     DataFrame
-        The suite's cells as the store holds them (see :func:`results`).
+        The suite's cells (or the ``cells`` given) as the store holds them
+        (see :func:`results`).
 
     Examples
     --------
@@ -163,6 +164,7 @@ def run(
         threads = 1 if backend == "dask" else max(1, (os.cpu_count() or 1) // jobs)
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a positive integer; got {threads!r}.")
+    selected = cells
     if cells is None:
         cells = suite.cells()
     else:
@@ -214,7 +216,7 @@ def run(
         record["wall_seconds"] = time.perf_counter() - start
         record["finished"] = True
         store.record_run(record)
-    return results(suite, store)
+    return results(suite, store, cells=selected)
 
 
 def machine() -> dict[str, str | int]:
@@ -239,8 +241,10 @@ def machine() -> dict[str, str | int]:
     }
 
 
-def results(suite: Suite, store: Store) -> pd.DataFrame:
-    """The suite's cells in ``store`` as a tidy DataFrame.
+def results(
+    suite: Suite, store: Store, *, cells: Sequence[Cell] | None = None
+) -> pd.DataFrame:
+    """The suite's cells (or only ``cells``) in ``store`` as a tidy DataFrame.
 
     One row per (cell, classifier, metric): columns ``dataset``, ``method``
     (registry name), ``label``, ``seed``, ``fold``, ``status``, ``classifier``
@@ -249,10 +253,10 @@ def results(suite: Suite, store: Store) -> pd.DataFrame:
     ``total_seconds`` and ``n_synthetic``, and ``error`` (for a failed cell,
     which has one row with no metric).
     """
-    keys = [cell.key for cell in suite.cells()]
-    cells = store.cells(keys)
+    keys = [cell.key for cell in (suite.cells() if cells is None else cells)]
+    stored = store.cells(keys)
     values = store.results(keys)
-    merged = cells.merge(values, on="cell", how="left")
+    merged = stored.merge(values, on="cell", how="left")
     merged["classifier"] = merged["classifier"].fillna("")
     return merged[list(RESULT_COLUMNS)].reset_index(drop=True)
 

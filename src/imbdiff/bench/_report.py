@@ -145,7 +145,7 @@ def report(store: Store | str | Path, out_dir: str | Path) -> dict[str, Path]:
     data = done.merge(values, on="cell")
     runs = store.runs()
     sections = [
-        _summary(store, cells, meta, definition),
+        _summary(cells, meta, definition, grid=None if keys is None else len(keys)),
         _runs_section(runs),
         _budgets(cells, order, definition),
     ]
@@ -271,7 +271,7 @@ def _runs_section(runs: list[dict]) -> _Section:
     )
 
 
-def _summary(store, cells, meta, definition) -> _Section:
+def _summary(cells, meta, definition, grid: int | None) -> _Section:
     n_done = int((cells["status"] == "done").sum())
     n_failed = int((cells["status"] == "failed").sum())
     versions = ", ".join(sorted(cells["version"].unique()))
@@ -289,7 +289,6 @@ def _summary(store, cells, meta, definition) -> _Section:
         )
     else:
         protocol_text = "not recorded in this store"
-    grid = len(Suite.from_definition(definition).cells()) if definition else None
     missing = "" if grid is None else f" of the grid's {grid}"
     if grid is not None and grid > n_done + n_failed:
         missing += f" ({grid - n_done - n_failed} not run yet)"
