@@ -200,7 +200,7 @@ def main(argv=None) -> int:
     parts = []
     for path, claims in ((args.lreddpm, lreddpm_claims), (args.semres, semres_claims)):
         if path.is_file():
-            parts.append(claims(pd.read_csv(path)))
+            parts.append(claims(pd.read_csv(path, float_precision="round_trip")))
         else:
             parts.append(f"(no {path}; run its suite and its report first)")
     print("\n\n".join(parts))
