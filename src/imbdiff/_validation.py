@@ -2,6 +2,10 @@
 
 Each check raises a ``ValueError`` whose message names the problem and, where
 there is one, the way out. Nothing here prints or warns.
+
+The rules for reading a table (which columns are numeric or nominal, what
+counts as missing, what is refused) live here once, so that a file and a
+DataFrame are read alike; docs/input.md states them for users.
 """
 
 from __future__ import annotations
@@ -10,17 +14,49 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import InvalidParameterError
 
 __all__ = [
+    "IDENTIFIER_MIN_DISTINCT",
+    "IDENTIFIER_SHARE",
+    "MISSING_TOKENS",
     "as_frame",
     "check_2d",
     "check_finite",
+    "check_label_types",
+    "check_no_missing",
     "check_positive_int",
     "check_target",
+    "coerce_numeric_text",
+    "identifier_error",
+    "identifier_size",
     "minority_label",
+    "numeric_text",
     "plain",
+    "prepare_frame",
     "resolve_categorical",
 ]
+
+#: Text that stands for a missing value in a column that is otherwise numeric
+#: (after surrounding spaces are stripped). In a text column these are
+#: ordinary categories.
+MISSING_TOKENS: tuple[str, ...] = (
+    "",
+    "?",
+    "NA",
+    "N/A",
+    "NaN",
+    "nan",
+    "null",
+    "None",
+    "-",
+)
+#: A text column whose distinct values are at least this share of its rows...
+IDENTIFIER_SHARE = 0.9
+#: ... and at least this many is taken for an identifier and refused.
+IDENTIFIER_MIN_DISTINCT = 20
+#: Where the input rules are written down for users.
+_INPUT_DOCS = "docs/input.md"
 
 
 def check_2d(X):
@@ -67,12 +103,18 @@ def minority_label(y):
 
 
 def check_positive_int(value, name: str, *, allow_none: bool = False) -> None:
-    """Raise unless ``value`` is an integer >= 1 (booleans are not integers here)."""
+    """Raise unless ``value`` is an integer >= 1 (booleans are not integers here).
+
+    The error is scikit-learn's ``InvalidParameterError`` (a ``ValueError``
+    and a ``TypeError``), as for any other parameter of the wrong type.
+    """
     if allow_none and value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         extra = "None or " if allow_none else ""
-        raise ValueError(f"{name} must be {extra}a positive integer; got {value!r}.")
+        raise InvalidParameterError(
+            f"{name} must be {extra}a positive integer; got {value!r}."
+        )
 
 
 def plain(value):
@@ -104,14 +146,8 @@ def check_target(y, *, n_rows: int | None = None) -> np.ndarray:
         raise ValueError(
             f"y has {int(pd.isna(y_arr).sum())} missing labels; drop those rows first."
         )
-    try:
-        classes = np.unique(y_arr)
-    except TypeError:
-        kinds = sorted({type(v).__name__ for v in y_arr.tolist()})
-        raise ValueError(
-            f"y mixes labels of different types ({', '.join(kinds)}); use one type "
-            "for all labels."
-        ) from None
+    check_label_types(y_arr)
+    classes = np.unique(y_arr)
     if classes.size < 2:
         raise ValueError(
             f"y holds a single class ({classes[0]!r}); an imbalanced problem needs "
@@ -120,8 +156,157 @@ def check_target(y, *, n_rows: int | None = None) -> np.ndarray:
     return y_arr
 
 
+def check_label_types(y) -> None:
+    """Raise if the labels of ``y`` are of more than one kind (numbers, text, ...).
+
+    Missing labels are left to the caller. The message names both kinds with
+    an example of each, which scikit-learn's "Unknown label type" does not.
+
+    Examples
+    --------
+    >>> check_label_types([0, 1, 1])
+    >>> check_label_types(np.array([0, "a"], dtype=object))
+    Traceback (most recent call last):
+    ...
+    ValueError: y mixes labels of two types: number (e.g. 0) and text (e.g. 'a'); ...
+    """
+    arr = np.asarray(y)
+    if arr.dtype != object:
+        return
+    examples: dict[str, object] = {}
+    for value in arr.ravel().tolist():
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            continue
+        examples.setdefault(_label_kind(value), value)
+        if len(examples) > 1:
+            (a, ex_a), (b, ex_b) = examples.items()
+            raise ValueError(
+                f"y mixes labels of two types: {a} (e.g. {ex_a!r}) and {b} "
+                f"(e.g. {ex_b!r}); use one type for all labels, for example "
+                "y.astype(str)."
+            )
+
+
+def _label_kind(value) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "boolean"
+    if isinstance(value, (int, float, np.number)):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    return type(value).__name__
+
+
+def _is_text_dtype(dtype) -> bool:
+    return not isinstance(dtype, pd.CategoricalDtype) and (
+        pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+    )
+
+
+def numeric_text(values: pd.Series) -> pd.Series | None:
+    """``values`` as float64 if the column is text that holds only numbers and
+    missing values, else None.
+
+    A text (object or string) column whose every entry is a number (or text
+    that reads as one) or a missing value (NaN, None or one of
+    :data:`MISSING_TOKENS`) is a numeric column with missing values: a single
+    ``?`` in a numeric column of a UCI file must not make it nominal. A column
+    of missing values only, or with a boolean in it, stays as it is.
+
+    Examples
+    --------
+    >>> numeric_text(pd.Series(["1.5", "?", " 3", None])).tolist()
+    [1.5, nan, 3.0, nan]
+    >>> numeric_text(pd.Series(["a", "1"])) is None
+    True
+    """
+    if not _is_text_dtype(values.dtype):
+        return None
+    entries = values.astype(object)
+    missing = entries.isna().to_numpy()
+    numbers = np.full(len(entries), np.nan)
+    found = False
+    for i, value in enumerate(entries.tolist()):
+        if missing[i]:
+            continue
+        if isinstance(value, (bool, np.bool_)):
+            return None
+        if isinstance(value, str):
+            text = value.strip()
+            if text in MISSING_TOKENS:
+                continue
+            try:
+                numbers[i] = float(text)
+            except ValueError:
+                return None
+        elif isinstance(value, (int, float, np.number)):
+            numbers[i] = float(value)
+        else:
+            return None
+        found = True
+    if not found:
+        return None
+    return pd.Series(numbers, index=values.index, name=values.name)
+
+
+def coerce_numeric_text(
+    X: pd.DataFrame, columns
+) -> tuple[pd.DataFrame, dict[object, list[str]]]:
+    """``X`` with every text column among ``columns`` that :func:`numeric_text`
+    reads as numbers converted to float64 (``X`` itself if none is).
+
+    Returns the frame and, per converted column, the missing tokens it held
+    (so that an error about its missing values can say how they were written).
+    """
+    converted, tokens = {}, {}
+    for column in columns:
+        values = numeric_text(X[column])
+        if values is None:
+            continue
+        converted[column] = values
+        seen = {
+            v.strip()
+            for v in X[column].astype(object).dropna().tolist()
+            if isinstance(v, str) and v.strip() in MISSING_TOKENS
+        }
+        if seen:
+            tokens[column] = sorted(seen)
+    if not converted:
+        return X, tokens
+    out = X.copy()
+    for column, values in converted.items():
+        out[column] = values
+    return out, tokens
+
+
+def identifier_size(values: pd.Series) -> int | None:
+    """The number of distinct values if the text column ``values`` looks like
+    an identifier (distinct values at least :data:`IDENTIFIER_SHARE` of its
+    rows and at least :data:`IDENTIFIER_MIN_DISTINCT`), else None."""
+    if not _is_text_dtype(values.dtype):
+        return None
+    distinct = int(values.nunique(dropna=True))
+    if distinct >= IDENTIFIER_MIN_DISTINCT and distinct >= IDENTIFIER_SHARE * len(
+        values
+    ):
+        return distinct
+    return None
+
+
+def identifier_error(column, distinct: int, rows: int, remedy: str) -> ValueError:
+    """The error that refuses an identifier column, with how to get past it."""
+    return ValueError(
+        f"column {column!r} looks like an identifier ({distinct} distinct values "
+        f"in {rows} rows), not a feature: generated rows could only copy its "
+        f"values. {remedy} (see {_INPUT_DOCS})."
+    )
+
+
 def resolve_categorical(
-    X: pd.DataFrame, categorical_features: str | Sequence | None = "auto"
+    X: pd.DataFrame,
+    categorical_features: str | Sequence | None = "auto",
+    *,
+    declared: Sequence = (),
 ) -> list:
     """Return the column labels of ``X`` to be treated as nominal.
 
@@ -131,14 +316,26 @@ def resolve_categorical(
         The features.
     categorical_features : "auto", None or sequence of labels or positions
         ``"auto"`` takes pandas ``category``, ``object``, string and ``bool``
-        columns; ``None`` or an empty list means every column is numeric; a
+        columns, except text columns that hold only numbers and missing
+        values (:func:`numeric_text`), which are numeric, and text columns
+        that look like identifiers (:func:`identifier_size`), which are
+        refused; ``None`` or an empty list means every column is numeric; a
         sequence of column labels or integer positions (or a boolean mask)
         names the nominal columns explicitly.
+    declared : sequence of labels, default=()
+        With ``"auto"``: columns the user declared nominal some other way
+        (a ``category`` dtype that was converted on the way in); they are
+        nominal and never refused as identifiers.
 
     Returns
     -------
     list
         Column labels of the nominal columns, in the frame's column order.
+
+    Raises
+    ------
+    ValueError
+        With ``"auto"``, for a text column that looks like an identifier.
     """
     columns = list(X.columns)
     if categorical_features is None:
@@ -149,7 +346,28 @@ def resolve_categorical(
                 "categorical_features must be 'auto', None, or a list of column "
                 f"names or positions; got {categorical_features!r}."
             )
-        return [c for c in columns if _is_nominal_dtype(X[c].dtype)]
+        nominal = []
+        for c in columns:
+            values = X[c]
+            if c in declared:
+                nominal.append(c)
+                continue
+            if not _is_nominal_dtype(values.dtype):
+                continue
+            if _is_text_dtype(values.dtype):
+                if numeric_text(values) is not None:
+                    continue
+                distinct = identifier_size(values)
+                if distinct is not None:
+                    raise identifier_error(
+                        c,
+                        distinct,
+                        len(values),
+                        "Drop it before resampling, or name it in "
+                        "categorical_features to keep it as a nominal column",
+                    )
+            nominal.append(c)
+        return nominal
     chosen = list(categorical_features)
     if chosen and all(isinstance(c, (bool, np.bool_)) for c in chosen):
         if len(chosen) != len(columns):
@@ -173,8 +391,15 @@ def resolve_categorical(
     return [c for c in columns if c in set(out)]
 
 
-def check_finite(X: pd.DataFrame, columns, *, allow_nan: bool) -> None:
-    """Raise if a numeric column holds infinities, or NaN when not allowed."""
+def check_finite(
+    X: pd.DataFrame, columns, *, allow_nan: bool, tokens: dict | None = None
+) -> None:
+    """Raise if a numeric column holds infinities, or NaN when not allowed.
+
+    The message names the column (its label, or its position in an array)
+    and says what to do; ``tokens`` (from :func:`coerce_numeric_text`) says
+    how a column's missing values were written.
+    """
     columns = list(columns)
     if not columns:
         return
@@ -190,22 +415,89 @@ def check_finite(X: pd.DataFrame, columns, *, allow_nan: bool) -> None:
                     "not numbers; name it in categorical_features or fix the data."
                 ) from None
         raise
-    problems = (np.isinf(values), "infinite values; replace them with finite values")
-    checks = [problems]
     if not allow_nan:
-        checks.insert(
-            0,
-            (
-                np.isnan(values),
-                "missing (NaN) values; this method cannot take them. Impute or "
-                "drop them first",
-            ),
-        )
-    for bad, what in checks:
-        per_column = bad.sum(axis=0)
+        per_column = np.isnan(values).sum(axis=0)
         if per_column.any():
             j = int(np.flatnonzero(per_column)[0])
-            raise ValueError(f"column {columns[j]!r} has {int(per_column[j])} {what}.")
+            written = (tokens or {}).get(columns[j])
+            how = f" (written {', '.join(map(repr, written))})" if written else ""
+            raise ValueError(
+                f"column {columns[j]!r} has {_count(per_column[j], 'missing value')}"
+                f"{how}; this method cannot take missing values. Impute them "
+                "first, for example with scikit-learn's SimpleImputer in a "
+                f"Pipeline, or drop those rows (see {_INPUT_DOCS})."
+            )
+    per_column = np.isinf(values).sum(axis=0)
+    if per_column.any():
+        j = int(np.flatnonzero(per_column)[0])
+        raise ValueError(
+            f"column {columns[j]!r} has {_count(per_column[j], 'infinite value')}; "
+            "replace them with finite values (or with NaN and impute them) or "
+            f"drop those rows (see {_INPUT_DOCS})."
+        )
+
+
+def check_no_missing(X: pd.DataFrame, columns) -> None:
+    """Raise if a nominal column of ``X`` holds missing values."""
+    for c in columns:
+        n_missing = int(X[c].isna().sum())
+        if n_missing:
+            raise ValueError(
+                f"column {c!r} has {_count(n_missing, 'missing value')}; this method "
+                "cannot take missing values. Impute them first, for example with "
+                "scikit-learn's SimpleImputer(strategy='most_frequent') in a "
+                f"Pipeline, or drop those rows (see {_INPUT_DOCS})."
+            )
+
+
+def prepare_frame(
+    X, categorical_features="auto", *, allow_nan: bool, names=None, declared=()
+) -> tuple[pd.DataFrame, list]:
+    """Read ``X`` by the input rules: the frame to work on and its nominal columns.
+
+    Checks the column names, finds the nominal columns
+    (:func:`resolve_categorical`), reads numeric text columns as numbers
+    (:func:`coerce_numeric_text`) and checks that numeric columns are finite
+    and, unless ``allow_nan``, that no value is missing.
+
+    Parameters
+    ----------
+    X : array-like or DataFrame
+    categorical_features : "auto", None or sequence
+    allow_nan : bool
+        Whether missing values are allowed (region typing takes them).
+    names : sequence, optional
+        Column labels to give an array (a sampler's ``feature_names_in_``), so
+        that errors name the user's columns.
+    declared : sequence, default=()
+        Columns declared nominal by their dtype (see
+        :func:`resolve_categorical`).
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"a": ["1", "2", "3"], "b": ["x", "y", "x"]})
+    >>> frame, nominal = prepare_frame(X, allow_nan=False)
+    >>> frame["a"].tolist(), nominal
+    ([1.0, 2.0, 3.0], ['b'])
+    """
+    frame = as_frame(X)
+    if names is not None:
+        frame = frame.set_axis(list(names), axis=1)
+        if not frame.columns.is_unique:
+            repeated = frame.columns[frame.columns.duplicated()].unique().tolist()
+            raise ValueError(f"X has repeated column names {repeated}; rename them.")
+    nominal = resolve_categorical(frame, categorical_features, declared=declared)
+    numeric = [c for c in frame.columns if c not in nominal]
+    frame, tokens = coerce_numeric_text(frame, numeric)
+    check_finite(frame, numeric, allow_nan=allow_nan, tokens=tokens)
+    if not allow_nan:
+        check_no_missing(frame, nominal)
+    return frame, nominal
+
+
+def _count(n, noun: str) -> str:
+    n = int(n)
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _is_nominal_dtype(dtype) -> bool:

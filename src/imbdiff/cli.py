@@ -1,23 +1,27 @@
 """The ``imbdiff`` command: a thin layer over the library.
 
 Every sub-command parses its arguments, calls one library function and prints
-the result. Errors in the user's input are reported on one line (exit code 1);
-nothing is written to an output path unless the command succeeds.
+the result. Errors in the user's input are reported on one line (exit code 1),
+and output paths are checked before any long work starts; nothing is written
+to an output path unless the command succeeds. Ctrl-C (exit code 130) and
+SIGTERM (143) stop a command with one line and leave no half-written file.
 """
 
 from __future__ import annotations
 
 import argparse
 import shlex
+import signal
 import sqlite3
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from . import __version__
-from ._files import write_atomically
+from ._files import check_output_file, write_atomically
 from ._validation import plain
 from .bench import list_suites, load_suite, report, run
 from .datasets import list_datasets, load_dataset
@@ -99,7 +103,14 @@ def _build_parser() -> argparse.ArgumentParser:
         help="add a boolean column 'synthetic' marking generated rows",
     )
     rs.add_argument(
-        "--save-model", type=Path, help="folder to save a fitted diffusion model to"
+        "--save-model",
+        type=Path,
+        help="folder to save a fitted diffusion model to (new or empty)",
+    )
+    rs.add_argument(
+        "--force",
+        action="store_true",
+        help="let --save-model replace a model saved there before",
     )
     rs.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
     rs.add_argument(
@@ -197,6 +208,18 @@ def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
         "Parquet or KEEL .dat file",
     )
     parser.add_argument("--target", help="label column of a CSV or Parquet file")
+    parser.add_argument(
+        "--drop",
+        action="append",
+        metavar="COL",
+        help="leave out this column (repeat, or a comma list), e.g. an identifier",
+    )
+    parser.add_argument(
+        "--categorical",
+        action="append",
+        metavar="COL",
+        help="read this column as nominal (repeat, or a comma list)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -211,19 +234,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     args.argv = argv
+    previous = _stop_on_sigterm()
     try:
         return args.handler(args)
     except (ValueError, OSError, ImportError, sqlite3.Error) as error:
         print(f"imbdiff {args.command}: error: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
+        what = "terminated" if isinstance(stop, _Terminated) else "interrupted"
         if args.command == "bench":
             print(
-                f"imbdiff bench: interrupted; every finished cell is in "
+                f"imbdiff bench: {what}; every finished cell is in "
                 f"{args.store}. Run the same command again to go on.",
                 file=sys.stderr,
             )
-        return 130
+        else:
+            print(
+                f"imbdiff {args.command}: {what} before it finished; no file was "
+                "left half-written.",
+                file=sys.stderr,
+            )
+        return 143 if isinstance(stop, _Terminated) else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that cleanup runs as for Ctrl-C."""
+
+
+def _raise_terminated(signum, frame):
+    raise _Terminated
+
+
+def _stop_on_sigterm():
+    """Turn SIGTERM into :class:`_Terminated`; return the handler it replaced
+    (None where signals cannot be handled, off the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_terminated)
 
 
 def _cmd_datasets(args: argparse.Namespace) -> int:
@@ -246,8 +296,8 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
 
 def _cmd_regions(args: argparse.Namespace) -> int:
     if args.output is not None:
-        _check_writable(args.output)
-    dataset = load_dataset(args.data, target=args.target)
+        check_output_file(args.output, inputs=_input_files(args))
+    dataset = _load(args)
     types = minority_types(dataset.X, dataset.y.to_numpy(), k=args.k, n_jobs=args.jobs)
     print(
         f"{dataset.name}: {dataset.n_rows} rows, {dataset.X.shape[1]} features "
@@ -270,13 +320,19 @@ def _cmd_regions(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_writable(path: Path) -> None:
-    """Fail before any work if ``path`` cannot become a file."""
-    path = Path(path)
-    if path.is_dir():
-        raise ValueError(f"cannot write {path}: it is a folder; name a file.")
-    if not path.parent.is_dir():
-        raise ValueError(f"cannot write {path}: folder {path.parent} does not exist.")
+def _load(args: argparse.Namespace):
+    return load_dataset(
+        args.data,
+        target=args.target,
+        drop=_listed(args.drop),
+        categorical=_listed(args.categorical),
+    )
+
+
+def _input_files(args: argparse.Namespace) -> list[Path]:
+    """The files a command reads, which no output may replace."""
+    path = Path(args.data)
+    return [path] if path.is_file() else []
 
 
 _LREDDPM_OPTIONS = {
@@ -321,9 +377,17 @@ def _make_sampler(args: argparse.Namespace):
 
 
 def _cmd_resample(args: argparse.Namespace) -> int:
-    _check_writable(args.output)
-    dataset = load_dataset(args.data, target=args.target)
+    from .samplers import check_model_folder
+
+    # Every check that can fail runs before the data are read and the model
+    # trained, so that no fit is lost to a path that cannot be written.
     sampler = _make_sampler(args)
+    check_output_file(args.output, inputs=_input_files(args))
+    if args.save_model is not None:
+        check_model_folder(args.save_model, overwrite=args.force)
+    elif args.force:
+        raise ValueError("--force applies to --save-model, which is not given.")
+    dataset = _load(args)
     X_res, y_res = sampler.fit_resample(dataset.X, dataset.y)
     out = X_res.reset_index(drop=True)
     target = dataset.y.name if dataset.y.name is not None else "target"
@@ -331,7 +395,7 @@ def _cmd_resample(args: argparse.Namespace) -> int:
     if args.mark_synthetic:
         out["synthetic"] = out.index >= dataset.n_rows
     if args.save_model is not None:
-        sampler.save(args.save_model)
+        sampler.save(args.save_model, overwrite=args.force)
     _write_csv_atomically(out, args.output)
     added = len(out) - dataset.n_rows
     print(
@@ -429,7 +493,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _write_csv_atomically(frame: pd.DataFrame, path: Path) -> None:
     """Write to a temporary file beside ``path``, then rename it into place."""
-    _check_writable(Path(path))
     write_atomically(path, lambda tmp: frame.to_csv(tmp, index=False))
 
 

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
+from sklearn.exceptions import NotFittedError
 
-from ._validation import as_frame, check_finite, plain, resolve_categorical
+from ._validation import as_frame, plain, prepare_frame
 
 __all__ = ["TabularEncoder"]
 
@@ -85,19 +86,14 @@ class TabularEncoder:
                 "categorical must be 'onehot' or 'embedding'; "
                 f"got {self.categorical!r}."
             )
-        frame = as_frame(X)
+        frame, nominal = prepare_frame(X, self.categorical_features, allow_nan=False)
         if len(frame) == 0:
             raise ValueError("X has no rows; there is nothing to encode.")
         self.is_frame_ = isinstance(X, pd.DataFrame)
         self.columns_ = list(frame.columns)
         self.dtypes_ = [frame[c].dtype for c in self.columns_]
-        nominal = set(resolve_categorical(frame, self.categorical_features))
+        nominal = set(nominal)
         self.nominal_ = [c in nominal for c in self.columns_]
-        numeric = [c for c, is_nom in zip(self.columns_, self.nominal_) if not is_nom]
-        check_finite(frame, numeric, allow_nan=False)
-        for c in nominal:
-            if frame[c].isna().any():
-                raise ValueError(f"column {c!r} has missing values; impute them first.")
 
         rng = np.random.default_rng(self.random_state)
         self.params_: list[dict] = []
@@ -146,8 +142,7 @@ class TabularEncoder:
 
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """The fitted encoder as JSON-ready values and named arrays (no pickle)."""
-        if not hasattr(self, "params_"):
-            raise ValueError("this encoder is not fitted; call fit first.")
+        self._check_fitted()
         columns, arrays = [], {}
         for i, (column, is_nominal, params) in enumerate(
             zip(self.columns_, self.nominal_, self.params_)
@@ -208,17 +203,19 @@ class TabularEncoder:
         return np.hstack(blocks).astype(np.float64)
 
     def _check_columns(self, X) -> pd.DataFrame:
-        if not hasattr(self, "params_"):
-            raise ValueError("this encoder is not fitted; call fit first.")
+        self._check_fitted()
         frame = as_frame(X)
         if list(frame.columns) != self.columns_:
             raise ValueError(
                 f"X has columns {list(frame.columns)[:10]}; the encoder was fitted on "
                 f"{self.columns_[:10]}."
             )
-        numeric = [c for c, is_nom in zip(self.columns_, self.nominal_) if not is_nom]
-        check_finite(frame, numeric, allow_nan=False)
-        return frame
+        nominal = [c for c, is_nom in zip(self.columns_, self.nominal_) if is_nom]
+        return prepare_frame(frame, nominal, allow_nan=False)[0]
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "params_"):
+            raise NotFittedError("this encoder is not fitted; call fit first.")
 
     def _encode_numeric(self, x: np.ndarray, params: dict) -> np.ndarray:
         if self.numeric == "standard":
@@ -246,8 +243,7 @@ class TabularEncoder:
         Numeric values are clipped to the training range and integer columns
         rounded; nominal values are always training categories.
         """
-        if not hasattr(self, "params_"):
-            raise ValueError("this encoder is not fitted; call fit first.")
+        self._check_fitted()
         Z = np.asarray(Z, dtype=np.float64)
         if Z.ndim != 2 or Z.shape[1] != self.n_encoded_:
             raise ValueError(

@@ -40,10 +40,9 @@ from threadpoolctl import threadpool_limits
 
 from ._validation import (
     as_frame,
-    check_finite,
     check_positive_int,
     check_target,
-    resolve_categorical,
+    prepare_frame,
 )
 
 __all__ = [
@@ -276,11 +275,8 @@ def _kneighbors(frame, y_arr, nominal, n_neighbors, query, n_jobs):
 
 
 def _prepare(X, y, categorical_features) -> tuple[pd.DataFrame, np.ndarray, list]:
-    frame = as_frame(X)
+    frame, nominal = prepare_frame(X, categorical_features, allow_nan=True)
     y_arr = check_target(y, n_rows=len(frame))
-    nominal = resolve_categorical(frame, categorical_features)
-    numeric = [c for c in frame.columns if c not in nominal]
-    check_finite(frame, numeric, allow_nan=True)
     return frame, y_arr, nominal
 
 

@@ -12,12 +12,20 @@ import difflib
 import functools
 import importlib.util
 import json
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
-from .._validation import check_target, minority_label, resolve_categorical
+from .._validation import (
+    check_target,
+    coerce_numeric_text,
+    identifier_error,
+    identifier_size,
+    minority_label,
+    resolve_categorical,
+)
 from ._dataset import Dataset
 from ._german import read_german
 from ._keel import read_keel
@@ -218,8 +226,21 @@ def _looks_like_path(name: str) -> bool:
     )
 
 
-def load_dataset(name: str | Path, *, target: str | None = None) -> Dataset:
+def load_dataset(
+    name: str | Path,
+    *,
+    target: str | None = None,
+    drop: Sequence[str] | None = None,
+    categorical: Sequence[str] | None = None,
+) -> Dataset:
     """Load a registry dataset by name, or a CSV, Parquet or KEEL file by path.
+
+    A file is read by the input rules (docs/input.md): in a column that is
+    otherwise numeric, the tokens of :data:`~imbdiff._validation.MISSING_TOKENS`
+    (``?``, ``NA``, an empty field, ...) are missing values; other text columns
+    become ``category`` columns, but one that looks like an identifier (at
+    least 90% of its rows distinct, and at least 20 distinct values) is
+    refused unless it is dropped or declared nominal.
 
     Parameters
     ----------
@@ -230,6 +251,12 @@ def load_dataset(name: str | Path, *, target: str | None = None) -> Dataset:
     target : str, optional
         The label column of a CSV or Parquet file (required there; KEEL files
         name it in their header, registry datasets know it).
+    drop : sequence of str, optional
+        Columns to leave out (an identifier, a free-text note).
+    categorical : sequence of str, optional
+        Columns to read as nominal (``category``) whatever they hold, such as
+        codes written as numbers; an identifier-like column named here is
+        kept.
 
     Returns
     -------
@@ -239,8 +266,11 @@ def load_dataset(name: str | Path, *, target: str | None = None) -> Dataset:
     Raises
     ------
     ValueError
-        For an unknown name (closest names suggested), a file that is empty or
-        has no such target column, or a target with a single class.
+        For an unknown name (closest names suggested), a file that cannot be
+        read (named, with the reason), is empty, has no such target column,
+        repeats a column name or holds an identifier column, an unknown
+        column in ``drop`` or ``categorical``, or a target with a single class
+        or labels of mixed types.
 
     Examples
     --------
@@ -252,17 +282,37 @@ def load_dataset(name: str | Path, *, target: str | None = None) -> Dataset:
     name_str = str(name)
     known = name_str in _index() or name_str in PAPER_ALIASES
     if isinstance(name, Path) or (not known and _looks_like_path(name_str)):
-        return _load_file(Path(name_str), target)
+        return _load_file(Path(name_str), target, drop, categorical)
     registry_name = _resolve_name(name_str)
     row = _index()[registry_name]
     X, y, source = _read_source(row["kind"], row["file"])
     _check_two_classes(y, registry_name)
+    X = _apply_options(X, registry_name, drop, categorical)
     return Dataset(
         registry_name, X, y, minority_label(y), source, tuple(row["aliases"])
     )
 
 
-def _load_file(path: Path, target: str | None) -> Dataset:
+def _apply_options(X: pd.DataFrame, where: str, drop, categorical) -> pd.DataFrame:
+    """``X`` without the ``drop`` columns and with the ``categorical`` ones as
+    ``category``; unknown names are errors."""
+    for option, columns in (("drop", drop), ("categorical", categorical)):
+        unknown = [c for c in columns or () if c not in X.columns]
+        if unknown:
+            raise ValueError(
+                f"{option}: {where} has no feature column {unknown[0]!r}; its "
+                f"columns are {list(X.columns)[:20]}"
+                + (" ..." if X.shape[1] > 20 else "")
+            )
+    if drop:
+        X = X.drop(columns=list(drop))
+        if X.shape[1] == 0:
+            raise ValueError(f"drop leaves {where} no feature column.")
+    declared = [c for c in categorical or () if c in X.columns]
+    return X.astype({c: "category" for c in declared}) if declared else X
+
+
+def _load_file(path: Path, target: str | None, drop, categorical) -> Dataset:
     if path.is_dir():
         raise ValueError(f"{path} is a folder; give a CSV, Parquet or KEEL file.")
     if not path.is_file():
@@ -277,6 +327,7 @@ def _load_file(path: Path, target: str | None) -> Dataset:
                 f"{path} declares {y.name!r} as its class; --target {target!r} "
                 "does not apply to KEEL files."
             )
+        X = _apply_options(X, str(path), drop, categorical)
     else:
         if target is None:
             raise ValueError(
@@ -291,23 +342,72 @@ def _load_file(path: Path, target: str | None) -> Dataset:
         if frame.empty:
             raise ValueError(f"{path} has a header but no data rows.")
         y = frame.pop(target)
-        X = _nominal_to_category(frame)
+        frame = _apply_options(frame, str(path), drop, categorical)
+        X = _read_columns(frame, set(categorical or ()))
     _check_two_classes(y, str(path))
     return Dataset(str(path), X, y, minority_label(y), f"file {path.name}")
 
 
 def _read_table(path: Path, lower: str) -> pd.DataFrame:
+    """The file as a DataFrame, its text as written (missing values are
+    decided per column afterwards); errors name the file."""
     try:
         if lower.endswith((".parquet", ".pq")):
-            return pd.read_parquet(path)
-        sep = "\t" if lower.endswith((".tsv", ".tsv.gz")) else ","
-        return pd.read_csv(path, sep=sep)
+            frame = pd.read_parquet(path)
+        else:
+            sep = "\t" if lower.endswith((".tsv", ".tsv.gz")) else ","
+            # Only an empty field is missing while reading: "NA" in a text
+            # column is a category, and in a numeric column the input rules
+            # (coerce_numeric_text) make it missing.
+            frame = pd.read_csv(path, sep=sep, keep_default_na=False, na_values=[""])
+            _check_header(path, sep)
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path} is empty: there is no header and no row.") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"cannot read {path}: it is not UTF-8 text (byte "
+            f"0x{error.object[error.start]:02x} at position {error.start}); save "
+            "it as UTF-8, e.g. iconv -f latin1 -t utf-8 FILE > NEW.csv."
+        ) from None
+    except pd.errors.ParserError as error:
+        detail = str(error).replace("Error tokenizing data. C error: ", "").strip()
+        raise ValueError(
+            f"cannot read {path}: it is not a well-formed table: {detail}"
+        ) from None
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror or error}") from None
+    if not frame.columns.is_unique:
+        repeated = frame.columns[frame.columns.duplicated()].unique().tolist()
+        raise ValueError(f"{path} repeats the column names {repeated}; rename them.")
+    return frame
 
 
-def _nominal_to_category(frame: pd.DataFrame) -> pd.DataFrame:
-    nominal = resolve_categorical(frame, "auto")
+def _check_header(path: Path, sep: str) -> None:
+    """Refuse repeated names in the header (pandas would rename the second
+    ``a`` to ``a.1`` silently)."""
+    header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str)
+    names = [str(v) for v in header.iloc[0].tolist()] if len(header) else []
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"{path} repeats the column names {repeated}; rename them.")
+
+
+def _read_columns(frame: pd.DataFrame, declared: set) -> pd.DataFrame:
+    """Apply the input rules to a file's features: numeric text becomes
+    numbers, other text becomes ``category``, identifiers are refused."""
+    text = [c for c in frame.columns if c not in declared]
+    frame, _ = coerce_numeric_text(frame, text)
+    for c in text:
+        distinct = identifier_size(frame[c])
+        if distinct is not None:
+            raise identifier_error(
+                c,
+                distinct,
+                len(frame),
+                f"Drop it (drop=[{c!r}], or --drop {c} on the command line) or "
+                f"declare it nominal (categorical=[{c!r}], or --categorical {c})",
+            )
+    nominal = resolve_categorical(frame.drop(columns=list(declared)), "auto")
     return frame.astype({c: "category" for c in nominal}) if nominal else frame
 
 

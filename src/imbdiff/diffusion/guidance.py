@@ -36,6 +36,7 @@ from .denoisers import timestep_embedding
 __all__ = [
     "GUIDANCE_KINDS",
     "TAU_SCHEDULES",
+    "ClassifierGuidance",
     "ClassifierScores",
     "GuidanceClassifier",
     "classifier_guidance",
@@ -372,15 +373,11 @@ def _fit_classifier(
     return model
 
 
-def classifier_guidance(
-    classifier: GuidanceClassifier,
-    taus: np.ndarray,
-    *,
-    noisy: bool = False,
-    max_norm: float | None = 1.0,
-    sign: float = 1.0,
-):
+class ClassifierGuidance:
     """The hook ``(x_t, t, Sigma_t) -> tau(t) Sigma_t grad log p(y = 1 | x_t)``.
+
+    A plain object rather than a closure, so that a fitted sampler holding it
+    can be pickled (joblib, process pools).
 
     Parameters
     ----------
@@ -398,27 +395,54 @@ def classifier_guidance(
     Raises
     ------
     ValueError
-        From the hook, at the first step whose shift is not finite.
+        When called, at the first step whose shift is not finite.
     """
-    taus = np.asarray(taus, dtype=np.float64)
 
-    def hook(x_t: torch.Tensor, t: int, variance: float) -> torch.Tensor:
+    def __init__(
+        self,
+        classifier: GuidanceClassifier,
+        taus: np.ndarray,
+        *,
+        noisy: bool = False,
+        max_norm: float | None = 1.0,
+        sign: float = 1.0,
+    ) -> None:
+        self.classifier = classifier
+        self.taus = np.asarray(taus, dtype=np.float64)
+        self.noisy = noisy
+        self.max_norm = max_norm
+        self.sign = sign
+
+    def __call__(self, x_t: torch.Tensor, t: int, variance: float) -> torch.Tensor:
         x = x_t.detach().requires_grad_(True)
         steps = None
-        if noisy:
+        if self.noisy:
             steps = torch.full((x.shape[0],), t, device=x.device, dtype=torch.long)
-        log_p = F.logsigmoid(classifier(x, steps)).sum()
+        log_p = F.logsigmoid(self.classifier(x, steps)).sum()
         (grad,) = torch.autograd.grad(log_p, x)
-        if max_norm is not None:
+        if self.max_norm is not None:
             norm = grad.norm(dim=1, keepdim=True)
-            grad = grad * torch.clamp(max_norm / (norm + 1e-12), max=1.0)
-        shift = (sign * float(taus[t]) * variance) * grad
+            grad = grad * torch.clamp(self.max_norm / (norm + 1e-12), max=1.0)
+        tau = float(self.taus[t])
+        shift = (self.sign * tau * variance) * grad
         if not bool(torch.isfinite(shift).all()):
             raise ValueError(
                 f"guidance produced non-finite values at step {t + 1} of "
-                f"{taus.size} (tau = {taus[t]:g}); the classifier's gradient is "
+                f"{self.taus.size} (tau = {tau:g}); the classifier's gradient is "
                 "not usable. Lower tau or check the data."
             )
         return shift
 
-    return hook
+
+def classifier_guidance(
+    classifier: GuidanceClassifier,
+    taus: np.ndarray,
+    *,
+    noisy: bool = False,
+    max_norm: float | None = 1.0,
+    sign: float = 1.0,
+) -> ClassifierGuidance:
+    """The guidance hook of ``classifier`` (see :class:`ClassifierGuidance`)."""
+    return ClassifierGuidance(
+        classifier, taus, noisy=noisy, max_norm=max_norm, sign=sign
+    )

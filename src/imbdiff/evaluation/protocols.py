@@ -35,12 +35,10 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from .._validation import (
-    as_frame,
     check_2d,
-    check_finite,
     check_target,
     minority_label,
-    resolve_categorical,
+    prepare_frame,
 )
 from .classifiers import (
     CLASSIFIER_NAMES,
@@ -431,10 +429,8 @@ def _prepare(sampler, X, y, classifiers, categorical_features):
     _check_sampler(sampler)
     X = check_2d(X)
     y_arr = check_target(y, n_rows=X.shape[0])
-    frame = as_frame(X)
-    nominal = resolve_categorical(frame, categorical_features)
     # Classifiers and samplers cannot take missing or infinite numbers.
-    check_finite(frame, [c for c in frame.columns if c not in nominal], allow_nan=False)
+    prepare_frame(X, categorical_features, allow_nan=False)
     return X, y_arr, names, _minority_label(y_arr)
 
 

@@ -5,6 +5,7 @@ from ._cwgan import CWGANGPOverSampler
 from ._lreddpm import LReDDPM
 from ._methods import FinDiff, SEMResDDPM, TabDDPM
 from ._onehot import OneHotOverSampler
+from ._persistence import UncheckedModelWarning, check_model_folder
 from ._registry import METHODS, NUMERIC_ONLY, make_sampler, method_class
 from .base import DiffusionOverSampler
 
@@ -20,6 +21,8 @@ __all__ = [
     "SEMResDDPM",
     "TVAEOverSampler",
     "TabDDPM",
+    "UncheckedModelWarning",
+    "check_model_folder",
     "make_sampler",
     "method_class",
 ]

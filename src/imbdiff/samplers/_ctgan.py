@@ -18,7 +18,12 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_positive_int
-from ._tabular import TabularOverSampler, random_state_of
+from ._tabular import (
+    CATEGORICAL_FEATURES,
+    POSITIVE_INT,
+    TabularOverSampler,
+    random_state_of,
+)
 
 __all__ = ["CTGANOverSampler", "TVAEOverSampler"]
 
@@ -34,16 +39,12 @@ class _CTGANFamily(TabularOverSampler):
 
     _parameter_constraints: ClassVar[dict] = {
         **TabularOverSampler._parameter_constraints,
-        **{
-            name: "no_validation"
-            for name in (
-                "epochs",
-                "batch_size",
-                "conditional",
-                "categorical_features",
-                "verbose",
-            )
-        },
+        "random_state": ["random_state"],
+        "epochs": POSITIVE_INT,
+        "batch_size": POSITIVE_INT,
+        "conditional": ["boolean"],
+        "categorical_features": CATEGORICAL_FEATURES,
+        "verbose": ["verbose"],
     }
 
     def __init__(

@@ -14,17 +14,25 @@ from __future__ import annotations
 
 import contextlib
 import time
+from numbers import Real
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.utils._param_validation import Interval
 from torch import nn
 from tqdm.auto import tqdm
 
 from .._validation import check_positive_int
 from ..encoding import TabularEncoder
-from ._tabular import TabularOverSampler, random_state_of
+from ._tabular import (
+    CATEGORICAL_FEATURES,
+    POSITIVE_INT,
+    POSITIVE_REAL,
+    TabularOverSampler,
+    random_state_of,
+)
 
 __all__ = ["CWGANGPOverSampler"]
 
@@ -111,21 +119,17 @@ class CWGANGPOverSampler(TabularOverSampler):
 
     _parameter_constraints: ClassVar[dict] = {
         **TabularOverSampler._parameter_constraints,
-        **{
-            name: "no_validation"
-            for name in (
-                "train_steps",
-                "critic_steps",
-                "batch_size",
-                "latent_dim",
-                "hidden",
-                "learning_rate",
-                "gp_weight",
-                "categorical_features",
-                "device",
-                "verbose",
-            )
-        },
+        "random_state": ["random_state"],
+        "train_steps": POSITIVE_INT,
+        "critic_steps": POSITIVE_INT,
+        "batch_size": POSITIVE_INT,
+        "latent_dim": POSITIVE_INT,
+        "hidden": [list, tuple],
+        "learning_rate": POSITIVE_REAL,
+        "gp_weight": [Interval(Real, 0, None, closed="left")],
+        "categorical_features": CATEGORICAL_FEATURES,
+        "device": [str, torch.device],
+        "verbose": ["verbose"],
     }
 
     def __init__(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
@@ -18,6 +19,7 @@ import pandas as pd
 import torch
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._validation import plain
 from ..diffusion import GaussianDiffusion, get_schedule
@@ -28,7 +30,7 @@ from ..diffusion.guidance import (
     train_guidance_classifier,
 )
 from ..regions import REGION_NAMES, minority_types, replaced_composition
-from ._tabular import random_state_of
+from ._tabular import POSITIVE_INT, random_state_of
 from .base import DiffusionOverSampler, _ClassModel
 
 __all__ = ["LReDDPM"]
@@ -163,22 +165,19 @@ class LReDDPM(DiffusionOverSampler):
 
     _parameter_constraints: ClassVar[dict] = {
         **DiffusionOverSampler._parameter_constraints,
-        **{
-            name: "no_validation"
-            for name in (
-                "region",
-                "guidance",
-                "tau",
-                "final_step",
-                "train_on",
-                "n_samples",
-                "classifier_options",
-                "max_grad_norm",
-                "n_reference",
-                "auto_metric",
-                "auto_folds",
-            )
-        },
+        # A name, a list of names or "auto"; the names are checked in fit.
+        "region": [str, list, tuple],
+        "guidance": [StrOptions(set(GUIDANCE_KINDS))],
+        # A schedule name, a number, a callable or T numbers (tau_values).
+        "tau": [str, Real, callable, "array-like"],
+        "final_step": [StrOptions(set(_FINAL_STEPS))],
+        "train_on": [StrOptions(set(_TRAIN_ON))],
+        "n_samples": [StrOptions({"region"}), None],
+        "classifier_options": [dict, None],
+        "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "n_reference": POSITIVE_INT,
+        "auto_metric": [str],
+        "auto_folds": [Interval(Integral, 2, None, closed="left")],
     }
 
     def __init__(

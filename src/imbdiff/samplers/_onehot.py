@@ -14,8 +14,9 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
+from sklearn.utils._param_validation import HasMethods
 
-from ._tabular import TabularOverSampler
+from ._tabular import CATEGORICAL_FEATURES, TabularOverSampler
 
 __all__ = ["OneHotOverSampler"]
 
@@ -51,9 +52,10 @@ class OneHotOverSampler(TabularOverSampler):
 
     _parameter_constraints: ClassVar[dict] = {
         **TabularOverSampler._parameter_constraints,
-        "sampler": "no_validation",
-        "random_state": "no_validation",
-        "categorical_features": "no_validation",
+        # Any imbalanced-learn sampler; it validates its own parameters.
+        "sampler": [HasMethods(["fit_resample"]), None],
+        "random_state": ["random_state"],
+        "categorical_features": CATEGORICAL_FEATURES,
     }
 
     def __init__(

@@ -1,28 +1,108 @@
-"""Saving and loading fitted diffusion samplers: JSON + safetensors, no pickle."""
+"""Saving and loading fitted diffusion samplers: JSON + safetensors, no pickle.
+
+A model folder holds ``model.json`` and ``weights.safetensors``. Since format
+3 the JSON carries the SHA-256 of the weights file and of its own canonical
+form, so that a damaged or edited file is refused at load instead of giving
+other rows; files of format 2 (imbdiff 0.1.0) load with a warning.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load, save
+from sklearn.exceptions import NotFittedError
 
-from .._files import write_atomically
+from .._files import check_writable_folder, write_atomically
 from .._validation import plain
 from .._version import __version__
 from ..diffusion import GaussianDiffusion, TrainingHistory, get_schedule
 from ..diffusion.denoisers import make_denoiser
 from ..encoding import TabularEncoder, dtype_from_json, dtype_to_json
 
-__all__ = ["FORMAT", "load_sampler", "save_sampler"]
+__all__ = ["FORMAT", "check_model_folder", "load_sampler", "save_sampler"]
 
 #: Layout of a saved model; 2: SEMST weights per attribute token (a guided
-#: model adds its classifier, tau values and shift under "guide" keys).
-FORMAT = 2
+#: model adds its classifier, tau values and shift under "guide" keys);
+#: 3: as 2, with the SHA-256 checksums.
+FORMAT = 3
+#: Formats that still load; those before 3 carry no checksum.
+_READABLE_FORMATS = (2, 3)
 _CONFIG, _WEIGHTS = "model.json", "weights.safetensors"
+_WEIGHTS_SUM, _CONFIG_SUM = "weights_sha256", "config_sha256"
+
+
+class UncheckedModelWarning(UserWarning):
+    """A model file without checksums (saved by imbdiff 0.1.0) was loaded."""
+
+
+def _canonical(config: dict) -> bytes:
+    """The bytes the config checksum covers: the JSON without that checksum,
+    keys sorted, no spaces (so that indentation does not matter)."""
+    body = {k: v for k, v in config.items() if k != _CONFIG_SUM}
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def _corrupt(folder, detail) -> ValueError:
+    return ValueError(
+        f"{folder} is not a usable imbdiff model (a corrupt or foreign file): {detail}"
+    )
+
+
+def is_model_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds a saved model and nothing else (hidden files
+    aside), so that replacing it loses nothing of the user's."""
+    if not (folder / _CONFIG).is_file():
+        return False
+    names = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
+    return names <= {_CONFIG, _WEIGHTS}
+
+
+def check_model_folder(path, *, overwrite: bool = False) -> Path:
+    """Check that a model can be saved to the folder ``path``; return it.
+
+    Called by :meth:`~imbdiff.samplers.DiffusionOverSampler.save` and, before
+    any training, by ``imbdiff resample --save-model``. The folder may be new
+    (its parents are created), empty, or, with ``overwrite``, a saved model;
+    a file, or a folder that holds anything else, is never written into.
+
+    Raises
+    ------
+    ValueError
+        For a file, a folder that is not a saved model, or a saved model
+        without ``overwrite``.
+    OSError
+        If the folder (or its nearest existing parent) cannot be written.
+    """
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"cannot save a model to {path}: it is a file; name a folder.")
+    if folder.is_dir() and any(folder.iterdir()):
+        if not is_model_folder(folder):
+            raise ValueError(
+                f"cannot save a model to {path}: the folder holds other files and "
+                "is not a saved imbdiff model; name a new or empty folder."
+            )
+        if not overwrite:
+            raise ValueError(
+                f"{path} already holds a saved model; replace it with "
+                "overwrite=True (--force on the command line) or name another "
+                "folder."
+            )
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ValueError(f"cannot save a model to {path}: {existing} is a file.")
+    check_writable_folder(existing, shown=path)
+    return folder
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -51,13 +131,12 @@ def _json_params(params: dict) -> dict:
     return out
 
 
-def save_sampler(sampler, path) -> None:
+def save_sampler(sampler, path, *, overwrite: bool = False) -> None:
     if not hasattr(sampler, "models_"):
-        raise ValueError("this sampler is not fitted; call fit_resample first.")
-    folder = Path(path)
-    if folder.exists() and not folder.is_dir():
-        raise ValueError(f"cannot save to {folder}: it is a file; name a folder.")
-    folder.mkdir(parents=True, exist_ok=True)
+        raise NotFittedError(
+            f"this {type(sampler).__name__} is not fitted; call fit_resample first."
+        )
+    folder = check_model_folder(path, overwrite=overwrite)
     tensors: dict[str, torch.Tensor] = {}
     classes = []
     denoiser, _ = sampler._resolved()
@@ -96,11 +175,23 @@ def save_sampler(sampler, path) -> None:
         ],
         "classes": classes,
     }
-    # Serialised before anything is written, so that a value JSON cannot hold
-    # leaves no half-saved folder.
-    text = json.dumps(config, indent=1)
-    # Write both files beside their final names, then move them into place.
-    write_atomically(folder / _WEIGHTS, lambda p: save_file(tensors, p))
+    weights = save(tensors)
+    config[_WEIGHTS_SUM] = hashlib.sha256(weights).hexdigest()
+    try:
+        config[_CONFIG_SUM] = hashlib.sha256(_canonical(config)).hexdigest()
+        # Serialised before anything is written, so that a value JSON cannot
+        # hold leaves no half-saved folder.
+        text = json.dumps(config, indent=1)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"cannot save this sampler's settings: {error}") from None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OSError(f"cannot write {path}: {error.strerror or error}") from None
+    # Each file is written beside its final name, then moved into place; the
+    # config goes last and names the weights' checksum, so a folder left
+    # half-replaced by an interruption is refused at load, never believed.
+    write_atomically(folder / _WEIGHTS, lambda p: Path(p).write_bytes(weights))
     write_atomically(folder / _CONFIG, lambda p: Path(p).write_text(text, "utf-8"))
 
 
@@ -111,20 +202,73 @@ def load_sampler(cls, path, *, device: str = "auto"):
             f"{folder} is not a saved imbdiff model: it needs {_CONFIG} and {_WEIGHTS}."
         )
     try:
-        config = json.loads((folder / _CONFIG).read_text("utf-8"))
+        raw, weights = (folder / _CONFIG).read_bytes(), (folder / _WEIGHTS).read_bytes()
+    except OSError as error:
+        raise OSError(f"cannot read {folder}: {error.strerror or error}") from None
+    try:
+        config = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{folder / _CONFIG} is corrupt: {error}") from None
+        raise _corrupt(folder, f"{_CONFIG} is not valid JSON ({error}).") from None
     if not isinstance(config, dict) or config.get("library") != "imbdiff":
-        raise ValueError(f"{folder / _CONFIG} was not written by imbdiff.")
-    if _version_tuple(str(config.get("version", "0"))) > _version_tuple(__version__):
+        raise _corrupt(folder, f"{_CONFIG} was not written by imbdiff.")
+    version = str(config.get("version", "0"))
+    if _version_tuple(version) > _version_tuple(__version__):
         raise ValueError(
-            f"{folder} was saved by imbdiff {config['version']}, newer than this "
+            f"{folder} was saved by imbdiff {version}, newer than this "
             f"imbdiff {__version__}; upgrade imbdiff to load it."
         )
-    if config.get("format") != FORMAT:
-        raise ValueError(
-            f"{folder} has model format {config.get('format')!r}; expected {FORMAT}."
+    form = config.get("format")
+    if form not in _READABLE_FORMATS:
+        raise _corrupt(
+            folder,
+            f"model format {form!r}; this imbdiff reads formats "
+            f"{', '.join(map(str, _READABLE_FORMATS))}.",
         )
+    if form >= 3:
+        _verify_checksums(folder, config, weights)
+    else:
+        warnings.warn(
+            f"{folder} was saved by imbdiff {version} and carries no checksum, so "
+            "damage to its files cannot be detected; save it again to add one.",
+            UncheckedModelWarning,
+            stacklevel=3,
+        )
+    target = _sampler_class(config.get("class"))
+    if target is None or not issubclass(target, cls):
+        if target is None:
+            raise _corrupt(folder, f"unknown sampler class {config.get('class')!r}.")
+        raise ValueError(f"{folder} holds a {config['class']}, not a {cls.__name__}.")
+    torch_device = target(device=device)._torch_device()
+    try:
+        return _rebuild(target, config, load(weights), device, torch_device)
+    except KeyError as error:
+        raise _corrupt(folder, f"{_CONFIG} lacks the entry {error}.") from None
+    except (
+        TypeError,
+        ValueError,
+        AttributeError,
+        IndexError,
+        RuntimeError,
+        SafetensorError,
+    ) as error:
+        raise _corrupt(folder, error) from None
+
+
+def _verify_checksums(folder: Path, config: dict, weights: bytes) -> None:
+    if config.get(_CONFIG_SUM) != hashlib.sha256(_canonical(config)).hexdigest():
+        raise _corrupt(
+            folder,
+            f"{_CONFIG} does not match its checksum; it was changed after saving.",
+        )
+    if config.get(_WEIGHTS_SUM) != hashlib.sha256(weights).hexdigest():
+        raise _corrupt(
+            folder,
+            f"{_WEIGHTS} does not match the checksum in {_CONFIG}; it was changed "
+            "or damaged after saving.",
+        )
+
+
+def _sampler_class(name):
     from . import _lreddpm, _methods, base
 
     known = {
@@ -135,15 +279,40 @@ def load_sampler(cls, path, *, device: str = "auto"):
             *(getattr(_methods, n) for n in _methods.__all__),
         )
     }
-    target = known.get(config["class"])
-    if target is None or not issubclass(target, cls):
-        raise ValueError(f"{folder} holds a {config['class']}, not a {cls.__name__}.")
-    try:
-        tensors = load_file(str(folder / _WEIGHTS))
-    except (SafetensorError, OSError, ValueError) as error:
-        raise ValueError(f"{folder / _WEIGHTS} is corrupt: {error}") from None
+    return known.get(name)
 
-    params = dict(config["params"])
+
+def _check_params(target, params) -> dict:
+    """The saved parameters, checked as the class checks them at fit time."""
+    if not isinstance(params, dict):
+        raise TypeError("its parameters are not a mapping.")
+    valid = set(target().get_params(deep=False))
+    unknown = sorted(set(params) - valid)
+    if unknown:
+        raise ValueError(f"{target.__name__} has no parameter {unknown[0]!r}.")
+    return dict(params)
+
+
+def _check_dtype(spec):
+    """A saved column dtype, if it is one the samplers take."""
+    dtype = dtype_from_json(spec)
+    if isinstance(dtype, pd.CategoricalDtype) or (
+        not pd.api.types.is_complex_dtype(dtype)
+        and (
+            pd.api.types.is_numeric_dtype(dtype)
+            or pd.api.types.is_bool_dtype(dtype)
+            or pd.api.types.is_object_dtype(dtype)
+            or pd.api.types.is_string_dtype(dtype)
+        )
+    ):
+        return dtype
+    raise ValueError(f"column dtype {spec!r} is not one a sampler takes.")
+
+
+def _rebuild(target, config, tensors, device, torch_device):
+    from .base import _ClassModel
+
+    params = _check_params(target, config["params"])
     if isinstance(params.get("sampling_strategy"), dict):
         params["sampling_strategy"] = {
             k: v for k, v in params["sampling_strategy"]["pairs"]
@@ -153,52 +322,61 @@ def load_sampler(cls, path, *, device: str = "auto"):
     if params.get("tau", "") is None and guides:
         params["tau"] = guides[0]["taus"]
     sampler = target(**params)
-    torch_device = sampler._torch_device()
+    sampler._validate_params()
+    sampler._check_params()
     sampler.diffusion_ = GaussianDiffusion(
         get_schedule(sampler.schedule, int(sampler.n_timesteps))
     )
-    sampler.n_features_in_ = config["n_features_in"]
+    sampler.n_features_in_ = int(config["n_features_in"])
     if config["feature_names_in"] is not None:
         sampler.feature_names_in_ = np.asarray(config["feature_names_in"], dtype=object)
     sampler.feature_dtypes_ = (
         None
         if config["feature_dtypes"] is None
-        else [dtype_from_json(d) for d in config["feature_dtypes"]]
+        else [_check_dtype(d) for d in config["feature_dtypes"]]
     )
+    for what in (sampler.feature_dtypes_, config["feature_names_in"]):
+        if what is not None and len(what) != sampler.n_features_in_:
+            raise ValueError(
+                f"it describes {len(what)} columns but has {sampler.n_features_in_} "
+                "features."
+            )
     sampler.sampling_strategy_ = {k: v for k, v in config["sampling_strategy_"]}
-    from .base import _ClassModel
-
     sampler.models_ = {}
-    try:
-        for i, entry in enumerate(config["classes"]):
-            prefix = f"class{i}."
-            arrays = {
-                k[len(prefix) + len("encoder.") :]: v.numpy()
-                for k, v in tensors.items()
-                if k.startswith(prefix + "encoder.")
-            }
-            encoder = TabularEncoder.from_state(entry["encoder"], arrays)
-            state = {
-                k[len(prefix) + len("model.") :]: v
-                for k, v in tensors.items()
-                if k.startswith(prefix + "model.")
-            }
-            net = make_denoiser(
-                config["denoiser"],
-                encoder.widths_,
-                **(sampler.denoiser_options or {}),
+    for i, entry in enumerate(config["classes"]):
+        prefix = f"class{i}."
+        arrays = {
+            k[len(prefix) + len("encoder.") :]: v.numpy()
+            for k, v in tensors.items()
+            if k.startswith(prefix + "encoder.")
+        }
+        encoder = TabularEncoder.from_state(entry["encoder"], arrays)
+        if len(encoder.columns_) != sampler.n_features_in_:
+            raise ValueError(
+                f"class {entry['label']!r} encodes {len(encoder.columns_)} columns "
+                f"of {sampler.n_features_in_}."
             )
-            net.load_state_dict(state)
-            net.to(torch_device).eval()
-            history = TrainingHistory(
-                entry["losses"], entry["steps"], entry["stopped_early"]
-            )
-            fitted = _ClassModel(encoder, net, history)
-            if "guide" in entry:
-                _load_guide(sampler, entry, fitted, tensors, prefix, torch_device)
-            sampler.models_[entry["label"]] = fitted
-    except (KeyError, RuntimeError, TypeError) as error:
-        raise ValueError(f"{folder} is corrupt or incomplete: {error}") from None
+        for spec in entry["encoder"]["columns"]:
+            _check_dtype(spec["dtype"])
+        state = {
+            k[len(prefix) + len("model.") :]: v
+            for k, v in tensors.items()
+            if k.startswith(prefix + "model.")
+        }
+        net = make_denoiser(
+            config["denoiser"],
+            encoder.widths_,
+            **(sampler.denoiser_options or {}),
+        )
+        net.load_state_dict(state)
+        net.to(torch_device).eval()
+        history = TrainingHistory(
+            entry["losses"], entry["steps"], entry["stopped_early"]
+        )
+        fitted = _ClassModel(encoder, net, history)
+        if "guide" in entry:
+            _load_guide(sampler, entry, fitted, tensors, prefix, torch_device)
+        sampler.models_[entry["label"]] = fitted
     return sampler
 
 
@@ -229,8 +407,6 @@ def _save_guide(sampler, label, fitted, tensors: dict, prefix: str) -> dict:
 
 
 def _load_guide(sampler, entry, fitted, tensors, prefix, device) -> None:
-    import pandas as pd
-
     from ..diffusion.guidance import GuidanceClassifier, classifier_guidance
     from ..regions import REGION_NAMES
 

@@ -8,17 +8,26 @@ DataFrame, whose dtypes ``fit_resample`` restores).
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 import pandas as pd
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils._validation import check_target_type
 from scipy import sparse
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from .._validation import as_frame, check_finite, resolve_categorical
+from .._validation import check_label_types, prepare_frame
 
 __all__ = ["TabularOverSampler", "random_state_of"]
+
+#: Parameter constraints (scikit-learn's) shared by several samplers; a value
+#: of the wrong type is refused with ``InvalidParameterError`` at fit time.
+POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
+POSITIVE_REAL = [Interval(Real, 0, None, closed="neither")]
+CATEGORICAL_FEATURES = ["array-like", StrOptions({"auto"}), None]
 
 
 def random_state_of(random_state) -> np.random.RandomState:
@@ -35,6 +44,22 @@ class TabularOverSampler(BaseOverSampler):
     Subclasses implement ``_fit_resample`` with :meth:`_frame_of` to read the
     input and :meth:`_append` to return it with the generated rows.
     """
+
+    def fit_resample(self, X, y, **params):
+        """Resample the dataset (see imbalanced-learn's ``fit_resample``).
+
+        Before imbalanced-learn's own checks, repeated column names and labels
+        of mixed types are refused with errors that name them (scikit-learn
+        would fail with an unrelated message).
+        """
+        if isinstance(X, pd.DataFrame) and not X.columns.is_unique:
+            repeated = X.columns[X.columns.duplicated()].unique().tolist()
+            raise ValueError(
+                f"X has repeated column names {repeated}; rename them (each column "
+                "needs its own name)."
+            )
+        check_label_types(y)
+        return super().fit_resample(X, y, **params)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -70,16 +95,30 @@ class TabularOverSampler(BaseOverSampler):
         return X, y, binarize_y
 
     def _frame_of(self, X) -> tuple[pd.DataFrame, list]:
-        """The checked input as a DataFrame, and its nominal columns."""
+        """The checked input as a DataFrame, and its nominal columns.
+
+        The frame carries the user's column names when they gave a DataFrame,
+        so that every error names the column as they know it.
+        """
         dense = X.toarray() if sparse.issparse(X) else X
-        frame = as_frame(dense)
-        nominal = resolve_categorical(frame, self.categorical_features)
-        numeric = [c for c in frame.columns if c not in nominal]
-        check_finite(frame, numeric, allow_nan=False)
-        for c in nominal:
-            if frame[c].isna().any():
-                raise ValueError(f"column {c!r} has missing values; impute them first.")
-        return frame, nominal
+        names = getattr(self, "feature_names_in_", None)
+        # Category columns reach here as objects (see _check_X_y); their dtype
+        # declared them nominal, so the identifier rule does not apply.
+        dtypes = self.feature_dtypes_ or []
+        declared = [
+            c
+            for c, dtype in zip(
+                names if names is not None else range(len(dtypes)), dtypes
+            )
+            if isinstance(dtype, pd.CategoricalDtype)
+        ]
+        return prepare_frame(
+            dense,
+            self.categorical_features,
+            allow_nan=False,
+            names=names,
+            declared=declared,
+        )
 
     @staticmethod
     def _append(X, y, new_rows: list[pd.DataFrame], new_labels: list[np.ndarray]):

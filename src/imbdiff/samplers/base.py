@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +20,11 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import StrOptions
 
 from .._files import write_atomically
-from .._validation import check_positive_int
+from .._validation import check_positive_int, plain
 from .._version import __version__
 from ..diffusion import (
     GaussianDiffusion,
@@ -30,9 +33,15 @@ from ..diffusion import (
     TrainingHistory,
     get_schedule,
 )
-from ..diffusion.denoisers import make_denoiser
+from ..diffusion.denoisers import DENOISERS, make_denoiser
 from ..encoding import TabularEncoder
-from ._tabular import TabularOverSampler, random_state_of
+from ._tabular import (
+    CATEGORICAL_FEATURES,
+    POSITIVE_INT,
+    POSITIVE_REAL,
+    TabularOverSampler,
+    random_state_of,
+)
 
 __all__ = ["DiffusionOverSampler"]
 
@@ -119,28 +128,25 @@ class DiffusionOverSampler(TabularOverSampler):
 
     _parameter_constraints: ClassVar[dict] = {
         **TabularOverSampler._parameter_constraints,
-        **{
-            # Checked, with messages that name the problem, in _check_params.
-            name: "no_validation"
-            for name in (
-                "denoiser",
-                "denoiser_options",
-                "n_timesteps",
-                "schedule",
-                "train_steps",
-                "batch_size",
-                "learning_rate",
-                "numeric_encoding",
-                "categorical_encoding",
-                "categorical_features",
-                "sampling_method",
-                "ddim_steps",
-                "device",
-                "n_threads",
-                "model_cache",
-                "verbose",
-            )
-        },
+        "random_state": ["random_state"],
+        "denoiser": [StrOptions({"auto", *DENOISERS})],
+        "denoiser_options": [dict, None],
+        "n_timesteps": POSITIVE_INT,
+        # A name of the schedule registry, checked when the schedule is made
+        # (the registry may grow after this class is defined).
+        "schedule": [str],
+        "train_steps": POSITIVE_INT,
+        "batch_size": POSITIVE_INT,
+        "learning_rate": POSITIVE_REAL,
+        "numeric_encoding": [StrOptions({"quantile", "standard"})],
+        "categorical_encoding": [StrOptions({"auto", "onehot", "embedding"})],
+        "categorical_features": CATEGORICAL_FEATURES,
+        "sampling_method": [StrOptions({"ancestral", "ddim"})],
+        "ddim_steps": POSITIVE_INT,
+        "device": [str, torch.device],
+        "n_threads": [*POSITIVE_INT, None],
+        "model_cache": [str, os.PathLike, None],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -242,8 +248,8 @@ class DiffusionOverSampler(TabularOverSampler):
                 rows = frame[y == label]
                 if len(rows) < 2:
                     raise ValueError(
-                        f"class {label!r} has {len(rows)} row; a diffusion model needs "
-                        "at least 2 rows of a class to learn from."
+                        f"class {plain(label)!r} has {len(rows)} row; a diffusion "
+                        "model needs at least 2 rows of a class to learn from."
                     )
                 start = time.perf_counter()
                 fitted = self._fit_class(
@@ -402,7 +408,9 @@ class DiffusionOverSampler(TabularOverSampler):
     def _fitted_label(self, label):
         """``label``, or the one fitted class when it is None; checks both."""
         if not hasattr(self, "models_"):
-            raise ValueError("this sampler is not fitted; call fit_resample first.")
+            raise NotFittedError(
+                f"this {type(self).__name__} is not fitted; call fit_resample first."
+            )
         if label is None:
             if len(self.models_) != 1:
                 raise ValueError(
@@ -424,19 +432,42 @@ class DiffusionOverSampler(TabularOverSampler):
             rows = rows.astype(dict(zip(rows.columns, self.feature_dtypes_)))
         return rows
 
-    def save(self, path) -> None:
+    def save(self, path, *, overwrite: bool = False) -> None:
         """Save the fitted sampler to the folder ``path`` (created if needed).
 
-        The folder holds ``model.json`` (parameters, encoders, library version)
-        and ``weights.safetensors``; loading never unpickles anything.
+        The folder holds ``model.json`` (parameters, encoders, library version
+        and the SHA-256 checksums of both files) and ``weights.safetensors``;
+        loading never unpickles anything and refuses files that do not match
+        their checksums.
+
+        Parameters
+        ----------
+        path : str or Path
+            A new or empty folder, or with ``overwrite`` a saved model to
+            replace. A file, or a folder holding anything else, is refused.
+        overwrite : bool, default=False
+            Replace a model already saved in ``path``.
         """
         from ._persistence import save_sampler
 
-        save_sampler(self, path)
+        save_sampler(self, path, overwrite=overwrite)
 
     @classmethod
     def load(cls, path, *, device: str = "auto") -> DiffusionOverSampler:
-        """Load a sampler saved by :meth:`save` (a GPU model loads on a CPU)."""
+        """Load a sampler saved by :meth:`save` (a GPU model loads on a CPU).
+
+        Raises
+        ------
+        ValueError
+            For a folder that is not a saved model, a damaged or foreign file
+            (its checksums, parameters and column types are checked), a model
+            of another class or one saved by a newer imbdiff.
+
+        Warns
+        -----
+        UserWarning
+            For a model saved by imbdiff 0.1.0, whose files carry no checksum.
+        """
         from ._persistence import load_sampler
 
         return load_sampler(cls, path, device=device)
