@@ -90,7 +90,7 @@ def test_corrupt_foreign_and_newer_files(data, tmp_path):
     with pytest.raises(ValueError, match="corrupt"):
         TabDDPM.load(folder)
 
-    sampler.save(folder)
+    sampler.save(folder, overwrite=True)
     (folder / "model.json").write_text(json.dumps({**config, "library": "other"}))
     with pytest.raises(ValueError, match="not written by imbdiff"):
         TabDDPM.load(folder)

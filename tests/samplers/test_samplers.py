@@ -120,7 +120,7 @@ def test_bad_input():
         _make(TabDDPM).fit_resample(X, np.zeros(20))
     with pytest.raises(ValueError, match="train_steps"):
         TabDDPM(train_steps=0).fit_resample(X, np.array([0] * 14 + [1] * 6))
-    with pytest.raises(ValueError, match="unknown denoiser"):
+    with pytest.raises(ValueError, match="'denoiser' parameter of TabDDPM"):
         TabDDPM(denoiser="gru").fit_resample(X, np.array([0] * 14 + [1] * 6))
 
 
