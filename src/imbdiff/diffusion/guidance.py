@@ -434,15 +434,5 @@ class ClassifierGuidance:
         return shift
 
 
-def classifier_guidance(
-    classifier: GuidanceClassifier,
-    taus: np.ndarray,
-    *,
-    noisy: bool = False,
-    max_norm: float | None = 1.0,
-    sign: float = 1.0,
-) -> ClassifierGuidance:
-    """The guidance hook of ``classifier`` (see :class:`ClassifierGuidance`)."""
-    return ClassifierGuidance(
-        classifier, taus, noisy=noisy, max_norm=max_norm, sign=sign
-    )
+#: The guidance hook of a classifier (the name the samplers use).
+classifier_guidance = ClassifierGuidance

@@ -21,7 +21,7 @@ from sklearn.ensemble import (
     GradientBoostingClassifier,
     RandomForestClassifier,
 )
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
@@ -288,7 +288,7 @@ def classifier_scores(fitted, X, *, pos_label=None) -> np.ndarray:
     """
     classes = getattr(fitted, "classes_", None)
     if classes is None:
-        raise ValueError("the classifier is not fitted (it has no classes_).")
+        raise NotFittedError("the classifier is not fitted (it has no classes_).")
     classes = np.asarray(classes)
     if classes.size != 2:
         raise ValueError(
