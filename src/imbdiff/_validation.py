@@ -222,31 +222,28 @@ def numeric_text(values: pd.Series) -> pd.Series | None:
     """
     if not _is_text_dtype(values.dtype):
         return None
-    entries = values.astype(object)
-    missing = entries.isna().to_numpy()
-    numbers = np.full(len(entries), np.nan)
-    found = False
-    for i, value in enumerate(entries.tolist()):
-        if missing[i]:
-            continue
-        if isinstance(value, (bool, np.bool_)):
-            return None
-        if isinstance(value, str):
-            text = value.strip()
-            if text in MISSING_TOKENS:
-                continue
-            try:
-                numbers[i] = float(text)
-            except ValueError:
-                return None
-        elif isinstance(value, (int, float, np.number)):
-            numbers[i] = float(value)
-        else:
-            return None
-        found = True
-    if not found:
+    # Most text columns show a word among their first values: decide on
+    # those before reading a long column whole.
+    head = values.dropna().iloc[:256]
+    if _as_numbers(head) is None:
+        return None
+    numbers = _as_numbers(values)
+    if numbers is None or np.isnan(numbers).all():
         return None
     return pd.Series(numbers, index=values.index, name=values.name)
+
+
+def _as_numbers(values: pd.Series) -> np.ndarray | None:
+    """The entries of a text column as floats (missing values and tokens as
+    NaN), or None if one entry is neither a number nor missing."""
+    # str() of a boolean is "True", which is not a number, as intended.
+    text = values.astype(str).str.strip()
+    missing = values.isna().to_numpy() | text.isin(MISSING_TOKENS).to_numpy()
+    numbers = pd.to_numeric(text.mask(missing), errors="coerce")
+    numbers = numbers.to_numpy(dtype=float, na_value=np.nan)
+    if (np.isnan(numbers) & ~missing).any():
+        return None
+    return numbers
 
 
 def coerce_numeric_text(
