@@ -572,3 +572,141 @@ def test_an_unseen_category_at_sample_time_is_named(table):
     unseen["job"] = pd.Categorical(["clerk", "astronaut", "pilot"])
     with pytest.raises(ValueError, match=r"'job' holds categories unseen.*astronaut"):
         encoder.transform(unseen)
+
+
+# -- found in review: legitimate input that the rules must not misread ------------
+def test_numbers_written_as_text_without_missing_values_stay_text(table):
+    X, y = table
+    X = X.assign(code=np.resize(["01", "02", "10"], len(X)).astype(object))
+    X_res, _ = TabDDPM(**TINY).fit_resample(X, y)
+    assert set(X_res["code"]) == {"01", "02", "10"}
+
+
+def test_a_missing_label_token_in_a_file_is_a_missing_label(tmp_path):
+    path = tmp_path / "labels.csv"
+    rows = [f"{i},{'NA' if i == 5 else int(i % 4 == 0)}" for i in range(30)]
+    path.write_text("a,y\n" + "\n".join(rows) + "\n")
+    with pytest.raises(ValueError, match="y has 1 missing labels"):
+        load_dataset(path, target="y")
+
+
+def test_blank_or_token_like_header_names_are_not_repeats(tmp_path):
+    path = tmp_path / "header.csv"
+    rows = [f"{i},{i},{i},{i},{int(i % 4 == 0)}" for i in range(30)]
+    path.write_text("NA,None,,,y\n" + "\n".join(rows) + "\n")
+    assert load_dataset(path, target="y").X.shape == (30, 4)
+
+
+def test_nullable_parquet_numbers_become_plain_numbers(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "count": pd.array(range(30), dtype="Int64"),
+            "amount": pd.array([1.5] * 29 + [None], dtype="Float64"),
+            "y": [0] * 20 + [1] * 10,
+        }
+    )
+    frame.to_parquet(tmp_path / "data.parquet")
+    X = load_dataset(tmp_path / "data.parquet", target="y").X
+    assert X.dtypes.tolist() == [np.dtype("int64"), np.dtype("float64")]
+
+
+def test_a_list_of_labels_of_two_types_is_named(table):
+    X, y = table
+    labels = [0 if v == 0 else "1" for v in y]
+    with pytest.raises(ValueError, match="mixes labels of two types"):
+        TabDDPM(**TINY).fit_resample(X, labels)
+
+
+def test_region_auto_keeps_a_declared_category_nominal_in_its_inner_fits():
+    rng = np.random.default_rng(1)
+    n = 80
+    y = np.array([0] * 56 + [1] * 24)
+    X = pd.DataFrame(
+        {
+            "a": rng.normal(size=n) + 2 * y,
+            "b": rng.normal(size=n),
+            "city": pd.Categorical([f"city{i}" for i in range(n)]),
+        }
+    )
+    sampler = LReDDPM(
+        region="auto", auto_folds=2, classifier_options={"steps": 5}, **TINY
+    )
+    sampler.fit_resample(X, y)
+    assert sampler.auto_choice_[1]["region"] in {"safe", "border", "rare", "outlier"}
+
+
+def test_distances_read_numeric_text_with_tokens_as_numbers():
+    from imbdiff.evaluation import wasserstein_distance
+
+    real = pd.DataFrame({"v": ["1.5", "?", "3.0"]})
+    with pytest.raises(ValueError, match="real: column 'v' has 1 missing value"):
+        wasserstein_distance(real, pd.DataFrame({"v": [1.0, 2.0, 3.0]}))
+
+
+def test_output_rows_inside_the_model_folder_are_refused_before_training(
+    tmp_path, capsys, no_training
+):
+    model = tmp_path / "model"
+    args = _resample_args("ecoli4", model, "--save-model", str(model))
+    assert main(args) == 1
+    assert "lies in the model folder" in capsys.readouterr().err
+    assert not model.exists()
+    model.mkdir()
+    args = _resample_args("ecoli4", model / "rows.csv", "--save-model", str(model))
+    assert main(args) == 1
+    assert "lies in the model folder" in capsys.readouterr().err
+    assert _listing(model) == set()
+
+
+def test_force_never_replaces_a_foreign_model_json(tmp_path, saved_model):
+    folder = tmp_path / "other-tool"
+    folder.mkdir()
+    (folder / "model.json").write_text('{"name": "someone else\'s"}')
+    sampler = TabDDPM.load(saved_model[0])
+    with pytest.raises(ValueError, match="is not a saved imbdiff model"):
+        sampler.save(folder, overwrite=True)
+    assert _listing(folder) == {"model.json"}
+
+
+def test_an_interrupted_save_leaves_no_config_and_can_be_redone(
+    saved_model, tmp_path, monkeypatch
+):
+    folder = _copy(saved_model[0], tmp_path)
+    sampler = TabDDPM.load(folder)
+    import imbdiff.samplers._persistence as persistence
+
+    real_write = persistence.write_atomically
+
+    def stop_after_the_weights(path, writer):
+        real_write(path, writer)
+        if Path(path).name == "weights.safetensors":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(persistence, "write_atomically", stop_after_the_weights)
+    with pytest.raises(KeyboardInterrupt):
+        sampler.save(folder, overwrite=True)
+    monkeypatch.undo()
+    assert _listing(folder) == {"weights.safetensors"}
+    with pytest.raises(ValueError, match="not a saved imbdiff model"):
+        TabDDPM.load(folder)
+    sampler.save(folder, overwrite=True)
+    TabDDPM.load(folder)
+
+
+def test_numpy_and_torch_parameter_values_save_and_load(table, tmp_path):
+    import torch
+
+    X, y = table
+    sampler = TabDDPM(
+        n_timesteps=np.int64(10),
+        train_steps=5,
+        learning_rate=np.float32(1e-3),
+        device=torch.device("cpu"),
+        random_state=np.int64(3),
+        sampling_strategy={1: np.int64(45)},
+    )
+    sampler.fit_resample(X, y)
+    sampler.save(tmp_path / "m")
+    loaded = TabDDPM.load(tmp_path / "m")
+    assert loaded.get_params()["random_state"] == 3
+    assert loaded.get_params()["n_timesteps"] == 10

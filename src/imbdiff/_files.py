@@ -31,8 +31,8 @@ def write_atomically(path, writer: Callable[[str], object]) -> None:
         handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     except OSError as error:
         raise _named(error, path) from None
-    os.close(handle)
     try:
+        os.close(handle)
         writer(tmp)
         # mkstemp creates the file private (0600); give it the usual mode.
         umask = os.umask(0)

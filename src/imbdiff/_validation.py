@@ -150,8 +150,8 @@ def check_target(y, *, n_rows: int | None = None) -> np.ndarray:
     classes = np.unique(y_arr)
     if classes.size < 2:
         raise ValueError(
-            f"y holds a single class ({classes[0]!r}); an imbalanced problem needs "
-            "at least two classes."
+            f"y holds a single class ({plain(classes[0])!r}); an imbalanced problem "
+            "needs at least two classes."
         )
     return y_arr
 
@@ -170,7 +170,8 @@ def check_label_types(y) -> None:
     ...
     ValueError: y mixes labels of two types: number (e.g. 0) and text (e.g. 'a'); ...
     """
-    arr = np.asarray(y)
+    # A list of 0 and "a" would become the strings "0" and "a" in an array.
+    arr = np.asarray(y, dtype=object) if isinstance(y, (list, tuple)) else np.asarray(y)
     if arr.dtype != object:
         return
     examples: dict[str, object] = {}
@@ -209,15 +210,19 @@ def numeric_text(values: pd.Series) -> pd.Series | None:
 
     A text (object or string) column whose every entry is a number (or text
     that reads as one) or a missing value (NaN, None or one of
-    :data:`MISSING_TOKENS`) is a numeric column with missing values: a single
-    ``?`` in a numeric column of a UCI file must not make it nominal. A column
-    of missing values only, or with a boolean in it, stays as it is.
+    :data:`MISSING_TOKENS`), with at least one of each, is a numeric column
+    with missing values: a single ``?`` in a numeric column of a UCI file
+    must not make it nominal. A text column of numbers alone (codes such as
+    ``"01"``) stays text, as the user's dtype says; so does one of missing
+    values alone, or one with a boolean in it.
 
     Examples
     --------
     >>> numeric_text(pd.Series(["1.5", "?", " 3", None])).tolist()
     [1.5, nan, 3.0, nan]
-    >>> numeric_text(pd.Series(["a", "1"])) is None
+    >>> numeric_text(pd.Series(["a", "1", "?"])) is None
+    True
+    >>> numeric_text(pd.Series(["01", "02"])) is None
     True
     """
     if not _is_text_dtype(values.dtype):
@@ -228,7 +233,7 @@ def numeric_text(values: pd.Series) -> pd.Series | None:
     if _as_numbers(head) is None:
         return None
     numbers = _as_numbers(values)
-    if numbers is None or np.isnan(numbers).all():
+    if numbers is None or np.isnan(numbers).all() or not np.isnan(numbers).any():
         return None
     return pd.Series(numbers, index=values.index, name=values.name)
 
@@ -472,10 +477,10 @@ def prepare_frame(
 
     Examples
     --------
-    >>> X = pd.DataFrame({"a": ["1", "2", "3"], "b": ["x", "y", "x"]})
-    >>> frame, nominal = prepare_frame(X, allow_nan=False)
+    >>> X = pd.DataFrame({"a": ["1", "?", "3"], "b": ["x", "y", "x"]})
+    >>> frame, nominal = prepare_frame(X, allow_nan=True)
     >>> frame["a"].tolist(), nominal
-    ([1.0, 2.0, 3.0], ['b'])
+    ([1.0, nan, 3.0], ['b'])
     """
     frame = as_frame(X)
     if names is not None:

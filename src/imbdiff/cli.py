@@ -385,6 +385,12 @@ def _cmd_resample(args: argparse.Namespace) -> int:
     check_output_file(args.output, inputs=_input_files(args))
     if args.save_model is not None:
         check_model_folder(args.save_model, overwrite=args.force)
+        model = args.save_model.resolve()
+        if model in (args.output.resolve(), *args.output.resolve().parents):
+            raise ValueError(
+                f"-o {args.output} lies in the model folder {args.save_model}; "
+                "write the rows somewhere else."
+            )
     elif args.force:
         raise ValueError("--force applies to --save-model, which is not given.")
     dataset = _load(args)

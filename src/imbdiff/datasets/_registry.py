@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._validation import (
+    MISSING_TOKENS,
     check_target,
     coerce_numeric_text,
     identifier_error,
@@ -341,7 +342,7 @@ def _load_file(path: Path, target: str | None, drop, categorical) -> Dataset:
             )
         if frame.empty:
             raise ValueError(f"{path} has a header but no data rows.")
-        y = frame.pop(target)
+        y = _missing_labels(frame.pop(target))
         frame = _apply_options(frame, str(path), drop, categorical)
         X = _read_columns(frame, set(categorical or ()))
     _check_two_classes(y, str(path))
@@ -385,16 +386,42 @@ def _read_table(path: Path, lower: str) -> pd.DataFrame:
 def _check_header(path: Path, sep: str) -> None:
     """Refuse repeated names in the header (pandas would rename the second
     ``a`` to ``a.1`` silently)."""
-    header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str)
-    names = [str(v) for v in header.iloc[0].tolist()] if len(header) else []
-    repeated = sorted({n for n in names if names.count(n) > 1})
+    header = pd.read_csv(
+        path, sep=sep, header=None, nrows=1, dtype=str, na_filter=False
+    )
+    names = [str(v).strip() for v in header.iloc[0].tolist()] if len(header) else []
+    # Blank names are not repeats: pandas names them "Unnamed: 3" and so on.
+    repeated = sorted({n for n in names if n and names.count(n) > 1})
     if repeated:
         raise ValueError(f"{path} repeats the column names {repeated}; rename them.")
 
 
+def _plain_numbers(values: pd.Series) -> pd.Series:
+    """A nullable integer or float column (``Int64``, ``Float64``) as numpy
+    ``int64``, or ``float64`` when it has missing values."""
+    dtype = values.dtype
+    if not isinstance(dtype, pd.api.extensions.ExtensionDtype) or not (
+        pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)
+    ):
+        return values
+    if values.isna().any() or pd.api.types.is_float_dtype(dtype):
+        return values.astype("float64")
+    return values.astype(dtype.numpy_dtype)
+
+
+def _missing_labels(y: pd.Series) -> pd.Series:
+    """A label column read as text, with the missing-value tokens as missing
+    (so that ``NA`` is refused as a missing label, not taken for a class)."""
+    if not pd.api.types.is_object_dtype(y.dtype):
+        return y
+    return y.mask(y.astype(str).str.strip().isin(MISSING_TOKENS))
+
+
 def _read_columns(frame: pd.DataFrame, declared: set) -> pd.DataFrame:
     """Apply the input rules to a file's features: numeric text becomes
-    numbers, other text becomes ``category``, identifiers are refused."""
+    numbers, other text becomes ``category``, identifiers are refused, and
+    pandas' nullable numbers (Parquet) become plain ones."""
+    frame = frame.apply(_plain_numbers)
     text = [c for c in frame.columns if c not in declared]
     frame, _ = coerce_numeric_text(frame, text)
     for c in text:

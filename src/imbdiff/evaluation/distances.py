@@ -19,7 +19,12 @@ import ot
 import pandas as pd
 from scipy.spatial.distance import cdist, jensenshannon
 
-from .._validation import as_frame, check_finite, resolve_categorical
+from .._validation import (
+    as_frame,
+    check_finite,
+    coerce_numeric_text,
+    resolve_categorical,
+)
 
 __all__ = [
     "js_distance",
@@ -379,6 +384,10 @@ def _paired_frames(real, synthetic, categorical_features):
         syn_f = syn_f.set_axis(real_f.columns, axis=1)
     nominal = set(resolve_categorical(real_f, categorical_features))
     numeric = [c for c in real_f.columns if c not in nominal]
+    # Numbers written as text with missing tokens are numeric (the input
+    # rules); their missing values are then refused by name below.
+    real_f = coerce_numeric_text(real_f, numeric)[0]
+    syn_f = coerce_numeric_text(syn_f, numeric)[0]
     for name, frame in (("real", real_f), ("synthetic", syn_f)):
         for col in nominal:
             n_missing = int(frame[col].isna().sum())

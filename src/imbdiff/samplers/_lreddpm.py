@@ -357,7 +357,7 @@ class LReDDPM(DiffusionOverSampler):
                 start = time.perf_counter()
                 tau = self.tau
                 if names is None:
-                    choice, table = self._choose(frame, y, label, seed)
+                    choice, table = self._choose(frame, y, label, seed, nominal)
                     self.auto_choice_[label] = choice
                     scores.append(table.assign(label=label))
                     guide, tau = [choice["region"]], choice["tau"]
@@ -489,8 +489,12 @@ class LReDDPM(DiffusionOverSampler):
         self.recentre_shift_[label] = shift
         return fitted, region_mask
 
-    def _choose(self, frame, y, label, seed) -> tuple[dict, pd.DataFrame]:
-        """Inner stratified CV over (region, tau): the best mean ``auto_metric``."""
+    def _choose(self, frame, y, label, seed, nominal) -> tuple[dict, pd.DataFrame]:
+        """Inner stratified CV over (region, tau): the best mean ``auto_metric``.
+
+        The inner fits get the nominal columns as resolved on the whole
+        training set, so that a part of it is never read otherwise.
+        """
         from ..evaluation import score_classifiers
 
         folds = StratifiedKFold(
@@ -514,6 +518,7 @@ class LReDDPM(DiffusionOverSampler):
                             sampling_strategy={label: total},
                             random_state=seed + fold,
                             model_cache=cache,
+                            categorical_features=list(nominal),
                             verbose=False,
                         )
                         try:
@@ -532,7 +537,7 @@ class LReDDPM(DiffusionOverSampler):
                             names=["decision_tree"],
                             seed=seed % 2**31,
                             pos_label=1,
-                            categorical_features=self.categorical_features,
+                            categorical_features=list(nominal),
                         )["decision_tree"][self.auto_metric]
                         rows.append(
                             {"region": region, "tau": tau, "fold": fold, "score": score}

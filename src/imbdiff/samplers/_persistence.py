@@ -57,12 +57,19 @@ def _corrupt(folder, detail) -> ValueError:
 
 
 def is_model_folder(folder: Path) -> bool:
-    """Whether ``folder`` holds a saved model and nothing else (hidden files
-    aside), so that replacing it loses nothing of the user's."""
-    if not (folder / _CONFIG).is_file():
-        return False
+    """Whether ``folder`` holds a model saved by imbdiff (or the weights of
+    one whose saving was interrupted) and nothing else, hidden files aside,
+    so that replacing it loses nothing of the user's."""
     names = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
-    return names <= {_CONFIG, _WEIGHTS}
+    if not names or not names <= {_CONFIG, _WEIGHTS}:
+        return False
+    if _CONFIG not in names:
+        return True
+    try:
+        config = json.loads((folder / _CONFIG).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(config, dict) and config.get("library") == "imbdiff"
 
 
 def check_model_folder(path, *, overwrite: bool = False) -> Path:
@@ -84,7 +91,7 @@ def check_model_folder(path, *, overwrite: bool = False) -> Path:
     folder = Path(path)
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"cannot save a model to {path}: it is a file; name a folder.")
-    if folder.is_dir() and any(folder.iterdir()):
+    if folder.is_dir() and any(not p.name.startswith(".") for p in folder.iterdir()):
         if not is_model_folder(folder):
             raise ValueError(
                 f"cannot save a model to {path}: the folder holds other files and "
@@ -92,7 +99,7 @@ def check_model_folder(path, *, overwrite: bool = False) -> Path:
             )
         if not overwrite:
             raise ValueError(
-                f"{path} already holds a saved model; replace it with "
+                f"{path} already holds a saved model (or part of one); replace it with "
                 "overwrite=True (--force on the command line) or name another "
                 "folder."
             )
@@ -110,15 +117,16 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 
 
 def _json_params(params: dict) -> dict:
-    out = dict(params)
-    strategy = out.get("sampling_strategy")
+    out = {key: _jsonable(value) for key, value in params.items()}
+    strategy = params.get("sampling_strategy")
     if isinstance(strategy, dict):
         out["sampling_strategy"] = {
-            "pairs": [[plain(k), v] for k, v in strategy.items()]
+            "pairs": [[plain(k), _jsonable(v)] for k, v in strategy.items()]
         }
     elif callable(strategy):
         out["sampling_strategy"] = "auto"
     if not isinstance(out.get("random_state"), (int, type(None))):
+        # A RandomState instance: its state is not a setting to save.
         out["random_state"] = None
     if isinstance(out.get("tau"), np.ndarray):
         out["tau"] = [float(v) for v in out["tau"]]
@@ -129,6 +137,22 @@ def _json_params(params: dict) -> dict:
         # valid tau that gives the same values.
         out["tau"] = None
     return out
+
+
+def _jsonable(value):
+    """A parameter value as JSON holds it: numpy scalars as numbers, a torch
+    device or a path as text, tuples and arrays as lists."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (torch.device, Path)):
+        return str(value)
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
 
 
 def save_sampler(sampler, path, *, overwrite: bool = False) -> None:
@@ -188,9 +212,11 @@ def save_sampler(sampler, path, *, overwrite: bool = False) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OSError(f"cannot write {path}: {error.strerror or error}") from None
-    # Each file is written beside its final name, then moved into place; the
-    # config goes last and names the weights' checksum, so a folder left
-    # half-replaced by an interruption is refused at load, never believed.
+    # Each file is written beside its final name, then moved into place. The
+    # old config goes first and the new one last, so a save interrupted
+    # half-way leaves a folder without a config, which load refuses and a
+    # later save may replace, never new weights beside an old config.
+    (folder / _CONFIG).unlink(missing_ok=True)
     write_atomically(folder / _WEIGHTS, lambda p: Path(p).write_bytes(weights))
     write_atomically(folder / _CONFIG, lambda p: Path(p).write_text(text, "utf-8"))
 
