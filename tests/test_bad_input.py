@@ -610,6 +610,15 @@ def test_nullable_parquet_numbers_become_plain_numbers(tmp_path):
     assert X.dtypes.tolist() == [np.dtype("int64"), np.dtype("float64")]
 
 
+def test_numbers_held_as_objects_are_named(table):
+    X, y = table
+    with pytest.raises(ValueError, match="y holds numbers as Python objects"):
+        TabDDPM(**TINY).fit_resample(X, y.astype(object))
+    # A plain list of numbers is fine.
+    X_res, _ = OneHotOverSampler(sampler=SMOTE()).fit_resample(X, y.tolist())
+    assert len(X_res) > len(X)
+
+
 def test_a_list_of_labels_of_two_types_is_named(table):
     X, y = table
     labels = [0 if v == 0 else "1" for v in y]

@@ -59,6 +59,16 @@ class TabularOverSampler(BaseOverSampler):
                 "needs its own name)."
             )
         check_label_types(y)
+        labels = np.asarray(y)
+        if labels.dtype == object and all(
+            isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+            for v in labels.ravel().tolist()
+        ):
+            # scikit-learn cannot tell the type of numbers held as objects.
+            raise ValueError(
+                "y holds numbers as Python objects (dtype object); convert it to "
+                "a numeric array first, for example y.astype(int)."
+            )
         return super().fit_resample(X, y, **params)
 
     def __sklearn_tags__(self):
