@@ -34,6 +34,7 @@ __all__ = [
     "numeric_text",
     "plain",
     "prepare_frame",
+    "repeated_names",
     "resolve_categorical",
 ]
 
@@ -85,10 +86,22 @@ def as_frame(X) -> pd.DataFrame:
             X = X.infer_objects()
     if X.shape[1] == 0:
         raise ValueError("X has no feature columns; there is nothing to compare.")
-    if not X.columns.is_unique:
-        repeated = X.columns[X.columns.duplicated()].unique().tolist()
+    repeated = repeated_names(X.columns)
+    if repeated:
         raise ValueError(f"X has repeated column names {repeated}; rename them.")
     return X
+
+
+def repeated_names(columns) -> list:
+    """The column names that occur more than once, each once, in order.
+
+    Examples
+    --------
+    >>> repeated_names(["a", "b", "a", "a"])
+    ['a']
+    """
+    index = pd.Index(list(columns))
+    return index[index.duplicated()].unique().tolist()
 
 
 def minority_label(y):
@@ -156,24 +169,30 @@ def check_target(y, *, n_rows: int | None = None) -> np.ndarray:
     return y_arr
 
 
-def check_label_types(y) -> None:
+def check_label_types(y) -> set[str]:
     """Raise if the labels of ``y`` are of more than one kind (numbers, text, ...).
 
     Missing labels are left to the caller. The message names both kinds with
     an example of each, which scikit-learn's "Unknown label type" does not.
+    Returns the kind found in an array of Python objects (``{"number"}``,
+    ``{"text"}``, ...), or an empty set for a typed array or a list.
 
     Examples
     --------
     >>> check_label_types([0, 1, 1])
+    set()
+    >>> check_label_types(np.array(["a", "b"], dtype=object))
+    {'text'}
     >>> check_label_types(np.array([0, "a"], dtype=object))
     Traceback (most recent call last):
     ...
     ValueError: y mixes labels of two types: number (e.g. 0) and text (e.g. 'a'); ...
     """
     # A list of 0 and "a" would become the strings "0" and "a" in an array.
-    arr = np.asarray(y, dtype=object) if isinstance(y, (list, tuple)) else np.asarray(y)
+    from_list = isinstance(y, (list, tuple))
+    arr = np.asarray(y, dtype=object) if from_list else np.asarray(y)
     if arr.dtype != object:
-        return
+        return set()
     examples: dict[str, object] = {}
     for value in arr.ravel().tolist():
         if value is None or (isinstance(value, float) and np.isnan(value)):
@@ -186,6 +205,7 @@ def check_label_types(y) -> None:
                 f"(e.g. {ex_b!r}); use one type for all labels, for example "
                 "y.astype(str)."
             )
+    return set() if from_list else set(examples)
 
 
 def _label_kind(value) -> str:
@@ -266,13 +286,10 @@ def coerce_numeric_text(
         if values is None:
             continue
         converted[column] = values
-        seen = {
-            v.strip()
-            for v in X[column].astype(object).dropna().tolist()
-            if isinstance(v, str) and v.strip() in MISSING_TOKENS
-        }
+        given = X[column].dropna().astype(str).str.strip()
+        seen = sorted(set(given[given.isin(MISSING_TOKENS)]))
         if seen:
-            tokens[column] = sorted(seen)
+            tokens[column] = seen
     if not converted:
         return X, tokens
     out = X.copy()
@@ -309,6 +326,10 @@ def resolve_categorical(
     categorical_features: str | Sequence | None = "auto",
     *,
     declared: Sequence = (),
+    identifier_remedy: str = (
+        "Drop it before resampling, or name it in categorical_features to keep "
+        "it as a nominal column"
+    ),
 ) -> list:
     """Return the column labels of ``X`` to be treated as nominal.
 
@@ -328,6 +349,9 @@ def resolve_categorical(
         With ``"auto"``: columns the user declared nominal some other way
         (a ``category`` dtype that was converted on the way in); they are
         nominal and never refused as identifiers.
+    identifier_remedy : str
+        What the error refusing an identifier tells the user to do; ``{column}``
+        stands for the column's label.
 
     Returns
     -------
@@ -362,11 +386,7 @@ def resolve_categorical(
                 distinct = identifier_size(values)
                 if distinct is not None:
                     raise identifier_error(
-                        c,
-                        distinct,
-                        len(values),
-                        "Drop it before resampling, or name it in "
-                        "categorical_features to keep it as a nominal column",
+                        c, distinct, len(values), identifier_remedy.format(column=c)
                     )
             nominal.append(c)
         return nominal
@@ -485,12 +505,19 @@ def prepare_frame(
     frame = as_frame(X)
     if names is not None:
         frame = frame.set_axis(list(names), axis=1)
-        if not frame.columns.is_unique:
-            repeated = frame.columns[frame.columns.duplicated()].unique().tolist()
-            raise ValueError(f"X has repeated column names {repeated}; rename them.")
+    # Numeric text becomes numbers first, so that resolving the nominal
+    # columns afterwards does not parse it again; only columns named nominal
+    # (by the user or their dtype) are left as text.
+    named = (
+        declared
+        if isinstance(categorical_features, str)
+        else resolve_categorical(frame, categorical_features)
+    )
+    frame, tokens = coerce_numeric_text(
+        frame, [c for c in frame.columns if c not in named]
+    )
     nominal = resolve_categorical(frame, categorical_features, declared=declared)
     numeric = [c for c in frame.columns if c not in nominal]
-    frame, tokens = coerce_numeric_text(frame, numeric)
     check_finite(frame, numeric, allow_nan=allow_nan, tokens=tokens)
     if not allow_nan:
         check_no_missing(frame, nominal)

@@ -22,9 +22,8 @@ from .._validation import (
     MISSING_TOKENS,
     check_target,
     coerce_numeric_text,
-    identifier_error,
-    identifier_size,
     minority_label,
+    repeated_names,
     resolve_categorical,
 )
 from ._dataset import Dataset
@@ -344,7 +343,7 @@ def _load_file(path: Path, target: str | None, drop, categorical) -> Dataset:
             raise ValueError(f"{path} has a header but no data rows.")
         y = _missing_labels(frame.pop(target))
         frame = _apply_options(frame, str(path), drop, categorical)
-        X = _read_columns(frame, set(categorical or ()))
+        X = _read_columns(frame)
     _check_two_classes(y, str(path))
     return Dataset(str(path), X, y, minority_label(y), f"file {path.name}")
 
@@ -355,13 +354,16 @@ def _read_table(path: Path, lower: str) -> pd.DataFrame:
     try:
         if lower.endswith((".parquet", ".pq")):
             frame = pd.read_parquet(path)
+            names = list(frame.columns)
         else:
             sep = "\t" if lower.endswith((".tsv", ".tsv.gz")) else ","
             # Only an empty field is missing while reading: "NA" in a text
             # column is a category, and in a numeric column the input rules
             # (coerce_numeric_text) make it missing.
             frame = pd.read_csv(path, sep=sep, keep_default_na=False, na_values=[""])
-            _check_header(path, sep)
+            # pandas reads a second "a" of the header as "a.1": look at the
+            # header as written.
+            names = _header(path, sep)
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path} is empty: there is no header and no row.") from None
     except UnicodeDecodeError as error:
@@ -377,23 +379,19 @@ def _read_table(path: Path, lower: str) -> pd.DataFrame:
         ) from None
     except OSError as error:
         raise ValueError(f"cannot read {path}: {error.strerror or error}") from None
-    if not frame.columns.is_unique:
-        repeated = frame.columns[frame.columns.duplicated()].unique().tolist()
+    # Blank names are not repeats (pandas names them "Unnamed: 3").
+    repeated = repeated_names([n for n in map(str, names) if n.strip()])
+    if repeated:
         raise ValueError(f"{path} repeats the column names {repeated}; rename them.")
     return frame
 
 
-def _check_header(path: Path, sep: str) -> None:
-    """Refuse repeated names in the header (pandas would rename the second
-    ``a`` to ``a.1`` silently)."""
+def _header(path: Path, sep: str) -> list[str]:
+    """The first line of a CSV or TSV file, as written."""
     header = pd.read_csv(
         path, sep=sep, header=None, nrows=1, dtype=str, na_filter=False
     )
-    names = [str(v).strip() for v in header.iloc[0].tolist()] if len(header) else []
-    # Blank names are not repeats: pandas names them "Unnamed: 3" and so on.
-    repeated = sorted({n for n in names if n and names.count(n) > 1})
-    if repeated:
-        raise ValueError(f"{path} repeats the column names {repeated}; rename them.")
+    return [v.strip() for v in header.iloc[0].tolist()] if len(header) else []
 
 
 def _plain_numbers(values: pd.Series) -> pd.Series:
@@ -417,24 +415,19 @@ def _missing_labels(y: pd.Series) -> pd.Series:
     return y.mask(y.astype(str).str.strip().isin(MISSING_TOKENS))
 
 
-def _read_columns(frame: pd.DataFrame, declared: set) -> pd.DataFrame:
+def _read_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """Apply the input rules to a file's features: numeric text becomes
-    numbers, other text becomes ``category``, identifiers are refused, and
+    numbers, other text becomes ``category``, identifiers are refused (columns
+    the user declared are ``category`` already, so they are kept), and
     pandas' nullable numbers (Parquet) become plain ones."""
-    frame = frame.apply(_plain_numbers)
-    text = [c for c in frame.columns if c not in declared]
-    frame, _ = coerce_numeric_text(frame, text)
-    for c in text:
-        distinct = identifier_size(frame[c])
-        if distinct is not None:
-            raise identifier_error(
-                c,
-                distinct,
-                len(frame),
-                f"Drop it (drop=[{c!r}], or --drop {c} on the command line) or "
-                f"declare it nominal (categorical=[{c!r}], or --categorical {c})",
-            )
-    nominal = resolve_categorical(frame.drop(columns=list(declared)), "auto")
+    frame = coerce_numeric_text(frame.apply(_plain_numbers), frame.columns)[0]
+    nominal = resolve_categorical(
+        frame,
+        "auto",
+        identifier_remedy="Drop it (drop=[{column!r}], or --drop {column} on the "
+        "command line) or declare it nominal (categorical=[{column!r}], or "
+        "--categorical {column})",
+    )
     return frame.astype({c: "category" for c in nominal}) if nominal else frame
 
 

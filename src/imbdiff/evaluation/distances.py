@@ -22,6 +22,7 @@ from scipy.spatial.distance import cdist, jensenshannon
 from .._validation import (
     as_frame,
     check_finite,
+    check_no_missing,
     coerce_numeric_text,
     resolve_categorical,
 )
@@ -389,13 +390,10 @@ def _paired_frames(real, synthetic, categorical_features):
     real_f = coerce_numeric_text(real_f, numeric)[0]
     syn_f = coerce_numeric_text(syn_f, numeric)[0]
     for name, frame in (("real", real_f), ("synthetic", syn_f)):
-        for col in nominal:
-            n_missing = int(frame[col].isna().sum())
-            if n_missing:
-                raise ValueError(
-                    f"{name}: column {col!r} has {n_missing} missing values; "
-                    "distances cannot take them. Impute or drop them first."
-                )
+        try:
+            check_no_missing(frame, [c for c in real_f.columns if c in nominal])
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
         for col in numeric:
             if not (
                 pd.api.types.is_numeric_dtype(frame[col].dtype)

@@ -19,7 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from .._validation import check_label_types, prepare_frame
+from .._validation import as_frame, check_label_types, prepare_frame
 
 __all__ = ["TabularOverSampler", "random_state_of"]
 
@@ -52,18 +52,10 @@ class TabularOverSampler(BaseOverSampler):
         of mixed types are refused with errors that name them (scikit-learn
         would fail with an unrelated message).
         """
-        if isinstance(X, pd.DataFrame) and not X.columns.is_unique:
-            repeated = X.columns[X.columns.duplicated()].unique().tolist()
-            raise ValueError(
-                f"X has repeated column names {repeated}; rename them (each column "
-                "needs its own name)."
-            )
-        check_label_types(y)
-        labels = np.asarray(y)
-        if labels.dtype == object and all(
-            isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
-            for v in labels.ravel().tolist()
-        ):
+        if isinstance(X, pd.DataFrame):
+            # Raises before X[column] of a repeated name returns a frame.
+            as_frame(X)
+        if check_label_types(y) == {"number"}:
             # scikit-learn cannot tell the type of numbers held as objects.
             raise ValueError(
                 "y holds numbers as Python objects (dtype object); convert it to "
