@@ -249,7 +249,7 @@ def numeric_text(values: pd.Series) -> pd.Series | None:
         return None
     # Most text columns show a word among their first values: decide on
     # those before reading a long column whole.
-    head = values.dropna().iloc[:256]
+    head = values.iloc[:512].dropna()
     if _as_numbers(head) is None:
         return None
     numbers = _as_numbers(values)
