@@ -43,6 +43,7 @@ protocol = "holdout"
 seeds = [0, 1]
 classifiers = ["decision_tree", "logistic_regression"]
 datasets = ["ecoli4", "glass4"]
+keep_samples = true
 
 [[methods]]
 method = "none"

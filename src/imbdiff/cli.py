@@ -10,62 +10,97 @@ SIGTERM (143) stop a command with one line and leave no half-written file.
 from __future__ import annotations
 
 import argparse
+import inspect
+import json
+import os
 import shlex
 import signal
 import sqlite3
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import pandas as pd
-
-from . import __version__
-from ._files import check_output_file, write_atomically
-from ._validation import plain
-from .bench import list_suites, load_suite, report, run
-from .datasets import list_datasets, load_dataset
-from .regions import REGION_NAMES, minority_types
-from .samplers import METHODS, make_sampler, method_class
+from ._version import __version__
 
 __all__ = ["main"]
 
-# Every method but "none", which would write the data unchanged.
-_METHODS = tuple(name for name in METHODS if name != "none")
+# Only the standard library and the version are imported here: the heavy
+# imports (torch, scikit-learn, pandas) happen in the command that needs them,
+# so that ``imbdiff --help`` answers at once.
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser, with the arguments of ``command`` only (the top-level help
+    lists the commands and needs none of their arguments)."""
     parser = argparse.ArgumentParser(
         prog="imbdiff",
         description="Diffusion-model oversampling for imbalanced tabular data.",
     )
     parser.add_argument("--version", action="version", version=f"imbdiff {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (summary, add_arguments) in _COMMANDS.items():
+        sub = commands.add_parser(name, help=summary, description=summary)
+        if name == command:
+            add_arguments(sub)
+    return parser
 
-    ds = commands.add_parser(
-        "datasets",
-        help="list the shipped datasets",
-        description="List the shipped "
-        "two-class datasets: rows, numeric and categorical columns, imbalance ratio.",
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The sub-command named in ``argv`` (the top level takes no values, so it
+    is the first word that is not an option)."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in _COMMANDS else None
+    return None
+
+
+def _datasets_arguments(ds: argparse.ArgumentParser) -> None:
+    ds.description = (
+        "List the shipped two-class datasets: rows, numeric and categorical "
+        "columns, imbalance ratio."
     )
     ds.add_argument(
         "--min-ir",
         type=float,
         default=0.0,
-        help="only datasets with at least this imbalance ratio",
+        help="only datasets with at least this imbalance ratio (default %(default)s)",
     )
     ds.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     ds.set_defaults(handler=_cmd_datasets)
 
-    rg = commands.add_parser(
-        "regions",
-        help="type minority examples as safe/border/rare/outlier",
-        description="Type every minority example by its k nearest neighbours under "
-        "HVDM (LReDDPM section 3.1) and print the count of each type.",
+
+def _methods_arguments(mt: argparse.ArgumentParser) -> None:
+    from .samplers import METHODS
+
+    mt.description = (
+        "List the oversampling methods, or one method's parameters with their "
+        "defaults (what 'resample --param' and a suite's params accept)."
+    )
+    mt.add_argument(
+        "method",
+        metavar="METHOD",
+        nargs="?",
+        choices=list(METHODS),
+        help="show this method's parameters",
+    )
+    mt.set_defaults(handler=_cmd_methods)
+
+
+def _regions_arguments(rg: argparse.ArgumentParser) -> None:
+    from .regions import minority_types
+
+    defaults = _defaults(minority_types)
+    rg.description = (
+        "Type every minority example by its k nearest neighbours under HVDM "
+        "(LReDDPM section 3.1) and print the count of each type."
     )
     _add_data_arguments(rg)
     rg.add_argument(
-        "-k", type=int, default=5, help="neighbours per example (default 5)"
+        "-k",
+        type=int,
+        default=defaults["k"],
+        help="neighbours per example (default %(default)s)",
     )
     rg.add_argument(
         "--output",
@@ -76,26 +111,52 @@ def _build_parser() -> argparse.ArgumentParser:
     rg.add_argument(
         "--jobs",
         type=int,
-        default=None,
+        default=defaults["n_jobs"],
         help="threads for the neighbour search (default: all cores)",
     )
     rg.set_defaults(handler=_cmd_regions)
 
-    rs = commands.add_parser(
-        "resample",
-        help="oversample the minority class and write the result",
-        description="Fit an oversampler on DATA and write the resampled rows "
-        "(original + synthetic) with the label column to a CSV file.",
+
+#: Parameters with an option of their own in ``resample``.
+_OWN_OPTIONS = {
+    "random_state": "--random-state",
+    "verbose": "--progress",
+    "train_steps": "--train-steps",
+    "n_timesteps": "--n-timesteps",
+    "region": "--region",
+    "tau": "--tau",
+    "guidance": "--guidance",
+    "final_step": "--final-step",
+    "train_on": "--train-on",
+}
+_DIFFUSION_OPTIONS = ("train_steps", "n_timesteps")
+_LREDDPM_OPTIONS = ("region", "tau", "guidance", "final_step", "train_on")
+
+
+def _resample_arguments(rs: argparse.ArgumentParser) -> None:
+    from .samplers import LReDDPM
+
+    rs.description = (
+        "Fit an oversampler on DATA and write the resampled rows (original + "
+        "synthetic) with the label column to a CSV file."
     )
     _add_data_arguments(rs)
     rs.add_argument(
         "--method",
-        choices=sorted(_METHODS),
+        choices=_resample_methods(),
         default="tabddpm",
-        help="oversampler (default tabddpm)",
+        help="oversampler (default %(default)s; 'imbdiff methods' describes them)",
     )
     rs.add_argument(
         "--output", "-o", type=Path, required=True, help="CSV file to write"
+    )
+    rs.add_argument(
+        "--param",
+        action="append",
+        metavar="KEY=VALUE",
+        help="set any parameter of the method (repeat for several); VALUE is "
+        "read as JSON (a number, true, false, null, a list) or else as text. "
+        "'imbdiff methods METHOD' lists the parameters and their defaults",
     )
     rs.add_argument(
         "--mark-synthetic",
@@ -112,48 +173,54 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="let --save-model replace a model saved there before",
     )
-    rs.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
     rs.add_argument(
-        "--train-steps", type=int, help="training step budget of a diffusion model"
+        "--random-state", type=int, default=0, help="seed (default %(default)s)"
     )
-    rs.add_argument(
-        "--n-timesteps", type=int, help="diffusion steps T of a diffusion model"
-    )
+    diffusion = rs.add_argument_group("diffusion methods")
+    for key, text in (
+        ("train_steps", "training step budget"),
+        ("n_timesteps", "diffusion steps T"),
+    ):
+        diffusion.add_argument(
+            _OWN_OPTIONS[key],
+            type=int,
+            help=f"{text} (default {_diffusion_defaults(key)})",
+        )
     lr = rs.add_argument_group("LReDDPM (--method lreddpm)")
+    defaults = _defaults(LReDDPM)
     lr.add_argument(
         "--region",
         help="guiding region: safe, border, rare, outlier, several joined by "
-        "commas, or auto (default safe)",
+        f"commas, or auto (default {defaults['region']})",
     )
     lr.add_argument(
         "--tau",
-        help="gradient scale: 1, 60, 1/sqrt(beta), 60/sqrt(beta) (default), "
-        "C/sqrt(beta) or a number >= 0",
+        help="gradient scale: 1, 60, 1/sqrt(beta), 60/sqrt(beta), "
+        f"C/sqrt(beta) or a number >= 0 (default {defaults['tau']})",
     )
-    lr.add_argument(
-        "--guidance",
-        choices=["region", "region_noisy", "noisy"],
-        help="guidance classifier (default region)",
-    )
-    lr.add_argument(
-        "--final-step",
-        choices=["recentre", "none"],
-        help="shift the rows to the region's mean at the end (default recentre)",
-    )
-    lr.add_argument(
-        "--train-on",
-        choices=["minority", "region"],
-        help="what the DDPM learns (default minority)",
-    )
-    rs.add_argument("--verbose", action="store_true", help="show progress bars")
+    for key, text in (
+        ("guidance", "guidance classifier"),
+        ("final_step", "recentre: shift the rows to the region's mean at the end"),
+        ("train_on", "what the DDPM learns"),
+    ):
+        lr.add_argument(
+            _OWN_OPTIONS[key],
+            choices=_options_of(LReDDPM, key),
+            help=f"{text} (default {defaults[key]})",
+        )
+    _add_progress_arguments(rs, "training and sampling", alias="--verbose")
     rs.set_defaults(handler=_cmd_resample)
 
-    bn = commands.add_parser(
-        "bench",
-        help="run a benchmark suite into a resumable store",
-        description="Run every cell of a suite (datasets x methods x seeds x "
-        "folds) that the store does not hold yet; each finished cell is saved at "
-        "once, so a stopped run resumes where it was.",
+
+def _bench_arguments(bn: argparse.ArgumentParser) -> None:
+    from .bench import list_suites, run
+
+    defaults = _defaults(run)
+    bn.description = (
+        "Run every cell of a suite (datasets x methods x seeds x folds) that "
+        "the store does not hold yet; each finished cell is saved at once, so "
+        "a stopped run resumes where it was. Several runs may share one store: "
+        "each claims a cell before it starts it, so no cell is computed twice."
     )
     bn.add_argument(
         "--suite",
@@ -161,18 +228,34 @@ def _build_parser() -> argparse.ArgumentParser:
         help="a shipped suite (" + ", ".join(list_suites()) + ") or a TOML file",
     )
     bn.add_argument("--store", type=Path, required=True, help="SQLite store file")
-    bn.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    bn.add_argument(
+        "--jobs",
+        type=int,
+        default=defaults["jobs"],
+        help="worker processes (default %(default)s)",
+    )
     bn.add_argument(
         "--backend",
         choices=["joblib", "dask"],
-        default="joblib",
-        help="where cells run: local processes (joblib) or a Dask cluster",
+        default=defaults["backend"],
+        help="where cells run: local processes (joblib) or a Dask cluster "
+        "(default %(default)s)",
     )
     bn.add_argument("--scheduler", help="the Dask scheduler's address (with dask)")
     bn.add_argument(
         "--threads",
         type=int,
-        help="torch and BLAS threads per cell (default: cores / jobs)",
+        default=defaults["threads"],
+        help="torch and BLAS threads per cell (default %(default)s, whatever "
+        "--jobs is); part of each cell's key, since results depend on it",
+    )
+    bn.add_argument(
+        "--claim-expiry",
+        type=float,
+        default=defaults["claim_expiry"],
+        metavar="SECONDS",
+        help="a cell claimed by a run that stopped renewing its claim (a "
+        "killed run) is taken over after this many seconds (default %(default)s)",
     )
     only = bn.add_argument_group(
         "a part of the grid (each may repeat or take a comma list; the run "
@@ -184,20 +267,119 @@ def _build_parser() -> argparse.ArgumentParser:
     only.add_argument("--method", action="append", help="methods by their label")
     only.add_argument("--seed", action="append", help="seeds")
     only.add_argument("--fold", action="append", help="folds (cv suites), from 0")
+    _add_progress_arguments(bn, "the cells")
     bn.set_defaults(handler=_cmd_bench)
 
-    rp = commands.add_parser(
-        "report",
-        help="write a benchmark store's report (markdown, HTML, PNG)",
-        description="Turn a benchmark store into report.md, a self-contained "
-        "report.html and PNG pictures in a folder.",
+
+def _report_arguments(rp: argparse.ArgumentParser) -> None:
+    rp.description = (
+        "Turn a benchmark store into report.md, a self-contained report.html "
+        "and PNG pictures in a folder."
     )
     rp.add_argument("store", metavar="STORE", type=Path, help="SQLite store file")
     rp.add_argument(
         "--output", "-o", type=Path, required=True, help="folder to write into"
     )
+    _add_progress_arguments(rp, "the report's steps")
     rp.set_defaults(handler=_cmd_report)
-    return parser
+
+
+#: Command -> (one line of help, the function that adds its arguments).
+_COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "datasets": ("list the shipped datasets", _datasets_arguments),
+    "methods": ("list the oversamplers and their parameters", _methods_arguments),
+    "regions": (
+        "type minority examples as safe/border/rare/outlier",
+        _regions_arguments,
+    ),
+    "resample": (
+        "oversample the minority class and write the result",
+        _resample_arguments,
+    ),
+    "bench": ("run a benchmark suite into a resumable store", _bench_arguments),
+    "report": (
+        "write a benchmark store's report (markdown, HTML, PNG)",
+        _report_arguments,
+    ),
+}
+
+
+def _defaults(function) -> dict:
+    """The default of every keyword parameter of ``function`` (or a class)."""
+    return {
+        name: parameter.default
+        for name, parameter in inspect.signature(function).parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
+
+
+def _options_of(cls, key: str) -> list[str]:
+    """The values a string option of ``cls`` accepts, from its constraints."""
+    for constraint in cls._parameter_constraints[key]:
+        options = getattr(constraint, "options", None)
+        if options is not None:
+            return sorted(options)
+    raise TypeError(f"{cls.__name__}.{key} is not a string option.")
+
+
+def _resample_methods() -> list[str]:
+    # Every method but "none", which would write the data unchanged.
+    from .samplers import METHODS
+
+    return sorted(name for name in METHODS if name != "none")
+
+
+def _diffusion_methods() -> list[str]:
+    from .samplers import DiffusionOverSampler, method_class
+
+    return [
+        name
+        for name in _resample_methods()
+        if issubclass(method_class(name), DiffusionOverSampler)
+    ]
+
+
+def _diffusion_defaults(key: str) -> str:
+    """``key``'s default in every diffusion method, said once if all agree."""
+    from .samplers import method_class
+
+    values = {name: _defaults(method_class(name))[key] for name in _diffusion_methods()}
+    if len(set(values.values())) == 1:
+        return f"{next(iter(values.values()))} in every diffusion method"
+    return ", ".join(f"{name} {value}" for name, value in values.items())
+
+
+def _add_progress_arguments(
+    parser: argparse.ArgumentParser, what: str, alias: str | None = None
+) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        *(["--progress", alias] if alias else ["--progress"]),
+        dest="progress",
+        action="store_true",
+        help=f"progress bars of {what} even when standard error is not a "
+        "terminal (by default they show on a terminal only)",
+    )
+    group.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress bars and no summary: print errors only",
+    )
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    """Whether to draw progress bars: asked for, or on a terminal unless quiet."""
+    if args.quiet:
+        return False
+    return args.progress or sys.stderr.isatty()
+
+
+def _say(args: argparse.Namespace, *lines: str) -> None:
+    """Print the command's summary lines, unless ``--quiet``."""
+    if not getattr(args, "quiet", False):
+        for line in lines:
+            print(line)
 
 
 def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
@@ -230,13 +412,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> from imbdiff.cli import main
     >>> main(["regions", "yeast3"])  # doctest: +SKIP
     """
-    parser = _build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(argv)
+    args = _build_parser(_command_of(argv)).parse_args(argv)
     args.argv = argv
     previous = _stop_on_sigterm()
     try:
         return args.handler(args)
+    except BrokenPipeError:
+        # The reader went away (``imbdiff methods | head``): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except (ValueError, OSError, ImportError, sqlite3.Error) as error:
         print(f"imbdiff {args.command}: error: {error}", file=sys.stderr)
         return 1
@@ -277,6 +463,8 @@ def _stop_on_sigterm():
 
 
 def _cmd_datasets(args: argparse.Namespace) -> int:
+    from .datasets import list_datasets
+
     table = list_datasets()
     table = table[table["imbalance_ratio"] >= args.min_ir]
     shown = table[
@@ -295,6 +483,10 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
 
 
 def _cmd_regions(args: argparse.Namespace) -> int:
+    from ._files import check_output_file
+    from ._validation import plain
+    from .regions import REGION_NAMES, minority_types
+
     if args.output is not None:
         check_output_file(args.output, inputs=_input_files(args))
     dataset = _load(args)
@@ -321,6 +513,8 @@ def _cmd_regions(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace):
+    from .datasets import load_dataset
+
     return load_dataset(
         args.data,
         target=args.target,
@@ -335,53 +529,137 @@ def _input_files(args: argparse.Namespace) -> list[Path]:
     return [path] if path.is_file() else []
 
 
-_LREDDPM_OPTIONS = {
-    "region": "--region",
-    "tau": "--tau",
-    "guidance": "--guidance",
-    "final_step": "--final-step",
-    "train_on": "--train-on",
-}
-
-
-def _make_sampler(args: argparse.Namespace):
-    from .samplers import DiffusionOverSampler, LReDDPM
+def _make_sampler(args: argparse.Namespace, progress: bool):
+    """The sampler the options ask for, every parameter checked before any
+    data are read."""
+    from .samplers import DiffusionOverSampler, LReDDPM, make_sampler, method_class
 
     cls = method_class(args.method)
     params = {"random_state": args.random_state}
-    given = [k for k in _LREDDPM_OPTIONS if getattr(args, k) is not None]
-    if given and cls is not LReDDPM:
-        flags = ", ".join(_LREDDPM_OPTIONS[k] for k in given)
-        raise ValueError(f"{flags} apply to --method lreddpm, not {args.method}.")
-    for key in given:
-        value = getattr(args, key)
-        if key == "region" and "," in value:
-            value = [part.strip() for part in value.split(",")]
-        params[key] = value
-    if issubclass(cls, DiffusionOverSampler):
-        params["verbose"] = args.verbose
-        if args.train_steps is not None:
-            params["train_steps"] = args.train_steps
-        if args.n_timesteps is not None:
-            params["n_timesteps"] = args.n_timesteps
-    elif (
-        args.save_model is not None
-        or args.train_steps is not None
-        or args.n_timesteps is not None
+    own = {key: getattr(args, key) for key in (*_DIFFUSION_OPTIONS, *_LREDDPM_OPTIONS)}
+    own = {key: value for key, value in own.items() if value is not None}
+    diffusion = issubclass(cls, DiffusionOverSampler)
+    for keys, applies, what in (
+        (_LREDDPM_OPTIONS, cls is LReDDPM, "--method lreddpm"),
+        (_DIFFUSION_OPTIONS, diffusion, "diffusion methods"),
     ):
+        given = [_OWN_OPTIONS[key] for key in keys if key in own]
+        if given and not applies:
+            raise ValueError(f"{', '.join(given)} apply to {what}, not {args.method}.")
+    if args.save_model is not None and not diffusion:
         raise ValueError(
-            "--save-model, --train-steps and --n-timesteps apply to diffusion "
-            f"methods, not {args.method}."
+            f"--save-model applies to diffusion methods, not {args.method}."
         )
-    return make_sampler(args.method, params)
+    if isinstance(own.get("region"), str) and "," in own["region"]:
+        own["region"] = [part.strip() for part in own["region"].split(",")]
+    params.update(own)
+    for key, value in _parsed_params(args.param):
+        if key in _OWN_OPTIONS:
+            raise ValueError(f"--param {key}=...: use {_OWN_OPTIONS[key]} instead.")
+        params[key] = value
+    if "verbose" in cls().get_params(deep=False):
+        params["verbose"] = progress
+    sampler = make_sampler(args.method, params)
+    # scikit-learn checks the values against the sampler's constraints only
+    # in fit; checking here reports a bad value before a long load or fit.
+    for estimator in (sampler, getattr(sampler, "sampler", None)):
+        if hasattr(estimator, "_validate_params"):
+            estimator._validate_params()
+    return sampler
+
+
+def _parsed_params(items: Sequence[str] | None) -> list[tuple[str, object]]:
+    """``KEY=VALUE`` pairs; a value is JSON if it reads as JSON, else text."""
+    pairs = []
+    for item in items or []:
+        key, sign, text = item.partition("=")
+        if not sign or not key.strip():
+            raise ValueError(f"--param takes KEY=VALUE; got {item!r}.")
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = {"True": True, "False": False, "None": None}.get(text, text)
+        pairs.append((key.strip(), value))
+    return pairs
+
+
+def _cmd_methods(args: argparse.Namespace) -> int:
+    from .samplers import METHODS, NUMERIC_ONLY, OneHotOverSampler, method_class
+
+    if args.method is None:
+        rows = [("none", "", "no oversampling: the data as they are")]
+        for name in METHODS:
+            cls = method_class(name)
+            if cls is not None:
+                rows.append((name, cls.__name__, _first_sentence(cls.__doc__)))
+        width = max(len(name) for name, _, _ in rows)
+        for name, cls_name, summary in rows:
+            print(f"{name:<{width}}  {cls_name:<20}  {summary}")
+        print("\n'imbdiff methods METHOD' lists a method's parameters.")
+        return 0
+    cls = method_class(args.method)
+    if cls is None:
+        print("none: no oversampling; it takes no parameters.")
+        return 0
+    defaults = cls().get_params(deep=False)
+    classes = list(reversed(cls.__mro__))  # a subclass's note wins
+    if args.method in NUMERIC_ONLY:
+        # These run inside the one-hot adapter, which adds its parameters.
+        adapter = OneHotOverSampler().get_params(deep=False)
+        adapter.pop("sampler")
+        defaults.update(adapter)
+        classes.insert(0, OneHotOverSampler)
+    notes = {}
+    for owner in classes:
+        notes.update(_parameter_notes(owner.__doc__))
+    print(
+        f"{args.method} ({cls.__module__.split('.')[0]}.{cls.__name__}): "
+        f"{_first_sentence(cls.__doc__)}\n"
+    )
+    for key in sorted(defaults):
+        print(f"  {key} = {defaults[key]!r}")
+        if notes.get(key):
+            print(f"      {notes[key]}")
+    return 0
+
+
+def _first_sentence(text: str | None) -> str:
+    words = " ".join((text or "").strip().split("\n\n")[0].split())
+    head, dot, _ = words.partition(". ")
+    return head + "." if head and (dot or not head.endswith(".")) else head
+
+
+def _parameter_notes(doc: str | None) -> dict[str, str]:
+    """Each parameter's first sentence, from a numpydoc "Parameters" section."""
+    lines = inspect.cleandoc(doc or "").splitlines()
+    if "Parameters" not in lines:
+        return {}
+    notes: dict[str, list[str]] = {}
+    names: list[str] = []
+    body = lines[lines.index("Parameters") + 2 :]
+    for i, line in enumerate(body):
+        if i + 1 < len(body) and set(body[i + 1]) == {"-"}:
+            break  # the next section's title
+        if line and not line.startswith(" "):
+            names = [n.strip() for n in line.split(" :")[0].split(",")]
+            for name in names:
+                notes[name] = []
+        elif line.strip():
+            for name in names:
+                notes[name].append(line.strip())
+    return {name: _first_sentence(" ".join(text)) for name, text in notes.items()}
 
 
 def _cmd_resample(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from ._files import check_output_file
+    from ._validation import plain
     from .samplers import check_model_folder
 
     # Every check that can fail runs before the data are read and the model
     # trained, so that no fit is lost to a path that cannot be written.
-    sampler = _make_sampler(args)
+    sampler = _make_sampler(args, _progress(args))
     check_output_file(args.output, inputs=_input_files(args))
     if args.save_model is not None:
         check_model_folder(args.save_model, overwrite=args.force)
@@ -404,20 +682,22 @@ def _cmd_resample(args: argparse.Namespace) -> int:
         sampler.save(args.save_model, overwrite=args.force)
     _write_csv_atomically(out, args.output)
     added = len(out) - dataset.n_rows
-    print(
+    _say(
+        args,
         f"{dataset.name}: {dataset.n_rows} rows + {added} synthetic "
-        f"({args.method}) -> {args.output}"
+        f"({args.method}) -> {args.output}",
     )
     for label, regions in getattr(sampler, "guide_regions_", {}).items():
         scores = sampler.classifier_scores_[label]
-        print(
+        _say(
+            args,
             f"class {plain(label)!r} guided by {'+'.join(regions)} "
             f"({scores['n_positive']} examples); guidance classifier held-out "
             f"balanced accuracy {scores['balanced_accuracy']:.3f}, "
-            f"AUC {scores['auc']:.3f}"
+            f"AUC {scores['auc']:.3f}",
         )
     if args.save_model is not None:
-        print(f"model saved to {args.save_model}")
+        _say(args, f"model saved to {args.save_model}")
     return 0
 
 
@@ -427,6 +707,8 @@ _PRINTED_METRICS = ("f1", "gmean", "auc")
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import load_suite, run
+
     suite = load_suite(args.suite)
     if args.backend == "dask" and args.scheduler is None:
         raise ValueError("--backend dask needs --scheduler ADDRESS.")
@@ -444,7 +726,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         backend=args.backend,
         scheduler=args.scheduler,
         threads=args.threads,
-        progress=True,
+        claim_expiry=args.claim_expiry,
+        progress=_progress(args),
         cells=chosen,
         command=shlex.join(["imbdiff", *args.argv]),
     )
@@ -452,6 +735,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     failed = cells[cells["status"] == "failed"]
     total = len(suite.cells())
     part = "" if len(chosen) == total else f" (part of {total})"
+    if args.quiet:
+        return 0
     print(
         f"{suite.name}: {len(cells) - len(failed)} cells done, {len(failed)} failed"
         f"{part} -> {args.store}"
@@ -492,13 +777,17 @@ def _listed(values, kind=str, flag=""):
 def _cmd_report(args: argparse.Namespace) -> int:
     if args.output.exists() and not args.output.is_dir():
         raise ValueError(f"{args.output} is a file; name a folder.")
-    files = report(args.store, args.output)
-    print(f"report of {args.store} -> {files['markdown']}, {files['html']}")
+    from .bench import report
+
+    files = report(args.store, args.output, progress=_progress(args))
+    _say(args, f"report of {args.store} -> {files['markdown']}, {files['html']}")
     return 0
 
 
-def _write_csv_atomically(frame: pd.DataFrame, path: Path) -> None:
+def _write_csv_atomically(frame, path: Path) -> None:
     """Write to a temporary file beside ``path``, then rename it into place."""
+    from ._files import write_atomically
+
     write_atomically(path, lambda tmp: frame.to_csv(tmp, index=False))
 
 

@@ -117,8 +117,9 @@ def test_dask_cluster_gives_the_same_results(
     pd.testing.assert_frame_equal(_values(run(suite, store)), _values(local))
 
 
-def _bench_command(suite_file, store) -> list[str]:
-    """``imbdiff bench`` on ``suite_file`` into ``store``, as a child process."""
+def _bench_command(suite_file, store, *options: str) -> list[str]:
+    """``imbdiff bench`` on ``suite_file`` into ``store``, as a child process
+    whose claims lapse one second after it stops renewing them."""
     return [
         sys.executable,
         "-c",
@@ -130,6 +131,9 @@ def _bench_command(suite_file, store) -> list[str]:
         str(store),
         "--threads",
         "1",
+        "--claim-expiry",
+        "1",
+        *options,
     ]
 
 

@@ -10,6 +10,7 @@ protocol = "holdout"
 seeds = [0, 1]
 classifiers = ["decision_tree", "logistic_regression"]
 datasets = ["yeast3", "ecoli4", "glass6"]
+keep_samples = true
 
 [[methods]]
 method = "none"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import platform
+import sqlite3
+import threading
 import time
 import traceback
 import uuid
@@ -32,7 +35,7 @@ from ..evaluation import (
 )
 from ..samplers import make_sampler
 from ._store import Store
-from ._suite import Cell, Suite, load_suite
+from ._suite import Cell, Suite, device_type, load_suite
 
 __all__ = ["SAMPLER_METRICS", "machine", "run", "run_cell"]
 
@@ -78,7 +81,8 @@ def run(
     jobs: int = 1,
     backend: str = "joblib",
     scheduler=None,
-    threads: int | None = None,
+    threads: int = 1,
+    claim_expiry: float = 120.0,
     progress: bool = False,
     cells: Sequence[Cell] | None = None,
     command: str | None = None,
@@ -90,6 +94,14 @@ def run(
     written to the store one by one, as they arrive, so an interrupted run
     resumes where it stopped; a cell that raises is stored as failed with its
     error and the run goes on.
+
+    Several runs (processes, machines sharing a file system) may work on one
+    store at once and share the grid: a run claims each cell just before it
+    starts it and renews its claims every quarter of ``claim_expiry`` while
+    it works, however long a cell takes; other runs skip a claimed cell, and
+    take it over once its claim has gone unrenewed for ``claim_expiry``
+    seconds (its run was killed). A run ends when every selected cell is
+    done, or failed since it started.
 
     Parameters
     ----------
@@ -104,9 +116,12 @@ def run(
         ``"dask"`` submits the cells to a ``dask.distributed`` cluster.
     scheduler : str or distributed.Client, optional
         The Dask scheduler's address, or a client (``"dask"`` only).
-    threads : int, optional
-        Torch and BLAS threads per cell; by default the cores divided by
-        ``jobs`` (at least 1), or 1 on a Dask cluster.
+    threads : int, default=1
+        Torch and BLAS threads per cell, whatever ``jobs`` is. Results differ
+        in their last digits between thread counts, so the count is part of
+        each cell's key (as is the device type, :attr:`Method.device_type`).
+    claim_expiry : float, default=120.0
+        Seconds after which a claim that was not renewed lapses.
     progress : bool, default=False
         Show a progress bar of cells done, failed and remaining.
     cells : sequence of Cell, optional
@@ -160,27 +175,28 @@ def run(
         raise ValueError(f"jobs must be a positive integer; got {jobs!r}.")
     if backend == "joblib" and scheduler is not None:
         raise ValueError("scheduler applies to the 'dask' backend only.")
-    if threads is None:
-        threads = 1 if backend == "dask" else max(1, (os.cpu_count() or 1) // jobs)
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a positive integer; got {threads!r}.")
-    selected = cells
+    if not claim_expiry > 0:
+        raise ValueError(f"claim_expiry must be > 0 seconds; got {claim_expiry!r}.")
     if cells is None:
-        cells = suite.cells()
+        cells = suite.cells(threads=threads)
     else:
-        known = {cell.key for cell in suite.cells()}
-        strangers = [cell.key for cell in cells if cell.key not in known]
+        known = {cell.grid_key for cell in suite.cells()}
+        strangers = [cell.key for cell in cells if cell.grid_key not in known]
         if strangers:
             raise ValueError(
                 f"cells not of suite {suite.name!r}: {', '.join(strangers[:3])}."
             )
+        cells = [dataclasses.replace(cell, threads=threads) for cell in cells]
     store.set_meta("definition", json.dumps(suite.definition(), default=str))
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     finished = store.finished()
     pending = [cell for cell in cells if cell.key not in finished]
     record = {
         "id": uuid.uuid4().hex,
         "command": command,
-        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "started_at": started,
         "backend": backend,
         "jobs": jobs,
         "threads": threads,
@@ -203,20 +219,92 @@ def run(
         unit="cell",
         disable=not progress,
     )
-    with bar:
-        for result in _execute(pending, backend, jobs, scheduler, threads):
-            store.write(result)
-            record["cells_" + result["status"]] += 1
-            record["cell_seconds"] += result["cell_seconds"]
-            record["wall_seconds"] = time.perf_counter() - start
-            store.record_run(record)
-            bar.update(1)
-            bar.set_postfix(failed=record["cells_failed"], remaining=bar.total - bar.n)
+    claims = _Claims(
+        store,
+        record["id"],
+        claim_expiry,
+        waiting=lambda n: bar.set_postfix(held_by_other_runs=n),
+    )
+    with bar, claims:
+        for cell_batch in claims.batches(pending, since=started):
+            for result in _execute(cell_batch, backend, jobs, scheduler):
+                store.write(result)
+                record["cells_" + result["status"]] += 1
+                record["cell_seconds"] += result["cell_seconds"]
+                record["wall_seconds"] = time.perf_counter() - start
+                store.record_run(record)
+                bar.update(1)
+                bar.set_postfix(
+                    failed=record["cells_failed"], remaining=bar.total - bar.n
+                )
+            # Cells other runs finished meanwhile.
+            bar.n = len(cells) - len(
+                [
+                    c
+                    for c in pending
+                    if c.key not in store.finished(failed_since=started)
+                ]
+            )
+            bar.refresh()
     if pending:
         record["wall_seconds"] = time.perf_counter() - start
         record["finished"] = True
         store.record_run(record)
-    return results(suite, store, cells=selected)
+    return results(suite, store, cells=cells)
+
+
+class _Claims:
+    """The claims of one run on a store, renewed by a background thread."""
+
+    def __init__(self, store: Store, owner: str, expiry: float, waiting) -> None:
+        self.store, self.owner, self.expiry = store, owner, float(expiry)
+        #: Called with the number of cells other runs hold while this one waits.
+        self.waiting = waiting
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._heartbeat, daemon=True)
+
+    def __enter__(self) -> _Claims:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        with contextlib.suppress(sqlite3.Error):
+            self.store.release(self.owner)
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(self.expiry / 4):
+            # A store busy beyond its timeout misses one beat, not the run.
+            with contextlib.suppress(sqlite3.Error):
+                self.store.renew(self.owner, self.expiry)
+
+    def batches(
+        self, pending: Sequence[Cell], *, since: str
+    ) -> Iterator[Iterator[Cell]]:
+        """Rounds of cells to run. Each round yields the cells nobody has
+        settled or holds, claiming each just before it is handed out; between
+        rounds the run waits while other runs hold the cells still open, and
+        takes over those whose claims lapse."""
+        tried: set[str] = set()
+        while True:
+            settled = self.store.finished(failed_since=since) | tried
+            open_cells = [cell for cell in pending if cell.key not in settled]
+            if not open_cells:
+                return
+            held = self.store.claimed(excluding=self.owner)
+            free = [cell for cell in open_cells if cell.key not in held]
+            if free:
+                yield self._claimed(free, tried)
+            else:
+                self.waiting(len(open_cells))
+                time.sleep(min(5.0, self.expiry / 4))
+
+    def _claimed(self, cells: Sequence[Cell], tried: set[str]) -> Iterator[Cell]:
+        for cell in cells:
+            if self.store.claim(cell.key, self.owner, self.expiry):
+                tried.add(cell.key)
+                yield cell
 
 
 def machine() -> dict[str, str | int]:
@@ -261,16 +349,18 @@ def results(
     return merged[list(RESULT_COLUMNS)].reset_index(drop=True)
 
 
-def _execute(pending, backend, jobs, scheduler, threads) -> Iterator[dict]:
-    if not pending:
-        return
+def _execute(cells: Iterator[Cell], backend, jobs, scheduler) -> Iterator[dict]:
+    """Run ``cells`` (claimed as they are taken from the iterator)."""
     if backend == "dask":
         from distributed import Client, as_completed
 
+        cells = list(cells)
+        if not cells:
+            return
         own = not isinstance(scheduler, Client)
         client = Client(scheduler) if own else scheduler
         try:
-            futures = client.map(run_cell, pending, threads=threads, pure=False)
+            futures = client.map(run_cell, cells, pure=False)
             for future in as_completed(futures):
                 yield future.result()
         finally:
@@ -278,21 +368,23 @@ def _execute(pending, backend, jobs, scheduler, threads) -> Iterator[dict]:
                 client.close()
         return
     if jobs == 1:
-        for cell in pending:
-            yield run_cell(cell, threads=threads)
+        for cell in cells:
+            yield run_cell(cell)
         return
     from joblib import Parallel, delayed
 
     yield from Parallel(n_jobs=jobs, return_as="generator_unordered")(
-        delayed(run_cell)(cell, threads=threads) for cell in pending
+        delayed(run_cell)(cell) for cell in cells
     )
 
 
-def run_cell(cell: Cell, *, threads: int = 1) -> dict:
+def run_cell(cell: Cell) -> dict:
     """Fit the cell's sampler once, score every classifier; never raises.
 
-    Returns the record :meth:`Store.write` takes, with ``status`` ``"failed"``
-    and the error's type, message and place when anything went wrong.
+    The cell runs with its own thread count (``cell.threads``). Returns the
+    record :meth:`Store.write` takes, with ``status`` ``"failed"`` and the
+    error's type, message and place when anything went wrong (a machine
+    whose device type is not the cell's included).
     """
     start = time.perf_counter()
     record = {
@@ -305,7 +397,14 @@ def run_cell(cell: Cell, *, threads: int = 1) -> dict:
         "params": dict(cell.method.params),
     }
     try:
-        with _thread_limit(threads):
+        # Computed here, not read from the cell: a Dask worker may differ.
+        here = device_type(make_sampler(cell.method.method, cell.method.params))
+        if here != cell.device:
+            raise RuntimeError(
+                f"the cell is keyed for device type {cell.device!r}, but its "
+                f"sampler runs on {here!r} here; run it where the run started."
+            )
+        with _thread_limit(cell.threads):
             record.update(_fit_and_score(cell))
         record["status"], record["error"] = "done", None
     except Exception as error:  # a failed cell is data, not the end of the run

@@ -31,10 +31,11 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
 from scipy import stats
+from tqdm.auto import tqdm
 
 from ._engine import RESULT_COLUMNS
 from ._store import Store
-from ._suite import Suite
+from ._suite import Suite, grid_key_of
 
 __all__ = ["average_ranks", "critical_difference", "report"]
 
@@ -114,11 +115,15 @@ def critical_difference(n_methods: int, n_datasets: int, alpha: float = 0.05):
     return float(q * math.sqrt(n_methods * (n_methods + 1) / (6.0 * n_datasets)))
 
 
-def report(store: Store | str | Path, out_dir: str | Path) -> dict[str, Path]:
+def report(
+    store: Store | str | Path, out_dir: str | Path, *, progress: bool = False
+) -> dict[str, Path]:
     """Write the report of ``store`` into the folder ``out_dir``.
 
     Returns the written files by kind (``"markdown"``, ``"html"``, and one
     entry per picture). Pictures need matplotlib (``imbdiff[bench]``).
+    ``progress`` shows a bar of the report's steps (the region typing and
+    t-SNE maps of each dataset are the long ones).
     """
     if not isinstance(store, Store):
         store = Store.open(store)
@@ -128,14 +133,15 @@ def report(store: Store | str | Path, out_dir: str | Path) -> dict[str, Path]:
     definition = json.loads(meta.get("definition", "{}"))
     # The cells of the suite as last run; older cells of edited settings stay
     # in the file but not in the report.
-    keys = (
-        [cell.key for cell in Suite.from_definition(definition).cells()]
+    grid = (
+        [cell.grid_key for cell in Suite.from_definition(definition).cells()]
         if definition
         else None
     )
-    cells = store.cells(keys)
+    cells = _one_per_grid_cell(store.cells(), grid)
     if cells.empty:
         raise ValueError(f"{store.path} holds no cell yet; run the suite first.")
+    keys = list(cells["cell"])
     values = store.results(keys)
     order = [m["label"] for m in definition.get("methods", [])] or sorted(
         cells["label"].unique()
@@ -143,63 +149,77 @@ def report(store: Store | str | Path, out_dir: str | Path) -> dict[str, Path]:
     order = [label for label in order if label in set(cells["label"])]
     done = cells[cells["status"] == "done"]
     data = done.merge(values, on="cell")
-    runs = store.runs()
-    sections = [
-        _summary(cells, meta, definition, grid=None if keys is None else len(keys)),
-        _runs_section(runs),
-        _budgets(cells, order, definition),
-    ]
-    metric_sections = _metric_sections(data, order)
-    sections += [m for m in metric_sections if m.metric in _MAIN_METRICS]
-    sections.append(_distance_section(data, order))
-    sections.append(_memorisation_section(data, order))
-    sections.append(_time_section(done, order))
-    paper = _paper_section(data, order, meta.get("suite", ""))
-    if paper is not None:
-        sections.append(paper)
-    regions, region_pictures = _region_section(store, done, order, definition, out)
-    if regions is not None:
-        sections.append(regions)
-    sections.append(_failures(cells))
-    files = {}
-    pictures = _pictures(data, done, order, out)
-    pictures.update(_tsne_pictures(store, done, order, definition, out))
-    pictures.update(region_pictures)
-    if pictures:
-        # Right after the budgets: the pictures are the quickest read.
-        sections.insert(
-            3,
-            _Section(
-                "Pictures",
-                "G-mean (TPR x TNR) bars per dataset and method (the LReDDPM "
-                "paper's Figure 3) with the decision tree; the training loss of "
-                "each diffusion model on the first seed and fold; per dataset a "
-                "t-SNE map of the training part's majority and minority rows "
-                "with each method's synthetic rows of the first seed and fold "
-                "(the paper's Figure 4; at most 600 rows of each real class and "
-                "300 synthetic rows per method, one map per dataset so that the "
-                "panels are comparable); and the region composition of real and "
-                "synthetic minority rows (Figure 5).",
-                images=list(pictures.items()),
-            ),
-        )
-        files.update({name: out / name for name in pictures.values()})
-    sections += [m for m in metric_sections if m.metric not in _MAIN_METRICS]
-    export = cells.merge(values, on="cell", how="left")
-    export = export[[*_EXPORT_COLUMNS]].sort_values(["cell", "classifier", "metric"])
-    # No time stamp in the gzip header: the same store gives the same bytes.
-    export.to_csv(
-        out / "results.csv.gz",
-        index=False,
-        compression={"method": "gzip", "mtime": 0},
+    n_maps = (
+        done.loc[done["seed"] == definition["seeds"][0], "dataset"].nunique()
+        if definition
+        else 0
     )
-    files["results"] = out / "results.csv.gz"
-    markdown = _render_markdown(sections)
-    (out / "report.md").write_text(markdown)
-    (out / "report.html").write_text(_render_html(sections, out))
-    files["markdown"] = out / "report.md"
-    files["html"] = out / "report.html"
-    return files
+    bar = tqdm(total=3 + 2 * n_maps, desc="report", unit="step", disable=not progress)
+    with bar:
+        runs = store.runs()
+        sections = [
+            _summary(cells, meta, definition, grid=None if grid is None else len(grid)),
+            _runs_section(runs),
+            _budgets(cells, order, definition),
+        ]
+        metric_sections = _metric_sections(data, order)
+        bar.update(1)
+        sections += [m for m in metric_sections if m.metric in _MAIN_METRICS]
+        sections.append(_distance_section(data, order))
+        sections.append(_memorisation_section(data, order))
+        sections.append(_time_section(done, order))
+        paper = _paper_section(data, order, meta.get("suite", ""))
+        if paper is not None:
+            sections.append(paper)
+        regions, region_pictures = _region_section(
+            store, done, order, definition, out, bar
+        )
+        if regions is not None:
+            sections.append(regions)
+        sections.append(_failures(cells))
+        files = {}
+        pictures = _pictures(data, done, order, out)
+        bar.update(1)
+        pictures.update(_tsne_pictures(store, done, order, definition, out, bar))
+        pictures.update(region_pictures)
+        if pictures:
+            # Right after the budgets: the pictures are the quickest read.
+            sections.insert(
+                3,
+                _Section(
+                    "Pictures",
+                    "G-mean (TPR x TNR) bars per dataset and method (the LReDDPM "
+                    "paper's Figure 3) with the decision tree; the training loss of "
+                    "each diffusion model on the first seed and fold; per dataset a "
+                    "t-SNE map of the training part's majority and minority rows "
+                    "with each method's synthetic rows of the first seed and fold "
+                    "(the paper's Figure 4; at most 600 rows of each real class and "
+                    "300 synthetic rows per method, one map per dataset so that the "
+                    "panels are comparable); and the region composition of real and "
+                    "synthetic minority rows (Figure 5).",
+                    images=list(pictures.items()),
+                ),
+            )
+            files.update({name: out / name for name in pictures.values()})
+        sections += [m for m in metric_sections if m.metric not in _MAIN_METRICS]
+        export = cells.merge(values, on="cell", how="left")
+        export = export[[*_EXPORT_COLUMNS]].sort_values(
+            ["cell", "classifier", "metric"]
+        )
+        # No time stamp in the gzip header: the same store gives the same bytes.
+        export.to_csv(
+            out / "results.csv.gz",
+            index=False,
+            compression={"method": "gzip", "mtime": 0},
+        )
+        files["results"] = out / "results.csv.gz"
+        markdown = _render_markdown(sections)
+        (out / "report.md").write_text(markdown)
+        (out / "report.html").write_text(_render_html(sections, out))
+        files["markdown"] = out / "report.md"
+        files["html"] = out / "report.html"
+        bar.update(bar.total - bar.n)
+        return files
 
 
 #: Columns of ``results.csv.gz``: one row per cell, classifier and metric,
@@ -658,9 +678,24 @@ def _pictures(data, done, order, out: Path) -> dict[str, str]:
     return pictures
 
 
-def _first_cells(store, done, order, definition):
+def _one_per_grid_cell(cells: pd.DataFrame, grid: list[str] | None) -> pd.DataFrame:
+    """The stored cells of the grid ``grid`` (all if None), one per place:
+    where a place ran with several thread counts or devices, a done cell
+    before a failed one, then the latest."""
+    place = cells["cell"].map(grid_key_of)
+    if grid is not None:
+        cells = cells[place.isin(set(grid))]
+        place = place[cells.index]
+    order = cells.assign(_place=place, _done=cells["status"] == "done")
+    order = order.sort_values(["_place", "_done", "finished_at"])
+    kept = order.drop_duplicates("_place", keep="last")
+    return cells.loc[sorted(kept.index)].reset_index(drop=True)
+
+
+def _first_cells(store, done, order, definition, bar):
     """Per dataset, the first seed and fold's training part and each method's
-    kept synthetic rows: ``(dataset, X_train, is_minority, {label: rows})``."""
+    kept synthetic rows: ``(dataset, X_train, is_minority, {label: rows})``;
+    ``bar`` advances by one per dataset."""
     from ..datasets import load_dataset
     from ._engine import split
 
@@ -690,6 +725,7 @@ def _first_cells(store, done, order, definition):
             else:
                 synthetic[label] = None
         yield dataset, X_train, y_train == data.minority_label, synthetic
+        bar.update(1)
 
 
 def _training_dtypes(rows: pd.DataFrame, X_train: pd.DataFrame) -> pd.DataFrame:
@@ -706,7 +742,7 @@ def _training_dtypes(rows: pd.DataFrame, X_train: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _region_section(store, done, order, definition, out: Path):
+def _region_section(store, done, order, definition, out: Path, bar):
     """Region composition of each method's synthetic rows (the paper's Figure 5):
     the training minority replaced by them, each row typed against the rest."""
     from ..regions import REGION_NAMES, replaced_composition
@@ -715,7 +751,7 @@ def _region_section(store, done, order, definition, out: Path):
         return None, {}
     rows = []
     for dataset, X_train, minority, synthetic in _first_cells(
-        store, done, order, definition
+        store, done, order, definition, bar
     ):
         groups = {"real minority": X_train[minority]}
         groups.update({k: v for k, v in synthetic.items() if v is not None})
@@ -764,7 +800,7 @@ def _region_section(store, done, order, definition, out: Path):
     return section, pictures
 
 
-def _tsne_pictures(store, done, order, definition, out: Path) -> dict[str, str]:
+def _tsne_pictures(store, done, order, definition, out: Path, bar) -> dict[str, str]:
     """One t-SNE map per dataset: real classes and each method's synthetic rows."""
     if not definition:
         return {}
@@ -777,7 +813,7 @@ def _tsne_pictures(store, done, order, definition, out: Path) -> dict[str, str]:
 
     pictures = {}
     for dataset, X_train, minority, synthetic in _first_cells(
-        store, done, order, definition
+        store, done, order, definition, bar
     ):
         rng = np.random.default_rng(0)
         parts = {

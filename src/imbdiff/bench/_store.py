@@ -1,10 +1,20 @@
 """The benchmark store: one SQLite file that finished cells are written to.
 
-Each cell is written in one transaction as soon as it finishes, in WAL mode
-with full synchronisation, so a run killed at any moment leaves every cell it
-reported finished, no half-written cell and no corrupt file; the next run with
-the same store skips them. A cell that failed is kept with its error and is
-tried again by the next run.
+Each cell is written in one transaction as soon as it finishes, with full
+synchronisation, so a run killed at any moment leaves every cell it reported
+finished, no half-written cell and no corrupt file; the next run with the same
+store skips them. A cell that failed is kept with its error and is tried again
+by the next run.
+
+Several runs may share a store: a run claims a cell before it starts it and
+renews its claims while it works (:meth:`Store.claim`, :meth:`Store.renew`);
+another run skips a cell under a live claim and takes over one whose claim
+expired (its run was killed).
+
+The store uses SQLite's rollback journal, not its write-ahead log, so that
+the one ``.sqlite`` file holds every finished cell whenever no run is writing:
+a store can be committed to git between two working sessions and resumed from
+a fresh clone (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -14,6 +24,7 @@ import gzip
 import io
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -57,6 +68,11 @@ CREATE INDEX IF NOT EXISTS results_by_cell ON results (cell);
 CREATE TABLE IF NOT EXISTS samples (
     cell TEXT PRIMARY KEY REFERENCES cells (cell),
     csv_gz BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS claims (
+    cell TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires REAL NOT NULL
 );
 """
 
@@ -119,7 +135,7 @@ class Store:
         try:
             db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             try:
-                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA journal_mode=DELETE")
                 # One writer at a time: a second process opening a new store
                 # waits here and then finds it complete, never half made.
                 db.execute("BEGIN IMMEDIATE")
@@ -141,7 +157,6 @@ class Store:
         """A connection that commits on success, rolls back on error, closes."""
         db = sqlite3.connect(self.path, timeout=60)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA foreign_keys=ON")
             with db:
@@ -185,6 +200,11 @@ class Store:
                 f"{self.path} was written by suite {meta.get('suite')!r}, not "
                 f"{self.suite!r}; give this suite its own store file."
             )
+        # Stores made before runs could share them have no claims yet.
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS claims (cell TEXT PRIMARY KEY, "
+            "owner TEXT NOT NULL, expires REAL NOT NULL)"
+        )
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -239,11 +259,66 @@ class Store:
                 (json.dumps(runs),),
             )
 
-    # -- reading -------------------------------------------------------------------
-    def finished(self) -> set[str]:
-        """Keys of the cells stored as done."""
+    # -- claims --------------------------------------------------------------------
+    def claim(self, key: str, owner: str, expiry: float) -> bool:
+        """Claim cell ``key`` for the run ``owner`` for ``expiry`` seconds.
+
+        True if the claim is ``owner``'s now; False if the cell is done or
+        another run holds a live claim on it. Check and claim happen in one
+        transaction, so two runs never both win one cell.
+        """
         with self._connect() as db:
-            rows = db.execute("SELECT cell FROM cells WHERE status = 'done'")
+            db.execute("BEGIN IMMEDIATE")
+            done = db.execute(
+                "SELECT 1 FROM cells WHERE cell = ? AND status = 'done'", (key,)
+            ).fetchone()
+            if done is not None:
+                return False
+            now = time.time()
+            held = db.execute(
+                "SELECT owner, expires FROM claims WHERE cell = ?", (key,)
+            ).fetchone()
+            if held is not None and held[0] != owner and held[1] > now:
+                return False
+            db.execute(
+                "INSERT OR REPLACE INTO claims (cell, owner, expires) VALUES (?, ?, ?)",
+                (key, owner, now + expiry),
+            )
+            return True
+
+    def renew(self, owner: str, expiry: float) -> int:
+        """Extend every claim of ``owner`` to ``expiry`` seconds from now;
+        return how many it holds."""
+        with self._connect() as db:
+            return db.execute(
+                "UPDATE claims SET expires = ? WHERE owner = ?",
+                (time.time() + expiry, owner),
+            ).rowcount
+
+    def release(self, owner: str) -> None:
+        """Drop every claim of ``owner`` (its run is over)."""
+        with self._connect() as db:
+            db.execute("DELETE FROM claims WHERE owner = ?", (owner,))
+
+    def claimed(self, *, excluding: str | None = None) -> set[str]:
+        """Keys of the cells under a live claim (not ``excluding``'s)."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT cell FROM claims WHERE expires > ? AND owner IS NOT ?",
+                (time.time(), excluding),
+            )
+            return {row[0] for row in rows}
+
+    # -- reading -------------------------------------------------------------------
+    def finished(self, *, failed_since: str | None = None) -> set[str]:
+        """Keys of the cells stored as done, and of those stored as failed at
+        or after the time ``failed_since`` (ISO 8601, UTC), if given."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT cell FROM cells WHERE status = 'done' "
+                "OR (status = 'failed' AND finished_at >= ?)",
+                (failed_since or "~",),  # "~" sorts after every timestamp
+            )
             return {row[0] for row in rows}
 
     def cells(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
@@ -305,6 +380,7 @@ class Store:
         }
         with self._connect() as db:
             # One transaction: a kill between these statements leaves nothing.
+            db.execute("DELETE FROM claims WHERE cell = ?", (key,))
             db.execute("DELETE FROM results WHERE cell = ?", (key,))
             db.execute("DELETE FROM samples WHERE cell = ?", (key,))
             db.execute("DELETE FROM cells WHERE cell = ?", (key,))

@@ -104,6 +104,32 @@ class Method:
         )
         return hashlib.sha256(text.encode()).hexdigest()[:8]
 
+    @functools.cached_property
+    def device_type(self) -> str:
+        """The kind of device the sampler runs on here: see
+        :func:`device_type`."""
+        return device_type(make_sampler(self.method, self.params))
+
+
+def grid_key_of(key: str) -> str:
+    """The grid part of a stored cell key (:attr:`Cell.grid_key`); keys
+    stored before the thread count and device joined them are all grid."""
+    head, threads, device = [*key.rsplit("|", 2), "", ""][:3]
+    if threads[:1] == "t" and threads[1:].isdigit() and device.isalpha():
+        return head
+    return key
+
+
+def device_type(sampler) -> str:
+    """``"cpu"`` or ``"cuda"``: the sampler's ``device`` parameter resolved
+    on this machine, or ``"cpu"`` for a sampler without one (or none)."""
+    from .._device import resolve_device
+
+    params = {} if sampler is None else sampler.get_params(deep=True)
+    if "device" not in params:
+        return "cpu"
+    return resolve_device(params["device"]).type
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -121,10 +147,24 @@ class Cell:
     folds: int
     classifiers: tuple[str, ...]
     keep_samples: bool
+    #: Torch and BLAS threads the cell runs with.
+    threads: int = 1
+    #: The kind of device its sampler runs on (:attr:`Method.device_type`).
+    device: str = "cpu"
 
     @property
     def key(self) -> str:
         """The cell's identity in a store: everything its result depends on.
+
+        Its place in the grid (:attr:`grid_key`), then the thread count and
+        the device type: results differ in their last digits between 1 and 2
+        threads, or between a CPU and a GPU, so each is a cell of its own.
+        """
+        return f"{self.grid_key}|t{self.threads}|{self.device}"
+
+    @property
+    def grid_key(self) -> str:
+        """The cell's place in the grid, whatever it runs on.
 
         The method's parameters, the target column, the protocol's settings
         and the classifiers enter through a short hash, so a cell of an edited
@@ -161,7 +201,7 @@ class Suite:
     test_size: float = 0.2
     split_seed: int = 0
     folds: int = 5
-    keep_samples: bool = True
+    keep_samples: bool = False
 
     @classmethod
     def from_definition(cls, definition: dict) -> Suite:
@@ -186,7 +226,7 @@ class Suite:
             test_size=definition["test_size"],
             split_seed=definition["split_seed"],
             folds=definition["folds"],
-            keep_samples=definition.get("keep_samples", True),
+            keep_samples=definition.get("keep_samples", False),
         )
 
     def definition(self) -> dict:
@@ -214,8 +254,9 @@ class Suite:
             "keep_samples": self.keep_samples,
         }
 
-    def cells(self) -> list[Cell]:
-        """Every cell of the grid, dataset by dataset.
+    def cells(self, *, threads: int = 1) -> list[Cell]:
+        """Every cell of the grid, dataset by dataset, run with ``threads``
+        threads on the device each method resolves to on this machine.
 
         Under ``"holdout"`` a cell is (dataset, method, seed) with fold 0;
         under ``"cv"`` it is (dataset, method, seed, fold), the seed shuffling
@@ -236,6 +277,8 @@ class Suite:
                 folds=self.folds,
                 classifiers=self.classifiers,
                 keep_samples=self.keep_samples and seed == self.seeds[0] and fold == 0,
+                threads=threads,
+                device=method.on(dataset).device_type,
             )
             for dataset, target in self.datasets
             for method in self.methods
@@ -250,9 +293,11 @@ class Suite:
         methods: Iterable[str] | None = None,
         seeds: Iterable[int] | None = None,
         folds: Iterable[int] | None = None,
+        threads: int = 1,
     ) -> list[Cell]:
         """The cells of the grid on some datasets, methods (by label), seeds
-        or folds; None keeps every value of that axis.
+        or folds; None keeps every value of that axis. ``threads`` as in
+        :meth:`cells`.
 
         A selected cell is the very cell of the full grid (same key, same
         result), so a run of a selection fills the suite's store.
@@ -287,7 +332,7 @@ class Suite:
             chosen[axis] = set(wanted)
         return [
             cell
-            for cell in self.cells()
+            for cell in self.cells(threads=threads)
             if cell.dataset in chosen["dataset"]
             and cell.method.label in chosen["method"]
             and cell.seed in chosen["seed"]
@@ -394,7 +439,7 @@ def parse_suite(text: str, *, where: str = "<suite>") -> Suite:
     folds = data.get("folds", 5)
     if not isinstance(folds, int) or isinstance(folds, bool) or folds < 2:
         fail(f"folds must be an integer >= 2; got {folds!r}.", "folds")
-    keep_samples = data.get("keep_samples", True)
+    keep_samples = data.get("keep_samples", False)
     if not isinstance(keep_samples, bool):
         fail("keep_samples must be true or false.", "keep_samples")
 

@@ -24,6 +24,7 @@ from sklearn.utils._param_validation import Interval
 from torch import nn
 from tqdm.auto import tqdm
 
+from .._device import resolve_device
 from .._validation import check_positive_int
 from ..encoding import TabularEncoder
 from ._tabular import (
@@ -177,11 +178,7 @@ class CWGANGPOverSampler(TabularOverSampler):
         classes = np.unique(y)
         rng = random_state_of(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        device = torch.device(
-            ("cuda" if torch.cuda.is_available() else "cpu")
-            if self.device == "auto"
-            else self.device
-        )
+        device = resolve_device(self.device)
         start = time.perf_counter()
         self.encoder_ = TabularEncoder(
             categorical="onehot", categorical_features=nominal, random_state=seed

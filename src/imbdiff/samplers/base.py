@@ -22,7 +22,9 @@ import pandas as pd
 import torch
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import StrOptions
+from tqdm.auto import tqdm
 
+from .._device import resolve_device
 from .._files import write_atomically
 from .._validation import check_positive_int, plain
 from .._version import __version__
@@ -211,12 +213,7 @@ class DiffusionOverSampler(TabularOverSampler):
         check_positive_int(self.n_threads, "n_threads", allow_none=True)
 
     def _torch_device(self) -> torch.device:
-        if self.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        try:
-            return torch.device(self.device)
-        except RuntimeError:
-            raise ValueError(f"unknown device {self.device!r}.") from None
+        return resolve_device(self.device)
 
     @contextlib.contextmanager
     def _threads(self):
@@ -345,29 +342,40 @@ class DiffusionOverSampler(TabularOverSampler):
         model has guidance), as float64."""
         generator = torch.Generator(device=device).manual_seed(seed)
         width = fitted.encoder.n_encoded_
-        if self.sampling_method == "ddim":
-            if fitted.guidance is not None:
-                raise ValueError(
-                    "guided sampling runs the full ancestral process; use "
-                    "sampling_method='ancestral'."
+        ddim = self.sampling_method == "ddim"
+        if ddim and fitted.guidance is not None:
+            raise ValueError(
+                "guided sampling runs the full ancestral process; use "
+                "sampling_method='ancestral'."
+            )
+        steps = min(int(self.ddim_steps), diffusion.n_steps) if ddim else None
+        bar = tqdm(
+            total=steps or diffusion.n_steps,
+            desc="sampling",
+            unit="step",
+            disable=not self.verbose,
+        )
+        with bar:
+            if ddim:
+                z = diffusion.ddim_sample(
+                    fitted.model,
+                    n,
+                    width,
+                    steps=steps,
+                    generator=generator,
+                    device=device,
+                    progress=bar.update,
                 )
-            z = diffusion.ddim_sample(
-                fitted.model,
-                n,
-                width,
-                steps=min(int(self.ddim_steps), diffusion.n_steps),
-                generator=generator,
-                device=device,
-            )
-        else:
-            z = diffusion.sample(
-                fitted.model,
-                n,
-                width,
-                generator=generator,
-                device=device,
-                guidance=fitted.guidance,
-            )
+            else:
+                z = diffusion.sample(
+                    fitted.model,
+                    n,
+                    width,
+                    generator=generator,
+                    device=device,
+                    guidance=fitted.guidance,
+                    progress=bar.update,
+                )
         z = z.cpu().numpy().astype(np.float64)
         if not np.isfinite(z).all():
             raise ValueError(
