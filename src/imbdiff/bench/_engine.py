@@ -200,6 +200,10 @@ def run(
         "backend": backend,
         "jobs": jobs,
         "threads": threads,
+        "claim_expiry": claim_expiry,
+        # Which process this is, so that runs sharing a store can be told apart.
+        "host": platform.node(),
+        "pid": os.getpid(),
         "machine": machine(),
         "cells_selected": len(cells),
         "cells_pending": len(pending),

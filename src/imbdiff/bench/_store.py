@@ -14,7 +14,7 @@ expired (its run was killed).
 The store uses SQLite's rollback journal, not its write-ahead log, so that
 the one ``.sqlite`` file holds every finished cell whenever no run is writing:
 a store can be committed to git between two working sessions and resumed from
-a fresh clone (docs/benchmarks.md).
+a fresh clone (docs/benchmark.md).
 """
 
 from __future__ import annotations

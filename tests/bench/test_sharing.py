@@ -1,0 +1,207 @@
+"""Several runs on one store share its grid; a store moves between clones."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from imbdiff.bench import Store, parse_suite, run
+
+# 48 cells of about a second each on one thread: long enough that three
+# runs started together all get some.
+GRID = """\
+name = "shared"
+protocol = "holdout"
+seeds = [0, 1, 2, 3, 4, 5, 6, 7]
+classifiers = ["decision_tree"]
+datasets = ["ecoli4", "glass4"]
+
+[[methods]]
+method = "none"
+
+[[methods]]
+method = "smote"
+
+[[methods]]
+method = "tabddpm"
+params = { train_steps = 150, n_timesteps = 50 }
+"""
+
+# One cell that runs for several seconds, far longer than a one-second expiry.
+SLOW = """\
+name = "slow"
+protocol = "holdout"
+seeds = [0]
+classifiers = ["decision_tree"]
+datasets = ["ecoli4"]
+
+[[methods]]
+method = "tabddpm"
+params = { train_steps = 2500, n_timesteps = 100 }
+"""
+
+
+def _runner(suite_file, store, expiry="2"):
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from imbdiff.cli import main; sys.exit(main(sys.argv[1:]))",
+        "bench",
+        "--suite",
+        str(suite_file),
+        "--store",
+        str(store),
+        "--claim-expiry",
+        expiry,
+        "--quiet",
+    ]
+    return subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+
+
+def _wait_for(condition, seconds=120):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def _claims(store):
+    import sqlite3
+
+    with sqlite3.connect(store) as db:
+        return db.execute("SELECT cell, owner FROM claims").fetchall()
+
+
+def _suite_file(tmp_path, text):
+    path = tmp_path / "suite.toml"
+    path.write_text(text)
+    return path
+
+
+def test_three_runs_share_a_grid_and_compute_each_cell_once(tmp_path):
+    suite_file = _suite_file(tmp_path, GRID)
+    store = tmp_path / "shared.sqlite"
+    Store(store, suite="shared")  # made once, before the runs race for it
+    runners = [_runner(suite_file, store) for _ in range(3)]
+    for runner in runners:
+        _, err = runner.communicate(timeout=600)
+        assert runner.returncode == 0, err
+    shared = Store(store, suite="shared")
+    runs = shared.runs()
+    assert len(runs) == 3
+    assert all(r["finished"] for r in runs)
+    assert all(r["cells_done"] >= 1 for r in runs), [r["cells_done"] for r in runs]
+    assert sum(r["cells_done"] + r["cells_failed"] for r in runs) == 48
+    assert len(shared.finished()) == 48
+    assert _claims(store) == []
+
+
+def test_a_killed_runs_cells_are_taken_over(tmp_path):
+    suite_file = _suite_file(tmp_path, GRID)
+    store = tmp_path / "shared.sqlite"
+    Store(store, suite="shared")
+    runners = [_runner(suite_file, store) for _ in range(3)]
+    victim = runners[0]
+    owner = _wait_for(
+        lambda: next(
+            (
+                r["id"]
+                for r in Store(store, suite="shared").runs()
+                if r["pid"] == victim.pid
+            ),
+            None,
+        )
+    )
+    # Kill it while it holds a claim on a cell it has not finished.
+    held = _wait_for(lambda: [c for c, o in _claims(store) if o == owner])
+    victim.send_signal(signal.SIGKILL)
+    victim.communicate(timeout=60)
+    for runner in runners[1:]:
+        _, err = runner.communicate(timeout=600)
+        assert runner.returncode == 0, err
+    shared = Store(store, suite="shared")
+    assert shared.finished() >= set(held)
+    assert len(shared.finished()) == 48
+    runs = {r["id"]: r for r in shared.runs()}
+    assert not runs[owner]["finished"]
+    # Every cell the killed run did not finish was finished by the others.
+    others = sum(r["cells_done"] for i, r in runs.items() if i != owner)
+    assert others == 48 - runs[owner]["cells_done"]
+
+
+def test_a_cell_longer_than_the_expiry_keeps_its_claim(tmp_path):
+    suite_file = _suite_file(tmp_path, SLOW)
+    store = tmp_path / "slow.sqlite"
+    Store(store, suite="slow")
+    first = _runner(suite_file, store, expiry="1")
+    _wait_for(lambda: _claims(store))
+    second = _runner(suite_file, store, expiry="1")
+    for runner in (first, second):
+        _, err = runner.communicate(timeout=600)
+        assert runner.returncode == 0, err
+    runs = Store(store, suite="slow").runs()
+    cell_seconds = max(r["cell_seconds"] for r in runs)
+    assert cell_seconds > 3, "the cell must outlast several expiry periods"
+    assert sorted(r["cells_done"] for r in runs) == [0, 1]
+
+
+def test_claims_lapse_unless_renewed(tmp_path):
+    store = Store(tmp_path / "s.sqlite", suite="s")
+    assert store.claim("cell", "a", 0.3)
+    assert not store.claim("cell", "b", 0.3)
+    assert store.claimed(excluding="b") == {"cell"}
+    assert store.claimed(excluding="a") == set()
+    time.sleep(0.2)
+    assert store.renew("a", 0.3) == 1
+    time.sleep(0.2)
+    assert not store.claim("cell", "b", 0.3)  # renewed, still a's
+    time.sleep(0.4)
+    assert store.claim("cell", "b", 0.3)  # lapsed: b takes it over
+    store.release("b")
+    assert store.claimed() == set()
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_committed_store_resumes_in_a_fresh_clone(tmp_path):
+    def git(*args, cwd):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+            cwd=cwd,
+            check=True,
+            capture_output=True,
+        )
+
+    first = tmp_path / "first"
+    first.mkdir()
+    suite = parse_suite(
+        GRID.replace("seeds = [0, 1, 2, 3, 4, 5, 6, 7]", "seeds = [0, 1]")
+    )
+    git("init", "-q", cwd=first)
+    # Half the grid in one working session, then the store is committed.
+    part = suite.select(seeds=[0])
+    run(suite, first / "shared.sqlite", cells=part)
+    git("add", "shared.sqlite", cwd=first)
+    git("commit", "-q", "-m", "store", cwd=first)
+    committed = Store(first / "shared.sqlite", suite="shared").cells()
+
+    second = tmp_path / "second"
+    git("clone", "-q", str(first), str(second), cwd=tmp_path)
+    run(suite, second / "shared.sqlite")
+    resumed = Store(second / "shared.sqlite", suite="shared")
+    runs = resumed.runs()
+    assert [r["cells_pending"] for r in runs] == [len(part), 12 - len(part)]
+    assert runs[-1]["cells_done"] == 12 - len(part)
+    # The committed cells are the very rows written in the first folder.
+    again = resumed.cells(committed["cell"])
+    assert again["finished_at"].tolist() == committed["finished_at"].tolist()
+    assert len(resumed.finished()) == 12
+    assert not any(name.endswith("-journal") for name in os.listdir(second))
