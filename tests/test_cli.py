@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -158,3 +160,143 @@ def test_lreddpm_options_are_refused_for_other_methods(small_csv, tmp_path, caps
     assert main(bad) == 1
     assert "tau must be >= 0" in capsys.readouterr().err
     assert not out_file.exists()
+
+
+def _help(capsys, *argv) -> str:
+    with pytest.raises(SystemExit) as stop:
+        main([*argv, "--help"])
+    assert stop.value.code == 0
+    return " ".join(capsys.readouterr().out.split())
+
+
+def test_top_level_help_loads_no_heavy_module():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from imbdiff.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in ('torch', 'sklearn', 'pandas', 'imblearn') "
+        "if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert "resample" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_help_shows_the_defaults_of_the_code(capsys, monkeypatch):
+    import inspect
+
+    from imbdiff import LReDDPM, TabDDPM
+    from imbdiff.bench import run
+    from imbdiff.regions import minority_types
+
+    text = _help(capsys, "resample")
+    lreddpm = LReDDPM()
+    for key in ("region", "tau", "guidance", "final_step", "train_on"):
+        flag = "--" + key.replace("_", "-")
+        part = text[text.rindex(flag + " ") :]
+        assert f"(default {getattr(lreddpm, key)})" in part[:300], key
+    assert f"(default {TabDDPM().train_steps} in every diffusion method)" in text
+    # A changed default in the code is what the help shows: nothing is
+    # written twice.
+    changed = {**LReDDPM.__init__.__kwdefaults__, "tau": "7/sqrt(beta)"}
+    monkeypatch.setattr(LReDDPM.__init__, "__kwdefaults__", changed)
+    assert "(default 7/sqrt(beta))" in _help(capsys, "resample")
+
+    threads = inspect.signature(run).parameters["threads"].default
+    assert f"(default {threads}, whatever --jobs is)" in _help(capsys, "bench")
+    k = inspect.signature(minority_types).parameters["k"].default
+    assert f"neighbours per example (default {k})" in _help(capsys, "regions")
+
+
+def test_methods_lists_methods_and_parameters(capsys):
+    from imbdiff import LReDDPM
+
+    assert main(["methods"]) == 0
+    out = capsys.readouterr().out
+    assert "lreddpm" in out
+    assert "LReDDPM" in out
+    assert main(["methods", "lreddpm"]) == 0
+    out = capsys.readouterr().out
+    assert f"tau = {LReDDPM().tau!r}" in out
+    listed = re.findall(r"^  (\w+) = ", out, flags=re.MULTILINE)
+    assert listed == sorted(LReDDPM().get_params(deep=False))
+    assert main(["methods", "smote"]) == 0
+    assert "k_neighbors = 5" in capsys.readouterr().out
+
+
+def test_resample_param_sets_any_parameter(small_csv, tmp_path, capsys):
+    from imbdiff import TabDDPM
+
+    out_file, model = tmp_path / "out.csv", tmp_path / "model"
+    args = ["resample", str(small_csv), "--target", "label", "-o", str(out_file)]
+    args += ["--train-steps", "5", "--n-timesteps", "20", "--save-model", str(model)]
+    args += ["--param", "batch_size=16", "--param", "learning_rate=0.002"]
+    args += ["--param", "sampling_method=ddim", "--param", "ddim_steps=7"]
+    args += ["--param", 'denoiser_options={"hidden": [32, 32]}']
+    assert main(args) == 0
+    loaded = TabDDPM.load(model)
+    assert loaded.batch_size == 16
+    assert loaded.learning_rate == 0.002
+    assert (loaded.sampling_method, loaded.ddim_steps) == ("ddim", 7)
+    assert loaded.denoiser_options == {"hidden": [32, 32]}
+
+
+@pytest.mark.parametrize(
+    ("param", "message"),
+    [
+        ("batch_sise=16", "has no parameter 'batch_sise'"),
+        ("batch_size=-1", "'batch_size' parameter of TabDDPM must be"),
+        ("sampling_method=fast", "'sampling_method' parameter of TabDDPM must be"),
+        ("train_steps=3", "use --train-steps instead"),
+        ("batch_size", "--param takes KEY=VALUE"),
+    ],
+)
+def test_resample_param_errors_come_before_any_work(
+    small_csv, tmp_path, capsys, param, message
+):
+    out_file = tmp_path / "out.csv"
+    args = ["resample", str(small_csv), "--target", "label", "-o", str(out_file)]
+    assert main([*args, "--param", param]) == 1
+    assert message in capsys.readouterr().err
+    assert not out_file.exists()
+
+
+def test_progress_bars_only_when_asked_off_a_terminal(small_csv, tmp_path, capsys):
+    out_file = tmp_path / "out.csv"
+    args = ["resample", str(small_csv), "--target", "label", "-o", str(out_file)]
+    args += ["--train-steps", "5", "--n-timesteps", "20"]
+    assert main(args) == 0  # stderr is not a terminal under pytest
+    captured = capsys.readouterr()
+    assert "sampling" not in captured.err
+    assert "60 rows + 30 synthetic" in captured.out
+    assert main([*args, "--progress"]) == 0
+    err = capsys.readouterr().err
+    assert "training" in err
+    assert "sampling: 100%" in err
+    assert main([*args, "--quiet"]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_bench_and_report_progress_and_quiet(tiny_suite_file, tmp_path, capsys):
+    store = tmp_path / "tiny.sqlite"
+    bench = ["bench", "--suite", str(tiny_suite_file), "--store", str(store)]
+    assert main([*bench, "--dataset", "ecoli4", "--method", "none"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert "cells done" in captured.out
+    assert main([*bench, "--dataset", "ecoli4", "--method", "smote", "--progress"]) == 0
+    assert "tiny: 100%" in capsys.readouterr().err
+    assert main([*bench, "--dataset", "glass4", "--method", "none", "--quiet"]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert main(["report", str(store), "-o", str(tmp_path / "r"), "--progress"]) == 0
+    captured = capsys.readouterr()
+    assert "report: 100%" in captured.err
+    assert "report of" in captured.out

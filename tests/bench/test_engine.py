@@ -241,3 +241,20 @@ def test_one_cell_reruns_alone_and_prints_the_stored_scores(
     assert main([*argv, "--seed", "7"]) == 1
     assert "has no seed 7; its seeds: 0, 1" in capsys.readouterr().err
     assert main([*argv, "--seed", "x"]) == 1
+
+
+def test_cells_are_keyed_by_thread_count_and_device(tiny_suite_text, tmp_path):
+    from imbdiff.bench import report
+
+    suite = parse_suite(tiny_suite_text)
+    one = suite.select(datasets=["ecoli4"], methods=["smote"], seeds=[0])
+    store = tmp_path / "threads.sqlite"
+    run(suite, store, cells=one, jobs=2)  # one thread per cell, whatever jobs is
+    run(suite, store, cells=one)  # the same cell: nothing to do
+    run(suite, store, cells=one, threads=2)  # another cell
+    keys = sorted(Store(store, suite="tiny").cells()["cell"])
+    assert [key.rsplit("|", 2)[1:] for key in keys] == [["t1", "cpu"], ["t2", "cpu"]]
+    assert [r["cells_done"] for r in Store(store, suite="tiny").runs()] == [1, 1]
+    # The report holds one cell per place of the grid.
+    export = pd.read_csv(report(store, tmp_path / "report")["results"])
+    assert export["cell"].nunique() == 1
