@@ -11,6 +11,8 @@ any cell runs, and an error names the line of the file it comes from::
     folds = 5                     # cv: number of folds
     classifiers = ["decision_tree", "logistic_regression"]
     datasets = ["yeast3", { path = "my.csv", target = "label" }]
+    keep_samples = false          # true: keep the first seed and fold's
+                                  # synthetic rows (the report's maps)
 
     [[methods]]
     method = "none"
