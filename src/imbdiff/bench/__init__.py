@@ -11,7 +11,15 @@ Dask cluster.
 from ._engine import SAMPLER_METRICS, results, run, run_cell
 from ._report import average_ranks, critical_difference, report
 from ._store import SCHEMA_VERSION, Store
-from ._suite import Cell, Method, Suite, list_suites, load_suite, parse_suite
+from ._suite import (
+    Cell,
+    Method,
+    Suite,
+    grid_key_of,
+    list_suites,
+    load_suite,
+    parse_suite,
+)
 
 __all__ = [
     "SAMPLER_METRICS",
@@ -22,6 +30,7 @@ __all__ = [
     "Suite",
     "average_ranks",
     "critical_difference",
+    "grid_key_of",
     "list_suites",
     "load_suite",
     "parse_suite",
