@@ -1,7 +1,6 @@
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pandas as pd
@@ -117,29 +116,11 @@ def test_dask_cluster_gives_the_same_results(
     pd.testing.assert_frame_equal(_values(run(suite, store)), _values(local))
 
 
-def _bench_command(suite_file, store, *options: str) -> list[str]:
-    """``imbdiff bench`` on ``suite_file`` into ``store``, as a child process
-    whose claims lapse one second after it stops renewing them."""
-    return [
-        sys.executable,
-        "-c",
-        "import sys; from imbdiff.cli import main; sys.exit(main(sys.argv[1:]))",
-        "bench",
-        "--suite",
-        str(suite_file),
-        "--store",
-        str(store),
-        "--threads",
-        "1",
-        "--claim-expiry",
-        "1",
-        *options,
-    ]
-
-
-def test_killed_run_resumes_without_loss_or_duplicates(tiny_suite_file, tmp_path):
+def test_killed_run_resumes_without_loss_or_duplicates(
+    tiny_suite_file, tmp_path, bench_command
+):
     store = tmp_path / "killed.sqlite"
-    command = _bench_command(tiny_suite_file, store)
+    command = bench_command(tiny_suite_file, store, "--claim-expiry", "1")
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -177,9 +158,11 @@ def test_killed_run_resumes_without_loss_or_duplicates(tiny_suite_file, tmp_path
     pd.testing.assert_frame_equal(_values(resumed), _values(fresh))
 
 
-def test_ctrl_c_stops_the_run_and_says_how_to_go_on(tiny_suite_file, tmp_path):
+def test_ctrl_c_stops_the_run_and_says_how_to_go_on(
+    tiny_suite_file, tmp_path, bench_command
+):
     store = tmp_path / "interrupted.sqlite"
-    command = _bench_command(tiny_suite_file, store)
+    command = bench_command(tiny_suite_file, store, "--claim-expiry", "1")
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )

@@ -4,7 +4,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -45,23 +44,17 @@ params = { train_steps = 2500, n_timesteps = 100 }
 """
 
 
-def _runner(suite_file, store, expiry="2"):
-    command = [
-        sys.executable,
-        "-c",
-        "import sys; from imbdiff.cli import main; sys.exit(main(sys.argv[1:]))",
-        "bench",
-        "--suite",
-        str(suite_file),
-        "--store",
-        str(store),
-        "--claim-expiry",
-        expiry,
-        "--quiet",
-    ]
-    return subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
+@pytest.fixture
+def runner(bench_command):
+    """Start ``imbdiff bench`` on a suite file and store in the background."""
+
+    def start(suite_file, store, expiry="2"):
+        command = bench_command(suite_file, store, "--claim-expiry", expiry, "--quiet")
+        return subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+
+    return start
 
 
 def _wait_for(condition, seconds=120):
@@ -87,14 +80,14 @@ def _suite_file(tmp_path, text):
     return path
 
 
-def test_three_runs_share_a_grid_and_compute_each_cell_once(tmp_path):
+def test_three_runs_share_a_grid_and_compute_each_cell_once(tmp_path, runner):
     suite_file = _suite_file(tmp_path, GRID)
     store = tmp_path / "shared.sqlite"
     Store(store, suite="shared")  # made once, before the runs race for it
-    runners = [_runner(suite_file, store) for _ in range(3)]
-    for runner in runners:
-        _, err = runner.communicate(timeout=600)
-        assert runner.returncode == 0, err
+    runners = [runner(suite_file, store) for _ in range(3)]
+    for process in runners:
+        _, err = process.communicate(timeout=600)
+        assert process.returncode == 0, err
     shared = Store(store, suite="shared")
     runs = shared.runs()
     assert len(runs) == 3
@@ -105,11 +98,11 @@ def test_three_runs_share_a_grid_and_compute_each_cell_once(tmp_path):
     assert _claims(store) == []
 
 
-def test_a_killed_runs_cells_are_taken_over(tmp_path):
+def test_a_killed_runs_cells_are_taken_over(tmp_path, runner):
     suite_file = _suite_file(tmp_path, GRID)
     store = tmp_path / "shared.sqlite"
     Store(store, suite="shared")
-    runners = [_runner(suite_file, store) for _ in range(3)]
+    runners = [runner(suite_file, store) for _ in range(3)]
     victim = runners[0]
     owner = _wait_for(
         lambda: next(
@@ -125,9 +118,9 @@ def test_a_killed_runs_cells_are_taken_over(tmp_path):
     held = _wait_for(lambda: [c for c, o in _claims(store) if o == owner])
     victim.send_signal(signal.SIGKILL)
     victim.communicate(timeout=60)
-    for runner in runners[1:]:
-        _, err = runner.communicate(timeout=600)
-        assert runner.returncode == 0, err
+    for process in runners[1:]:
+        _, err = process.communicate(timeout=600)
+        assert process.returncode == 0, err
     shared = Store(store, suite="shared")
     assert shared.finished() >= set(held)
     assert len(shared.finished()) == 48
@@ -138,16 +131,16 @@ def test_a_killed_runs_cells_are_taken_over(tmp_path):
     assert others == 48 - runs[owner]["cells_done"]
 
 
-def test_a_cell_longer_than_the_expiry_keeps_its_claim(tmp_path):
+def test_a_cell_longer_than_the_expiry_keeps_its_claim(tmp_path, runner):
     suite_file = _suite_file(tmp_path, SLOW)
     store = tmp_path / "slow.sqlite"
     Store(store, suite="slow")
-    first = _runner(suite_file, store, expiry="1")
+    first = runner(suite_file, store, expiry="1")
     _wait_for(lambda: _claims(store))
-    second = _runner(suite_file, store, expiry="1")
-    for runner in (first, second):
-        _, err = runner.communicate(timeout=600)
-        assert runner.returncode == 0, err
+    second = runner(suite_file, store, expiry="1")
+    for process in (first, second):
+        _, err = process.communicate(timeout=600)
+        assert process.returncode == 0, err
     runs = Store(store, suite="slow").runs()
     cell_seconds = max(r["cell_seconds"] for r in runs)
     assert cell_seconds > 3, "the cell must outlast several expiry periods"
