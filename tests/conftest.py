@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -69,3 +71,26 @@ def tiny_suite_file(tmp_path):
     path = tmp_path / "tiny.toml"
     path.write_text(TINY)
     return path
+
+
+@pytest.fixture
+def bench_command():
+    """``imbdiff bench`` on a suite file into a store, as a child process's
+    command line (one thread per cell, and any further options)."""
+
+    def command(suite_file, store, *options: str) -> list[str]:
+        return [
+            sys.executable,
+            "-c",
+            "import sys; from imbdiff.cli import main; sys.exit(main(sys.argv[1:]))",
+            "bench",
+            "--suite",
+            str(suite_file),
+            "--store",
+            str(store),
+            "--threads",
+            "1",
+            *options,
+        ]
+
+    return command
