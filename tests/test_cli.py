@@ -300,3 +300,39 @@ def test_bench_and_report_progress_and_quiet(tiny_suite_file, tmp_path, capsys):
     captured = capsys.readouterr()
     assert "report: 100%" in captured.err
     assert "report of" in captured.out
+
+
+def test_resample_refuses_a_device_torch_cannot_use(small_csv, tmp_path, capsys):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    out_file = tmp_path / "out.csv"
+    args = ["resample", str(small_csv), "--target", "label", "-o", str(out_file)]
+    assert main([*args, "--param", "device=cuda"]) == 1
+    assert "torch sees no CUDA device here" in capsys.readouterr().err
+    assert not out_file.exists()
+
+
+def test_quiet_bench_still_reports_failed_cells(tmp_path, capsys):
+    suite = tmp_path / "failing.toml"
+    suite.write_text(
+        'name = "failing"\nprotocol = "holdout"\nseeds = [0]\n'
+        'classifiers = ["decision_tree"]\ndatasets = ["ecoli4"]\n\n'
+        '[[methods]]\nmethod = "smote"\nparams = { k_neighbors = 500 }\n'
+    )
+    store = tmp_path / "failing.sqlite"
+    bench = ["bench", "--suite", str(suite), "--store", str(store), "--quiet"]
+    assert main(bench) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "imbdiff bench: failed: ecoli4 smote seed 0 fold 0" in captured.err
+
+
+def test_the_package_imports_its_parts_on_first_use():
+    import imbdiff
+
+    assert imbdiff.samplers.TabDDPM is imbdiff.TabDDPM
+    assert "bench" in dir(imbdiff)
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        imbdiff.nothing

@@ -29,16 +29,31 @@ _EXPORTS = {
     "TabDDPM": ".samplers",
 }
 
+#: Subpackages and modules reachable as attributes (``imbdiff.bench``).
+_SUBMODULES = (
+    "bench",
+    "cli",
+    "datasets",
+    "diffusion",
+    "encoding",
+    "evaluation",
+    "regions",
+    "samplers",
+)
+
 __all__ = ["__version__", *_EXPORTS]
 
 
 def __getattr__(name: str):
-    if name not in _EXPORTS:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
         raise AttributeError(f"module 'imbdiff' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
     globals()[name] = value  # later lookups skip this function
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+    return sorted({*globals(), *_EXPORTS, *_SUBMODULES})

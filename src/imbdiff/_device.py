@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["resolve_device"]
+__all__ = ["resolve_device", "usable_device"]
 
 
 def resolve_device(device=None):
@@ -27,3 +27,27 @@ def resolve_device(device=None):
         return torch.device(device)
     except (RuntimeError, TypeError):
         raise ValueError(f"unknown device {device!r}.") from None
+
+
+def usable_device(device=None):
+    """:func:`resolve_device`, refusing a device torch cannot use here.
+
+    Examples
+    --------
+    >>> usable_device("cpu").type
+    'cpu'
+    """
+    import torch
+
+    resolved = resolve_device(device)
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device {device!r} asks for CUDA, but torch sees no CUDA device "
+            "here; use device='auto' or 'cpu'."
+        )
+    if resolved.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(
+            f"device {device!r} asks for MPS, which torch cannot use here; use "
+            "device='auto' or 'cpu'."
+        )
+    return resolved

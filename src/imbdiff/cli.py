@@ -155,7 +155,8 @@ def _resample_arguments(rs: argparse.ArgumentParser) -> None:
         action="append",
         metavar="KEY=VALUE",
         help="set any parameter of the method (repeat for several); VALUE is "
-        "read as JSON (a number, true, false, null, a list) or else as text. "
+        "read as JSON (a number, true, false, null, a list, an object) or else "
+        "as text. "
         "'imbdiff methods METHOD' lists the parameters and their defaults",
     )
     rs.add_argument(
@@ -364,7 +365,8 @@ def _add_progress_arguments(
         "--quiet",
         "-q",
         action="store_true",
-        help="no progress bars and no summary: print errors only",
+        help="no progress bars and no summary: print errors only (on "
+        "standard error)",
     )
 
 
@@ -565,6 +567,10 @@ def _make_sampler(args: argparse.Namespace, progress: bool):
     for estimator in (sampler, getattr(sampler, "sampler", None)):
         if hasattr(estimator, "_validate_params"):
             estimator._validate_params()
+    if "device" in params:
+        from ._device import usable_device
+
+        usable_device(params["device"])
     return sampler
 
 
@@ -736,6 +742,12 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     total = len(suite.cells())
     part = "" if len(chosen) == total else f" (part of {total})"
     if args.quiet:
+        for row in failed.itertuples():  # errors are never quiet
+            print(
+                f"imbdiff bench: failed: {row.dataset} {row.label} seed {row.seed} "
+                f"fold {row.fold}: {row.error}",
+                file=sys.stderr,
+            )
         return 0
     print(
         f"{suite.name}: {len(cells) - len(failed)} cells done, {len(failed)} failed"

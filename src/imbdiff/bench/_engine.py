@@ -13,7 +13,6 @@ import time
 import traceback
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +33,7 @@ from ..evaluation import (
     wasserstein_distance,
 )
 from ..samplers import make_sampler
-from ._store import Store
+from ._store import Store, now_iso
 from ._suite import Cell, Suite, device_type, load_suite
 
 __all__ = ["SAMPLER_METRICS", "machine", "run", "run_cell"]
@@ -190,7 +189,7 @@ def run(
             )
         cells = [dataclasses.replace(cell, threads=threads) for cell in cells]
     store.set_meta("definition", json.dumps(suite.definition(), default=str))
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = now_iso()
     finished = store.finished()
     pending = [cell for cell in cells if cell.key not in finished]
     record = {
@@ -232,7 +231,7 @@ def run(
     with bar, claims:
         for cell_batch in claims.batches(pending, since=started):
             for result in _execute(cell_batch, backend, jobs, scheduler):
-                store.write(result)
+                store.write(result, owner=record["id"])
                 record["cells_" + result["status"]] += 1
                 record["cell_seconds"] += result["cell_seconds"]
                 record["wall_seconds"] = time.perf_counter() - start
@@ -242,13 +241,8 @@ def run(
                     failed=record["cells_failed"], remaining=bar.total - bar.n
                 )
             # Cells other runs finished meanwhile.
-            bar.n = len(cells) - len(
-                [
-                    c
-                    for c in pending
-                    if c.key not in store.finished(failed_since=started)
-                ]
-            )
+            settled = store.finished(failed_since=started)
+            bar.n = len(cells) - sum(cell.key not in settled for cell in pending)
             bar.refresh()
     if pending:
         record["wall_seconds"] = time.perf_counter() - start
@@ -299,14 +293,16 @@ class _Claims:
             held = self.store.claimed(excluding=self.owner)
             free = [cell for cell in open_cells if cell.key not in held]
             if free:
-                yield self._claimed(free, tried)
+                yield self._claimed(free, tried, since)
             else:
                 self.waiting(len(open_cells))
                 time.sleep(min(5.0, self.expiry / 4))
 
-    def _claimed(self, cells: Sequence[Cell], tried: set[str]) -> Iterator[Cell]:
+    def _claimed(
+        self, cells: Sequence[Cell], tried: set[str], since: str
+    ) -> Iterator[Cell]:
         for cell in cells:
-            if self.store.claim(cell.key, self.owner, self.expiry):
+            if self.store.claim(cell.key, self.owner, self.expiry, failed_since=since):
                 tried.add(cell.key)
                 yield cell
 
@@ -377,9 +373,14 @@ def _execute(cells: Iterator[Cell], backend, jobs, scheduler) -> Iterator[dict]:
         return
     from joblib import Parallel, delayed
 
-    yield from Parallel(n_jobs=jobs, return_as="generator_unordered")(
-        delayed(run_cell)(cell) for cell in cells
-    )
+    # Dispatch one cell per free worker, no further ahead: a cell is claimed
+    # when it is taken from the iterator, and other runs may want the rest.
+    yield from Parallel(
+        n_jobs=jobs,
+        return_as="generator_unordered",
+        pre_dispatch="n_jobs",
+        batch_size=1,
+    )(delayed(run_cell)(cell) for cell in cells)
 
 
 def run_cell(cell: Cell) -> dict:

@@ -260,19 +260,26 @@ class Store:
             )
 
     # -- claims --------------------------------------------------------------------
-    def claim(self, key: str, owner: str, expiry: float) -> bool:
+    def claim(
+        self, key: str, owner: str, expiry: float, *, failed_since: str | None = None
+    ) -> bool:
         """Claim cell ``key`` for the run ``owner`` for ``expiry`` seconds.
 
-        True if the claim is ``owner``'s now; False if the cell is done or
-        another run holds a live claim on it. Check and claim happen in one
+        True if the claim is ``owner``'s now; False if the cell is done (or
+        failed at or after ``failed_since``, see :meth:`finished`) or another
+        run holds a live claim on it. Check and claim happen in one
         transaction, so two runs never both win one cell.
+
+        Claims expire by the clock of each machine: runs on several machines
+        need clocks that agree to well within the expiry.
         """
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
-            done = db.execute(
-                "SELECT 1 FROM cells WHERE cell = ? AND status = 'done'", (key,)
+            settled = db.execute(
+                f"SELECT 1 FROM cells WHERE cell = ? AND {_SETTLED}",
+                (key, failed_since or "~"),
             ).fetchone()
-            if done is not None:
+            if settled is not None:
                 return False
             now = time.time()
             held = db.execute(
@@ -315,9 +322,7 @@ class Store:
         or after the time ``failed_since`` (ISO 8601, UTC), if given."""
         with self._connect() as db:
             rows = db.execute(
-                "SELECT cell FROM cells WHERE status = 'done' "
-                "OR (status = 'failed' AND finished_at >= ?)",
-                (failed_since or "~",),  # "~" sorts after every timestamp
+                f"SELECT cell FROM cells WHERE {_SETTLED}", (failed_since or "~",)
             )
             return {row[0] for row in rows}
 
@@ -358,8 +363,12 @@ class Store:
         return pd.read_csv(io.BytesIO(gzip.decompress(row[0])))
 
     # -- writing -------------------------------------------------------------------
-    def write(self, result: dict) -> None:
-        """Store one finished (or failed) cell, all of it or nothing.
+    def write(self, result: dict, *, owner: str | None = None) -> None:
+        """Store one finished (or failed) cell, all of it or nothing, and drop
+        ``owner``'s claim on it.
+
+        A failure never replaces a cell stored as done (a run whose claim had
+        lapsed may report late).
 
         ``result`` holds the cell's identity (``cell``, ``dataset``,
         ``method``, ``label``, ``seed``, ``fold``), ``status``, ``error``,
@@ -376,11 +385,19 @@ class Store:
             if result.get("loss_history") is None
             else json.dumps(result["loss_history"]),
             "version": __version__,
-            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "finished_at": now_iso(),
         }
         with self._connect() as db:
             # One transaction: a kill between these statements leaves nothing.
-            db.execute("DELETE FROM claims WHERE cell = ?", (key,))
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("DELETE FROM claims WHERE cell = ? AND owner = ?", (key, owner))
+            if (
+                result["status"] != "done"
+                and db.execute(
+                    "SELECT 1 FROM cells WHERE cell = ? AND status = 'done'", (key,)
+                ).fetchone()
+            ):
+                return
             db.execute("DELETE FROM results WHERE cell = ?", (key,))
             db.execute("DELETE FROM samples WHERE cell = ?", (key,))
             db.execute("DELETE FROM cells WHERE cell = ?", (key,))
@@ -403,6 +420,17 @@ class Store:
                     "INSERT INTO samples (cell, csv_gz) VALUES (?, ?)",
                     (key, gzip.compress(synthetic.to_csv(index=False).encode())),
                 )
+
+
+#: A cell no run needs to compute: done, or failed at or after the time
+#: given as the one parameter ("~" sorts after every time stamp).
+_SETTLED = "(status = 'done' OR (status = 'failed' AND finished_at >= ?))"
+
+
+def now_iso() -> str:
+    """The time now in UTC, ISO 8601 to the microsecond (so that two time
+    stamps of one second still order)."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def _real(value) -> float | None:

@@ -123,8 +123,9 @@ def grid_key_of(key: str) -> str:
 
 
 def device_type(sampler) -> str:
-    """``"cpu"`` or ``"cuda"``: the sampler's ``device`` parameter resolved
-    on this machine, or ``"cpu"`` for a sampler without one (or none)."""
+    """The torch device type (``"cpu"``, ``"cuda"``, ...) of the sampler's
+    ``device`` parameter resolved on this machine, or ``"cpu"`` for a
+    sampler without one (or none)."""
     from .._device import resolve_device
 
     params = {} if sampler is None else sampler.get_params(deep=True)

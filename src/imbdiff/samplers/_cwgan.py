@@ -24,7 +24,7 @@ from sklearn.utils._param_validation import Interval
 from torch import nn
 from tqdm.auto import tqdm
 
-from .._device import resolve_device
+from .._device import usable_device
 from .._validation import check_positive_int
 from ..encoding import TabularEncoder
 from ._tabular import (
@@ -178,7 +178,7 @@ class CWGANGPOverSampler(TabularOverSampler):
         classes = np.unique(y)
         rng = random_state_of(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        device = resolve_device(self.device)
+        device = usable_device(self.device)
         start = time.perf_counter()
         self.encoder_ = TabularEncoder(
             categorical="onehot", categorical_features=nominal, random_state=seed

@@ -24,7 +24,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import StrOptions
 from tqdm.auto import tqdm
 
-from .._device import resolve_device
+from .._device import usable_device
 from .._files import write_atomically
 from .._validation import check_positive_int, plain
 from .._version import __version__
@@ -213,7 +213,7 @@ class DiffusionOverSampler(TabularOverSampler):
         check_positive_int(self.n_threads, "n_threads", allow_none=True)
 
     def _torch_device(self) -> torch.device:
-        return resolve_device(self.device)
+        return usable_device(self.device)
 
     @contextlib.contextmanager
     def _threads(self):
