@@ -365,8 +365,7 @@ def _add_progress_arguments(
         "--quiet",
         "-q",
         action="store_true",
-        help="no progress bars and no summary: print errors only (on "
-        "standard error)",
+        help="no progress bars and no summary: print errors only (on standard error)",
     )
 
 
