@@ -147,61 +147,6 @@ def test_a_cell_longer_than_the_expiry_keeps_its_claim(tmp_path, runner):
     assert sorted(r["cells_done"] for r in runs) == [0, 1]
 
 
-def _failed(key):
-    return {
-        "cell": key,
-        "dataset": "d",
-        "method": "m",
-        "label": "m",
-        "seed": 0,
-        "fold": 0,
-        "status": "failed",
-        "error": "ValueError: boom",
-    }
-
-
-def test_a_cell_failed_since_a_run_began_is_not_claimed_again(tmp_path):
-    from imbdiff.bench._store import now_iso
-
-    store = Store(tmp_path / "s.sqlite", suite="s")
-    began = now_iso()
-    assert store.claim("cell", "b", 5)
-    store.write(_failed("cell"), owner="b")  # b failed it after a began
-    assert store.claimed() == set()
-    assert not store.claim("cell", "a", 5, failed_since=began)
-    # A run that begins later tries it again.
-    assert store.claim("cell", "c", 5, failed_since=now_iso())
-
-
-def test_a_late_write_keeps_another_runs_claim_and_a_done_cell(tmp_path):
-    store = Store(tmp_path / "s.sqlite", suite="s")
-    assert store.claim("cell", "a", 0.1)
-    time.sleep(0.2)  # a's claim lapses; b takes the cell over
-    assert store.claim("cell", "b", 60)
-    done = {**_failed("cell"), "status": "done", "error": None}
-    store.write(done, owner="a")  # a reports late
-    assert store.claimed(excluding="a") == {"cell"}  # b's claim stands
-    store.write(_failed("cell"), owner="b")
-    assert store.cells()["status"].tolist() == ["done"]
-    assert store.claimed() == set()
-
-
-def test_claims_lapse_unless_renewed(tmp_path):
-    store = Store(tmp_path / "s.sqlite", suite="s")
-    assert store.claim("cell", "a", 0.3)
-    assert not store.claim("cell", "b", 0.3)
-    assert store.claimed(excluding="b") == {"cell"}
-    assert store.claimed(excluding="a") == set()
-    time.sleep(0.2)
-    assert store.renew("a", 0.3) == 1
-    time.sleep(0.2)
-    assert not store.claim("cell", "b", 0.3)  # renewed, still a's
-    time.sleep(0.4)
-    assert store.claim("cell", "b", 0.3)  # lapsed: b takes it over
-    store.release("b")
-    assert store.claimed() == set()
-
-
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_a_committed_store_resumes_in_a_fresh_clone(tmp_path):
     def git(*args, cwd):
