@@ -199,10 +199,12 @@ def test_help_shows_the_defaults_of_the_code(capsys, monkeypatch):
 
     text = _help(capsys, "resample")
     lreddpm = LReDDPM()
-    for key in ("region", "tau", "guidance", "final_step", "train_on"):
+    for key in ("tau", "guidance", "final_step", "train_on"):
         flag = "--" + key.replace("_", "-")
         part = text[text.rindex(flag + " ") :]
         assert f"(default {getattr(lreddpm, key)})" in part[:300], key
+    assert lreddpm.region is None
+    assert "(default safe, then safe+border, then safe+border+rare+outlier" in text
     assert f"(default {TabDDPM().train_steps} in every diffusion method)" in text
     # A changed default in the code is what the help shows: nothing is
     # written twice.

@@ -134,7 +134,7 @@ _LREDDPM_OPTIONS = ("region", "tau", "guidance", "final_step", "train_on")
 
 
 def _resample_arguments(rs: argparse.ArgumentParser) -> None:
-    from .samplers import LReDDPM
+    from .samplers import REGION_FALLBACK, LReDDPM
 
     rs.description = (
         "Fit an oversampler on DATA and write the resampled rows (original + "
@@ -189,10 +189,14 @@ def _resample_arguments(rs: argparse.ArgumentParser) -> None:
         )
     lr = rs.add_argument_group("LReDDPM (--method lreddpm)")
     defaults = _defaults(LReDDPM)
+    region = defaults["region"]
+    if region is None:  # the fallback order
+        region = ", then ".join("+".join(g) for g in REGION_FALLBACK)
+        region += ": the first with 2 examples of the class"
     lr.add_argument(
         "--region",
         help="guiding region: safe, border, rare, outlier, several joined by "
-        f"commas, or auto (default {defaults['region']})",
+        f"commas, or auto (default {region})",
     )
     lr.add_argument(
         "--tau",

@@ -27,6 +27,9 @@ SAMPLERS = [
         classifier_options={"steps": 5},
         n_reference=16,
     ),
+    # The default region: the check data have no safe minority example, so it
+    # falls back (and warns).
+    LReDDPM(**TINY, classifier_options={"steps": 5}, n_reference=16),
     CTGANOverSampler(epochs=1, batch_size=50, random_state=0),
     TVAEOverSampler(epochs=1, batch_size=50, random_state=0),
     CWGANGPOverSampler(train_steps=3, critic_steps=1, hidden=(16,), random_state=0),
@@ -42,5 +45,6 @@ _CHECKS = pytest.mark.parametrize(
 
 
 @_CHECKS
+@pytest.mark.filterwarnings("ignore::imbdiff.samplers.RegionFallbackWarning")
 def test_imbalanced_learn_checks(estimator, check):
     check(estimator)

@@ -367,3 +367,39 @@ def test_dataframe_round_trip_types(two_clusters):
     X_res, _y_res = LReDDPM(region="safe", **TINY).fit_resample(frame, pd.Series(y))
     assert isinstance(X_res, pd.DataFrame)
     assert list(X_res.columns) == ["a", "b"]
+
+
+def test_the_default_region_falls_back_and_says_which_guides():
+    from imbdiff.samplers import REGION_FALLBACK, RegionFallbackWarning
+
+    # A minority scattered through the majority: no safe or border example.
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.uniform(0, 1, (200, 2)), rng.uniform(0, 1, (20, 2))])
+    y = np.array([0] * 200 + [1] * 20)
+    sampler = LReDDPM(**TINY)
+    assert sampler.region is None
+    with pytest.warns(RegionFallbackWarning, match="0 safe training example") as caught:
+        _, y_res = sampler.fit_resample(X, y)
+    assert "safe+border+rare+outlier (20 examples) guides it" in str(caught[0].message)
+    assert np.bincount(y_res).tolist() == [200, 200]
+    assert sampler.region_sizes_[1]["safe"] == 0
+    assert sampler.guide_regions_[1] == list(REGION_FALLBACK[-1])
+
+
+def test_the_default_region_is_safe_where_it_is_large_enough(two_clusters):
+    import warnings
+
+    X, y = two_clusters
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback, no warning
+        sampler = LReDDPM(**TINY)
+        sampler.fit_resample(X, y)
+    assert sampler.guide_regions_[1] == ["safe"]
+
+
+def test_a_named_region_too_small_is_still_an_error():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.uniform(0, 1, (200, 2)), rng.uniform(0, 1, (20, 2))])
+    y = np.array([0] * 200 + [1] * 20)
+    with pytest.raises(ValueError, match="region 'safe' of class 1 has 0 training"):
+        LReDDPM(**TINY, region="safe").fit_resample(X, y)

@@ -2,7 +2,7 @@
 
 from ._ctgan import CTGANOverSampler, TVAEOverSampler
 from ._cwgan import CWGANGPOverSampler
-from ._lreddpm import LReDDPM
+from ._lreddpm import REGION_FALLBACK, LReDDPM, RegionFallbackWarning
 from ._methods import FinDiff, SEMResDDPM, TabDDPM
 from ._onehot import OneHotOverSampler
 from ._persistence import UncheckedModelWarning, check_model_folder
@@ -12,12 +12,14 @@ from .base import DiffusionOverSampler
 __all__ = [
     "METHODS",
     "NUMERIC_ONLY",
+    "REGION_FALLBACK",
     "CTGANOverSampler",
     "CWGANGPOverSampler",
     "DiffusionOverSampler",
     "FinDiff",
     "LReDDPM",
     "OneHotOverSampler",
+    "RegionFallbackWarning",
     "SEMResDDPM",
     "TVAEOverSampler",
     "TabDDPM",

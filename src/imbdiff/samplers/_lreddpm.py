@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+import warnings
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -33,7 +34,21 @@ from ..regions import REGION_NAMES, minority_types, replaced_composition
 from ._tabular import POSITIVE_INT, random_state_of
 from .base import DiffusionOverSampler, _ClassModel
 
-__all__ = ["LReDDPM"]
+__all__ = ["REGION_FALLBACK", "LReDDPM", "RegionFallbackWarning"]
+
+#: The default guiding region (``region=None``), in order: the first that has
+#: at least 2 training examples of the class guides it.
+REGION_FALLBACK: tuple[tuple[str, ...], ...] = (
+    ("safe",),
+    ("safe", "border"),
+    tuple(REGION_NAMES),
+)
+
+
+class RegionFallbackWarning(UserWarning):
+    """The default region was too small; a larger one of
+    :data:`REGION_FALLBACK` guides instead (the message names it)."""
+
 
 _FINAL_STEPS = ("recentre", "none")
 _TRAIN_ON = ("minority", "region")
@@ -66,11 +81,16 @@ class LReDDPM(DiffusionOverSampler):
 
     Parameters
     ----------
-    region : str, list of str or "auto", default="safe"
-        The guiding region: ``"safe"``, ``"border"``, ``"rare"``,
-        ``"outlier"``, a list of them (their union guides), or ``"auto"``:
-        stratified inner cross-validation on the training set picks the
-        single region and tau schedule with the best ``auto_metric``.
+    region : None, str, list of str or "auto", default=None
+        The guiding region. None (the default) is the safe region, falling
+        back to safe + border, then the whole class, where a class has fewer
+        than 2 training examples in it (:data:`REGION_FALLBACK`), with a
+        :class:`RegionFallbackWarning` naming the region used. Or one region
+        by name (``"safe"``, ``"border"``, ``"rare"``, ``"outlier"``), a list
+        of them (their union guides), or ``"auto"``: stratified inner
+        cross-validation on the training set picks the single region and tau
+        schedule with the best ``auto_metric``. A named region with fewer
+        than 2 examples is an error that lists every region's size.
     guidance : {"region", "region_noisy", "noisy"}, default="region"
         The classifier: ``"region"`` is q(y | s), trained on clean rows, its
         gradient taken at x_t (the paper's default); ``"region_noisy"`` is
@@ -165,8 +185,8 @@ class LReDDPM(DiffusionOverSampler):
 
     _parameter_constraints: ClassVar[dict] = {
         **DiffusionOverSampler._parameter_constraints,
-        # A name, a list of names or "auto"; the names are checked in fit.
-        "region": [str, list, tuple],
+        # A name, a list of names, "auto" or None; the names are checked in fit.
+        "region": [str, list, tuple, None],
         "guidance": [StrOptions(set(GUIDANCE_KINDS))],
         # A schedule name, a number, a callable or T numbers (tau_values).
         "tau": [str, Real, callable, "array-like"],
@@ -185,7 +205,7 @@ class LReDDPM(DiffusionOverSampler):
         *,
         sampling_strategy="auto",
         random_state=None,
-        region="safe",
+        region=None,
         guidance="region",
         tau="1/sqrt(beta)",
         final_step="none",
@@ -249,6 +269,8 @@ class LReDDPM(DiffusionOverSampler):
     def _region_names(self) -> list[str] | None:
         """The guiding regions as a list (None for "auto"); checks them."""
         region = self.region
+        if region is None:
+            return list(REGION_FALLBACK[0])
         if isinstance(region, str):
             if region == "auto":
                 return None
@@ -361,6 +383,8 @@ class LReDDPM(DiffusionOverSampler):
                     self.auto_choice_[label] = choice
                     scores.append(table.assign(label=label))
                     guide, tau = [choice["region"]], choice["tau"]
+                elif self.region is None:
+                    guide = self._fallback_guide(label, len(y))
                 else:
                     guide = names
                 fitted, region_mask = self._fit_guided(
@@ -418,6 +442,27 @@ class LReDDPM(DiffusionOverSampler):
                 f"examples per region: {listing}; {hint}."
             )
         return mask
+
+    def _fallback_guide(self, label, n_rows: int) -> list[str]:
+        """The first region of :data:`REGION_FALLBACK` with at least 2
+        training examples of class ``label`` (the last one if none has)."""
+        for guide in REGION_FALLBACK:
+            size = int(self._guide_mask(label, list(guide), n_rows).sum())
+            if size >= 2:
+                break
+        if list(guide) != list(REGION_FALLBACK[0]) and size >= 2:
+            first = "+".join(REGION_FALLBACK[0])
+            n_first = int(
+                self._guide_mask(label, list(REGION_FALLBACK[0]), n_rows).sum()
+            )
+            warnings.warn(
+                f"class {plain(label)!r} has {n_first} {first} training example(s), "
+                f"too few to guide; {'+'.join(guide)} ({size} examples) guides it "
+                "instead. Name a region to choose one yourself.",
+                RegionFallbackWarning,
+                stacklevel=4,
+            )
+        return list(guide)
 
     def _guide_mask(self, label, guide: list[str], n_rows: int) -> np.ndarray:
         """Training rows of class ``label`` typed as one of ``guide``."""
