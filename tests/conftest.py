@@ -82,7 +82,11 @@ def bench_command():
         return [
             sys.executable,
             "-c",
-            "import sys; from imbdiff.cli import main; sys.exit(main(sys.argv[1:]))",
+            # Ctrl-C as on a terminal, even where the test runner was started
+            # in the background (which leaves SIGINT ignored in children).
+            "import signal, sys; "
+            "signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "from imbdiff.cli import main; sys.exit(main(sys.argv[1:]))",
             "bench",
             "--suite",
             str(suite_file),
