@@ -315,3 +315,27 @@ def test_text_column_treated_as_numeric_is_an_error():
     real = pd.DataFrame({"c": ["a", "b"]})
     with pytest.raises(ValueError, match="treated as numeric"):
         js_distance(real, real, categorical_features=None)
+
+
+@pytest.mark.parametrize(
+    "distance",
+    [
+        lambda r, s, **k: js_distance(r, s, **k),
+        lambda r, s, **k: wasserstein_distance(r, s, **k),
+        lambda r, s, **k: mmd(r, s, kernel="rbf", **k),
+    ],
+)
+def test_a_category_the_column_may_take_is_placed(distance):
+    real = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0], "c": ["a", "a", "b", "b"]})
+    synthetic = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0], "c": ["a", "z", "b", "b"]})
+    with pytest.raises(ValueError, match="never shows"):
+        distance(real, synthetic)
+    moved = distance(real, synthetic, categories={"c": ["a", "b", "z"]})
+    assert moved > distance(real, real, categories={"c": ["a", "b", "z"]})
+    # Only values outside the column's categories are refused.
+    with pytest.raises(ValueError, match=r"never shows: \['z'\]"):
+        distance(real, synthetic, categories={"c": ["a", "b", "y"]})
+    # Categories the synthetic rows do not show change nothing.
+    assert distance(real, real, categories={"c": ["a", "b", "y"]}) == distance(
+        real, real
+    )

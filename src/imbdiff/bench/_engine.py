@@ -487,9 +487,18 @@ def _fit_and_score(cell: Cell) -> dict:
         synthetic = pd.DataFrame(X_res).iloc[len(y_train) :].reset_index(drop=True)
         real = X_train[y_train == minority].reset_index(drop=True)
         held_out = X_test[y_test == minority].reset_index(drop=True)
+        # A synthetic minority row may take a category only the majority
+        # shows: every value of the training part is a value of the column.
+        categories = {
+            column: X_train[column].astype(object).unique()
+            for column in X_train.columns
+            if not pd.api.types.is_numeric_dtype(X_train[column].dtype)
+        }
         metrics += [
             ("", name, value)
-            for name, value in _sampler_metrics(real, synthetic, held_out).items()
+            for name, value in _sampler_metrics(
+                real, synthetic, held_out, categories
+            ).items()
         ]
     history = getattr(getattr(sampler, "models_", {}).get(minority), "history", None)
     return {
@@ -506,13 +515,13 @@ def _fit_and_score(cell: Cell) -> dict:
     }
 
 
-def _sampler_metrics(real, synthetic, held_out) -> dict[str, float]:
+def _sampler_metrics(real, synthetic, held_out, categories) -> dict[str, float]:
     """Distances of the synthetic rows to the real minority, and memorisation."""
     out = {
-        "js": js_distance(real, synthetic),
-        "wasserstein": wasserstein_distance(real, synthetic),
-        "mmd_linear": mmd(real, synthetic, kernel="linear"),
-        "mmd_rbf": mmd(real, synthetic, kernel="rbf"),
+        "js": js_distance(real, synthetic, categories=categories),
+        "wasserstein": wasserstein_distance(real, synthetic, categories=categories),
+        "mmd_linear": mmd(real, synthetic, kernel="linear", categories=categories),
+        "mmd_rbf": mmd(real, synthetic, kernel="rbf", categories=categories),
     }
     # Memorisation in the classifiers' encoding, fitted on the real minority.
     encoder = FeatureEncoder().fit(real)

@@ -6,12 +6,16 @@ which one is made here. Every function takes numpy arrays or DataFrames. In a
 DataFrame, nominal columns (found with ``categorical_features``, by default
 pandas category, object, string and bool columns) are compared through the
 categories observed in the real data; a synthetic value that the real data
-never shows is an error, since no distance can place it.
+never shows is an error, since no distance can place it, unless
+``categories`` names it among the values the column may take (the engine
+passes the training part's, so that a minority row may take a category only
+the majority shows): it then gets a bin or a one-hot position of its own, with
+no real mass.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -47,6 +51,7 @@ def js_distance_per_column(
     *,
     categorical_features: str | Sequence | None = "auto",
     base: float | None = None,
+    categories: Mapping[str, Sequence] | None = None,
 ) -> pd.Series:
     """Jensen-Shannon distance between real and synthetic values, per column.
 
@@ -73,6 +78,9 @@ def js_distance_per_column(
         Real and synthetic rows with the same columns.
     categorical_features : "auto", None or sequence, default="auto"
         Nominal columns, resolved on ``real``.
+    categories : mapping of column to values, optional
+        Values a nominal column may take besides those ``real`` shows (see
+        the module's documentation).
     base : float, optional
         Logarithm base passed to ``jensenshannon``; natural log by default.
 
@@ -89,11 +97,13 @@ def js_distance_per_column(
     >>> js_distance_per_column(real, real).round(6).tolist()
     [0.0, 0.0]
     """
-    real_f, syn_f, nominal = _paired_frames(real, synthetic, categorical_features)
+    real_f, syn_f, nominal, bins = _paired_frames(
+        real, synthetic, categorical_features, categories
+    )
     out = {}
     for col in real_f.columns:
         if col in nominal:
-            cats = _real_categories(real_f[col])
+            cats = bins[col]
             p = _category_counts(real_f[col], cats)
             q = _category_counts(syn_f[col], cats)
         else:
@@ -114,6 +124,7 @@ def js_distance(
     *,
     categorical_features: str | Sequence | None = "auto",
     base: float | None = None,
+    categories: Mapping[str, Sequence] | None = None,
 ) -> float:
     """Mean over columns of the per-column Jensen-Shannon distance.
 
@@ -126,6 +137,9 @@ def js_distance(
         Real and synthetic rows with the same columns.
     categorical_features : "auto", None or sequence, default="auto"
         Nominal columns, resolved on ``real``.
+    categories : mapping of column to values, optional
+        Values a nominal column may take besides those ``real`` shows (see
+        the module's documentation).
     base : float, optional
         Logarithm base passed to ``scipy.spatial.distance.jensenshannon``.
 
@@ -146,7 +160,11 @@ def js_distance(
     True
     """
     per_column = js_distance_per_column(
-        real, synthetic, categorical_features=categorical_features, base=base
+        real,
+        synthetic,
+        categorical_features=categorical_features,
+        base=base,
+        categories=categories,
     )
     return float(per_column.mean())
 
@@ -158,6 +176,7 @@ def wasserstein_distance(
     categorical_features: str | Sequence | None = "auto",
     exact_max_rows: int = 2000,
     reg: float = 0.01,
+    categories: Mapping[str, Sequence] | None = None,
 ) -> float:
     """Optimal-transport distance between the real and the synthetic point clouds.
 
@@ -185,6 +204,9 @@ def wasserstein_distance(
         Real and synthetic rows with the same columns.
     categorical_features : "auto", None or sequence, default="auto"
         Nominal columns, resolved on ``real``.
+    categories : mapping of column to values, optional
+        Values a nominal column may take besides those ``real`` shows (see
+        the module's documentation).
     exact_max_rows : int, default=2000
         Largest row count of either set solved exactly.
     reg : float, default=0.01
@@ -210,7 +232,7 @@ def wasserstein_distance(
         )
     if not np.isfinite(reg) or reg <= 0:
         raise ValueError(f"reg must be a positive number; got {reg!r}.")
-    xr, xs = _encode_pair(real, synthetic, categorical_features, scale=True)
+    xr, xs = _encode_pair(real, synthetic, categorical_features, categories, scale=True)
     a = np.full(xr.shape[0], 1.0 / xr.shape[0])
     b = np.full(xs.shape[0], 1.0 / xs.shape[0])
     cost = cdist(xr, xs)
@@ -239,6 +261,7 @@ def mmd(
     *,
     kernel: Literal["linear", "rbf"] = "linear",
     categorical_features: str | Sequence | None = "auto",
+    categories: Mapping[str, Sequence] | None = None,
 ) -> float:
     """Squared maximum mean discrepancy between real and synthetic rows.
 
@@ -272,6 +295,9 @@ def mmd(
         The kernel, as above.
     categorical_features : "auto", None or sequence, default="auto"
         Nominal columns, resolved on ``real``.
+    categories : mapping of column to values, optional
+        Values a nominal column may take besides those ``real`` shows (see
+        the module's documentation).
 
     Returns
     -------
@@ -290,10 +316,12 @@ def mmd(
     if kernel not in ("linear", "rbf"):
         raise ValueError(f"kernel must be 'linear' or 'rbf'; got {kernel!r}.")
     if kernel == "linear":
-        xr, xs = _encode_pair(real, synthetic, categorical_features, scale=False)
+        xr, xs = _encode_pair(
+            real, synthetic, categorical_features, categories, scale=False
+        )
         diff = xr.mean(axis=0) - xs.mean(axis=0)
         return max(float(diff @ diff), 0.0)
-    xr, xs = _encode_pair(real, synthetic, categorical_features, scale=True)
+    xr, xs = _encode_pair(real, synthetic, categorical_features, categories, scale=True)
     sigma = _median_bandwidth(np.vstack([xr, xs]))
     if sigma == 0.0:
         return 0.0
@@ -338,14 +366,16 @@ def _squared_distances(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _encode_pair(
-    real, synthetic, categorical_features, *, scale: bool
+    real, synthetic, categorical_features, categories=None, *, scale: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """Encode both sets with statistics of the real one: one-hot, optional min-max."""
-    real_f, syn_f, nominal = _paired_frames(real, synthetic, categorical_features)
+    real_f, syn_f, nominal, bins = _paired_frames(
+        real, synthetic, categorical_features, categories
+    )
     real_parts, syn_parts = [], []
     for col in real_f.columns:
         if col in nominal:
-            cats = _real_categories(real_f[col])
+            cats = bins[col]
             real_parts.append(_one_hot(real_f[col], cats))
             syn_parts.append(_one_hot(syn_f[col], cats))
         else:
@@ -362,8 +392,10 @@ def _encode_pair(
     return np.hstack(real_parts), np.hstack(syn_parts)
 
 
-def _paired_frames(real, synthetic, categorical_features):
-    """Check both inputs and return them as frames with the same column order."""
+def _paired_frames(real, synthetic, categorical_features, categories=None):
+    """Check both inputs and return them as frames with the same column order,
+    the nominal columns, and each nominal column's categories: the real ones,
+    then those of ``categories`` that the synthetic rows show."""
     real_f = _frame(real, "real")
     syn_f = _frame(synthetic, "synthetic")
     if isinstance(real, pd.DataFrame) and isinstance(synthetic, pd.DataFrame):
@@ -408,16 +440,20 @@ def _paired_frames(real, synthetic, categorical_features):
             check_finite(frame, numeric, allow_nan=False)
         except ValueError as exc:
             raise ValueError(f"{name}: {exc}") from None
+    bins = {}
     for col in nominal:
         cats = _real_categories(real_f[col])
         syn_values = syn_f[col].astype(object)
         unseen = pd.unique(syn_values[cats.get_indexer(syn_values) < 0])
-        if len(unseen):
+        allowed = pd.Index(pd.unique(pd.Series((categories or {}).get(col, []))))
+        outside = [v for v in unseen if allowed.get_indexer([v])[0] < 0]
+        if outside:
             raise ValueError(
                 f"synthetic column {col!r} holds values the real data never shows: "
-                f"{list(unseen[:5])}; no distance can place them."
+                f"{outside[:5]}; no distance can place them."
             )
-    return real_f, syn_f, nominal
+        bins[col] = cats.append(pd.Index(list(unseen), dtype=object))
+    return real_f, syn_f, nominal, bins
 
 
 def _frame(X, name: str) -> pd.DataFrame:
