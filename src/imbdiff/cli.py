@@ -537,7 +537,13 @@ def _input_files(args: argparse.Namespace) -> list[Path]:
 def _make_sampler(args: argparse.Namespace, progress: bool):
     """The sampler the options ask for, every parameter checked before any
     data are read."""
-    from .samplers import DiffusionOverSampler, LReDDPM, make_sampler, method_class
+    from .samplers import (
+        DiffusionOverSampler,
+        LReDDPM,
+        make_sampler,
+        method_class,
+        method_params,
+    )
 
     cls = method_class(args.method)
     params = {"random_state": args.random_state}
@@ -562,7 +568,7 @@ def _make_sampler(args: argparse.Namespace, progress: bool):
         if key in _OWN_OPTIONS:
             raise ValueError(f"--param {key}=...: use {_OWN_OPTIONS[key]} instead.")
         params[key] = value
-    if "verbose" in cls().get_params(deep=False):
+    if "verbose" in method_params(args.method):
         params["verbose"] = progress
     sampler = make_sampler(args.method, params)
     # scikit-learn checks the values against the sampler's constraints only
@@ -593,7 +599,13 @@ def _parsed_params(items: Sequence[str] | None) -> list[tuple[str, object]]:
 
 
 def _cmd_methods(args: argparse.Namespace) -> int:
-    from .samplers import METHODS, NUMERIC_ONLY, OneHotOverSampler, method_class
+    from .samplers import (
+        METHODS,
+        NUMERIC_ONLY,
+        OneHotOverSampler,
+        method_class,
+        method_params,
+    )
 
     if args.method is None:
         rows = [("none", "", "no oversampling: the data as they are")]
@@ -610,13 +622,10 @@ def _cmd_methods(args: argparse.Namespace) -> int:
     if cls is None:
         print("none: no oversampling; it takes no parameters.")
         return 0
-    defaults = cls().get_params(deep=False)
+    defaults = method_params(args.method)
     classes = list(reversed(cls.__mro__))  # a subclass's note wins
     if args.method in NUMERIC_ONLY:
-        # These run inside the one-hot adapter, which adds its parameters.
-        adapter = OneHotOverSampler().get_params(deep=False)
-        adapter.pop("sampler")
-        defaults.update(adapter)
+        # These run inside the one-hot adapter, which documents its own.
         classes.insert(0, OneHotOverSampler)
     notes = {}
     for owner in classes:

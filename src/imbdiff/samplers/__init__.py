@@ -6,7 +6,13 @@ from ._lreddpm import REGION_FALLBACK, LReDDPM, RegionFallbackWarning
 from ._methods import FinDiff, SEMResDDPM, TabDDPM
 from ._onehot import OneHotOverSampler
 from ._persistence import UncheckedModelWarning, check_model_folder
-from ._registry import METHODS, NUMERIC_ONLY, make_sampler, method_class
+from ._registry import (
+    METHODS,
+    NUMERIC_ONLY,
+    make_sampler,
+    method_class,
+    method_params,
+)
 from .base import DiffusionOverSampler
 
 __all__ = [
@@ -27,4 +33,5 @@ __all__ = [
     "check_model_folder",
     "make_sampler",
     "method_class",
+    "method_params",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 
-__all__ = ["METHODS", "NUMERIC_ONLY", "make_sampler", "method_class"]
+__all__ = ["METHODS", "NUMERIC_ONLY", "make_sampler", "method_class", "method_params"]
 
 #: Method name -> "module:class" of its sampler (``None`` for no oversampling).
 METHODS: dict[str, str | None] = {
@@ -55,6 +55,30 @@ NUMERIC_ONLY = ("smote", "adasyn", "borderline")
 _ADAPTER_PARAMS = ("sampling_strategy", "random_state", "categorical_features")
 
 
+def method_params(name: str) -> dict:
+    """The parameters method ``name`` takes, with their defaults: its
+    sampler's, and for :data:`NUMERIC_ONLY` methods those of the one-hot
+    adapter they run in (``{}`` for ``"none"``).
+
+    Examples
+    --------
+    >>> method_params("smote")["categorical_features"]
+    'auto'
+    >>> method_params("none")
+    {}
+    """
+    cls = method_class(name)
+    if cls is None:
+        return {}
+    params = cls().get_params(deep=False)
+    if name in NUMERIC_ONLY:
+        from ._onehot import OneHotOverSampler
+
+        adapter = OneHotOverSampler().get_params(deep=False)
+        params.update({key: adapter[key] for key in _ADAPTER_PARAMS})
+    return params
+
+
 def make_sampler(name: str, params: Mapping | None = None):
     """A sampler of method ``name`` with ``params``, or ``None`` for ``"none"``.
 
@@ -83,9 +107,7 @@ def make_sampler(name: str, params: Mapping | None = None):
                 f"method 'none' takes no parameters; got {sorted(params)}."
             )
         return None
-    valid = set(cls().get_params(deep=False))
-    if name in NUMERIC_ONLY:
-        valid |= set(_ADAPTER_PARAMS)
+    valid = set(method_params(name))
     for key in params:
         if key not in valid:
             raise ValueError(
