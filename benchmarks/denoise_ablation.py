@@ -113,7 +113,7 @@ def main(argv=None) -> None:
                 torch.manual_seed(args.seed)
                 net = make_denoiser(kind, encoder.widths_, **options)
             count = sum(p.numel() for p in net.parameters())
-            trainer = Trainer(steps=args.steps, patience=None)
+            trainer = Trainer(steps=args.steps)
             model, _ = trainer.fit(net, diffusion, x_train, seed=args.seed)
             scores = evaluate(model, diffusion, x_held)
             cells = [name, label, str(count)]

@@ -64,7 +64,7 @@ def run(
     def keep(step, model):
         snapshots.append((step, copy.deepcopy(model)))
 
-    trainer = Trainer(steps=max_steps, check_every=every, patience=None)
+    trainer = Trainer(steps=max_steps, check_every=every)
     _, history = trainer.fit(net, diffusion, x, seed=seed, callback=keep)
     results = []
     for (step, model), loss in zip(snapshots, history.losses):

@@ -8,6 +8,7 @@ from imbdiff.encoding import TabularEncoder
 SETTINGS = [
     {"numeric": "quantile", "categorical": "onehot"},
     {"numeric": "standard", "categorical": "embedding"},
+    {"numeric": "quantile-ends", "categorical": "embedding-random"},
 ]
 
 
@@ -53,6 +54,46 @@ def test_quantile_encoding_is_standard_normal_ish():
     z = TabularEncoder().fit(x).transform(x)[:, 0]
     assert abs(z.mean()) < 0.05
     assert abs(z.std() - 1.0) < 0.1
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_small_class_encodes_near_standard_and_decodes_exactly(seed):
+    # The per-class samplers fit the encoder on the minority alone: 16 rows.
+    x = np.random.default_rng(seed).normal(loc=3.0, scale=2.0, size=16)
+    X = pd.DataFrame({"x": x})
+    enc = TabularEncoder().fit(X)
+    z = enc.transform(X)[:, 0]
+    assert 0.9 <= z.std() <= 1.1
+    assert np.abs(z).max() <= 3.5
+    np.testing.assert_array_equal(enc.inverse_transform(enc.transform(X))["x"], x)
+
+
+def test_the_old_quantile_map_stays_available():
+    x = np.random.default_rng(0).normal(size=(16, 1))
+    z = TabularEncoder(numeric="quantile-ends").fit(x).transform(x)[:, 0]
+    assert np.abs(z).max() > 5  # the extremes at the ends of (0, 1)
+
+
+def test_ties_encode_to_the_middle_of_their_range():
+    x = np.array([[1.0], [2.0], [2.0], [2.0], [3.0]])
+    z = TabularEncoder().fit(x).transform(x)[:, 0]
+    assert z[1] == z[2] == z[3] == pytest.approx(0.0, abs=1e-12)
+    assert z[0] == pytest.approx(-z[4])
+
+
+@pytest.mark.parametrize("k", [2, 5, 8, 12, 30])
+def test_embedding_codes_are_unit_and_at_least_one_hot_apart(k):
+    X = pd.DataFrame({"c": [f"v{i}" for i in range(k)] * 2})
+    enc = TabularEncoder(categorical="embedding", random_state=3).fit(X)
+    vectors = enc.params_[0]["vectors"]
+    assert vectors.shape == (k, max(4, -(-k // 2)))
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0)
+    gaps = np.linalg.norm(vectors[:, None] - vectors[None], axis=2)
+    assert gaps[np.triu_indices(k, 1)].min() >= np.sqrt(2) - 1e-9
+    # Noise well within half the gap decodes to the category it was added to.
+    codes = enc.transform(X)
+    noisy = codes + np.random.default_rng(0).normal(scale=0.15, size=codes.shape)
+    assert enc.inverse_transform(noisy)["c"].equals(X["c"])
 
 
 def test_numpy_in_numpy_out():

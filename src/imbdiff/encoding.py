@@ -3,7 +3,21 @@
 Numeric columns are mapped to a standard normal through their empirical
 quantiles (the default) or standardised; nominal columns become one-hot blocks
 (decoded by argmax) or fixed per-attribute embedding vectors (decoded to the
-nearest vector of that attribute, as FinDiff decodes). Every fitted quantity is
+nearest vector of that attribute, as FinDiff decodes).
+
+The quantile map places the k-th of n training values at the normal score of
+(k - 1/2) / n (Hazen's plotting position), so a small class encodes with a
+standard deviation near 1 and no value beyond the normal's natural range
+(16 rows: |z| <= 1.86). Placing the minimum and maximum at the very ends of
+(0, 1), as ``"quantile-ends"`` (and scikit-learn's ``QuantileTransformer``)
+does, puts them at |z| = 5.2 whatever the size of the class: a 16-row column
+then has a standard deviation of 2.0.
+
+Embedding vectors of one attribute are the signed axes of a random rotation,
+so any two are at least one-hot's distance (sqrt 2) apart; the dimension
+grows to ``ceil(categories / 2)`` when the attribute has more categories than
+``2 * embedding_dim`` (``"embedding-random"`` keeps independent random unit
+vectors, which for 10 categories in 4 dimensions lie a median 0.41 apart). Every fitted quantity is
 a plain array (:meth:`TabularEncoder.state`), so a fitted encoder can be saved
 without pickling.
 """
@@ -19,9 +33,13 @@ from sklearn.exceptions import NotFittedError
 
 from ._validation import as_frame, plain, prepare_frame
 
-__all__ = ["TabularEncoder"]
+__all__ = ["CATEGORICAL_ENCODINGS", "NUMERIC_ENCODINGS", "TabularEncoder"]
 
 _EPS = 1e-7  # keeps the normal quantile function finite at the ends
+
+#: The values of :class:`TabularEncoder`'s ``numeric`` and ``categorical``.
+NUMERIC_ENCODINGS = ("quantile", "quantile-ends", "standard")
+CATEGORICAL_ENCODINGS = ("onehot", "embedding", "embedding-random")
 
 
 class TabularEncoder:
@@ -29,15 +47,21 @@ class TabularEncoder:
 
     Parameters
     ----------
-    numeric : {"quantile", "standard"}, default="quantile"
+    numeric : {"quantile", "quantile-ends", "standard"}, default="quantile"
         ``"quantile"`` maps each numeric column to N(0, 1) through at most
-        ``n_quantiles`` of its empirical quantiles (piecewise linear);
-        ``"standard"`` subtracts the mean and divides by the standard deviation.
-    categorical : {"onehot", "embedding"}, default="onehot"
+        ``n_quantiles`` of its empirical quantiles (piecewise linear), the
+        k-th of n at probability (k - 1/2) / n; ``"quantile-ends"`` spreads
+        the quantiles from probability 0 to 1 (clipped at 1e-7: the extremes
+        land at |z| = 5.2, imbdiff 0.1's map); ``"standard"`` subtracts the
+        mean and divides by the standard deviation.
+    categorical : {"onehot", "embedding", "embedding-random"}, default="onehot"
         ``"onehot"``: one column per category, decoded by argmax.
-        ``"embedding"``: each category of an attribute gets a fixed random unit
-        vector of ``embedding_dim`` values (drawn with ``random_state``), decoded
-        to the nearest vector of that attribute.
+        ``"embedding"``: each category of an attribute gets a fixed unit vector
+        (a signed axis of a random rotation drawn with ``random_state``) of
+        ``max(embedding_dim, ceil(categories / 2))`` values, any two at least
+        sqrt 2 apart; decoded to the nearest vector of that attribute.
+        ``"embedding-random"``: independent random unit vectors of
+        ``embedding_dim`` values (imbdiff 0.1's codes, which may lie close).
     categorical_features : "auto", None or sequence, default="auto"
         Nominal columns (see :func:`imbdiff._validation.resolve_categorical`).
     n_quantiles : int, default=1000
@@ -77,13 +101,14 @@ class TabularEncoder:
     # -- fitting -------------------------------------------------------------------
     def fit(self, X) -> TabularEncoder:
         """Learn the column kinds, quantiles or moments, and categories of ``X``."""
-        if self.numeric not in ("quantile", "standard"):
+        if self.numeric not in NUMERIC_ENCODINGS:
             raise ValueError(
-                f"numeric must be 'quantile' or 'standard'; got {self.numeric!r}."
+                f"numeric must be one of {list(NUMERIC_ENCODINGS)}; "
+                f"got {self.numeric!r}."
             )
-        if self.categorical not in ("onehot", "embedding"):
+        if self.categorical not in CATEGORICAL_ENCODINGS:
             raise ValueError(
-                "categorical must be 'onehot' or 'embedding'; "
+                f"categorical must be one of {list(CATEGORICAL_ENCODINGS)}; "
                 f"got {self.categorical!r}."
             )
         frame, nominal = prepare_frame(X, self.categorical_features, allow_nan=False)
@@ -114,9 +139,17 @@ class TabularEncoder:
         if self.numeric == "standard":
             std = float(x.std())
             params.update(mean=float(x.mean()), std=std if std > 0 else 1.0)
-        else:
+        elif self.numeric == "quantile-ends":
             levels = np.linspace(0.0, 1.0, max(2, min(self.n_quantiles, x.size)))
             params.update(levels=levels, quantiles=np.quantile(x, levels))
+        else:
+            m = max(2, min(self.n_quantiles, x.size))
+            levels = (np.arange(m) + 0.5) / m
+            # With m = n, Hazen's definition returns the order statistics
+            # themselves, so every training value is a knot and decodes exactly.
+            params.update(
+                levels=levels, quantiles=np.quantile(x, levels, method="hazen")
+            )
         return params
 
     def _fit_nominal(self, values: pd.Series, rng: np.random.Generator) -> dict:
@@ -124,11 +157,14 @@ class TabularEncoder:
             categories = list(values.cat.categories)
         else:
             categories = sorted(pd.unique(values), key=str)
+        k = len(categories)
         if self.categorical == "onehot":
-            vectors = np.eye(len(categories))
-        else:
-            vectors = rng.normal(size=(len(categories), self.embedding_dim))
+            vectors = np.eye(k)
+        elif self.categorical == "embedding-random":
+            vectors = rng.normal(size=(k, self.embedding_dim))
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        else:
+            vectors = signed_axes(k, max(self.embedding_dim, -(-k // 2)), rng)
         return {"categories": categories, "vectors": vectors}
 
     # -- saving ----------------------------------------------------------------------
@@ -269,7 +305,7 @@ class TabularEncoder:
         if self.numeric == "standard":
             x = z * params["std"] + params["mean"]
         else:
-            x = np.interp(ndtr(z), params["levels"], params["quantiles"])
+            x = _interp_snapped(ndtr(z), params["levels"], params["quantiles"])
         x = np.clip(x, params["min"], params["max"])
         if pd.api.types.is_integer_dtype(dtype):
             return pd.Series(np.round(x)).astype(dtype)
@@ -287,6 +323,41 @@ class TabularEncoder:
             return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
         values = pd.Series(np.asarray(categories, dtype=object)[codes])
         return values.astype(dtype)
+
+
+def _interp_snapped(u: np.ndarray, levels: np.ndarray, values: np.ndarray):
+    """``np.interp(u, levels, values)``, except that a ``u`` within 1e-12 of
+    a level returns that level's value exactly: ``ndtr(ndtri(u))`` may differ
+    from ``u`` in its last bit, and an encoded training value must decode to
+    itself, not to a neighbour one rounding away."""
+    j = np.clip(np.searchsorted(levels, u), 1, len(levels) - 1)
+    nearest = np.where(u - levels[j - 1] < levels[j] - u, j - 1, j)
+    close = np.abs(u - levels[nearest]) <= 1e-12
+    return np.where(close, values[nearest], np.interp(u, levels, values))
+
+
+def signed_axes(k: int, dim: int, rng: np.random.Generator) -> np.ndarray:
+    """``k`` unit vectors of ``dim`` values, pairwise at least sqrt 2 apart.
+
+    The axes of a random rotation and their negatives, interleaved (axis 1,
+    minus axis 1, axis 2, ...): two of them are orthogonal (sqrt 2 apart) or
+    opposite (2 apart). ``2 * dim`` is the most such vectors that exist.
+
+    Examples
+    --------
+    >>> v = signed_axes(12, 6, np.random.default_rng(0))
+    >>> v.shape
+    (12, 6)
+    >>> d = np.linalg.norm(v[:, None] - v[None], axis=2)[np.triu_indices(12, 1)]
+    >>> bool(d.min() >= np.sqrt(2) - 1e-12)
+    True
+    """
+    if k > 2 * dim:
+        raise ValueError(f"{k} vectors need at least {-(-k // 2)} dimensions.")
+    q, r = np.linalg.qr(rng.normal(size=(dim, dim)))
+    q *= np.sign(np.diag(r))  # a rotation drawn uniformly, not biased by QR
+    axes = q.T[: -(-k // 2)]
+    return np.stack([axes, -axes], axis=1).reshape(-1, dim)[:k]
 
 
 def dtype_to_json(dtype) -> dict:

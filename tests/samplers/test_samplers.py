@@ -154,3 +154,23 @@ def test_one_hot_adapter_is_transparent_on_numbers_and_decodes_categories():
         assert X_res["kind"].dtype == frame["kind"].dtype
         assert set(X_res["kind"]) <= {"p", "q", "r"}
         assert (y_res == 1).sum() > 20
+
+
+@pytest.mark.parametrize(("cap_batch", "expected"), [(False, 64), (True, 16)])
+def test_a_16_row_class_trains_on_batch_size_draws(monkeypatch, cap_batch, expected):
+    from imbdiff.diffusion import GaussianDiffusion
+
+    seen = []
+    loss = GaussianDiffusion.training_loss
+
+    def counting(self, model, x, *args, **kwargs):
+        seen.append(x.shape[0])
+        return loss(self, model, x, *args, **kwargs)
+
+    monkeypatch.setattr(GaussianDiffusion, "training_loss", counting)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    y = np.array([0] * 64 + [1] * 16)
+    sampler = _make(TabDDPM, random_state=0, cap_batch=cap_batch)
+    sampler.fit_resample(X, y)
+    assert seen == [expected] * TINY["train_steps"]

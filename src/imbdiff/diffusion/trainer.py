@@ -1,7 +1,12 @@
-"""Training of a denoiser: Adam, mini-batches, an EMA of the weights, early stop.
+"""Training of a denoiser: Adam, mini-batches and an EMA of the weights.
 
 The trainer knows nothing of tables or samplers: it takes an encoded matrix,
 optional class labels, a denoiser and a :class:`~.gaussian.GaussianDiffusion`.
+
+The step budget is fixed: there is no early stopping. A stop on a plateau of
+window means could not fire within the samplers' default budget (ten windows of
+100 steps), and on the noisy means of a larger budget it stopped while the
+loss still fell.
 """
 
 from __future__ import annotations
@@ -28,14 +33,11 @@ class TrainingHistory:
     losses : list of float
         Mean training loss over each window of ``check_every`` steps.
     steps : int
-        Optimiser steps taken.
-    stopped_early : bool
-        Whether the loss plateau stopped training before the step budget.
+        Optimiser steps taken (the budget).
     """
 
     losses: list[float] = field(default_factory=list)
     steps: int = 0
-    stopped_early: bool = False
 
 
 class Trainer:
@@ -44,20 +46,16 @@ class Trainer:
     Parameters
     ----------
     steps : int, default=5000
-        Step budget.
+        Optimiser steps (always all of them).
     batch_size : int, default=256
-        Rows per step (at most the number of rows).
+        Rows drawn (with replacement) per step, however few rows there are.
     learning_rate : float, default=1e-3
     weight_decay : float, default=0.0
     ema_decay : float, default=0.999
         Decay of the exponential moving average of the weights; the average is
         the model that is returned (0 returns the last weights).
     check_every : int, default=100
-        Steps per loss window (the unit of the history and of early stopping).
-    patience : int or None, default=10
-        Stop when ``patience`` windows in a row improve the best window loss by
-        less than ``min_delta`` (relative); ``None`` never stops early.
-    min_delta : float, default=0.01
+        Steps per loss window (the unit of the history and of the callback).
     verbose : bool, default=False
         Show a progress bar.
 
@@ -84,8 +82,6 @@ class Trainer:
         weight_decay: float = 0.0,
         ema_decay: float = 0.999,
         check_every: int = 100,
-        patience: int | None = 10,
-        min_delta: float = 0.01,
         verbose: bool = False,
     ) -> None:
         self.steps = steps
@@ -94,8 +90,6 @@ class Trainer:
         self.weight_decay = weight_decay
         self.ema_decay = ema_decay
         self.check_every = check_every
-        self.patience = patience
-        self.min_delta = min_delta
         self.verbose = verbose
 
     def _check(self) -> None:
@@ -142,8 +136,8 @@ class Trainer:
         )
         ema_params, params = list(ema.parameters()), list(model.parameters())
         n = x.shape[0]
-        batch = min(self.batch_size, n)
-        best, stale, window = math.inf, 0, []
+        batch = int(self.batch_size)
+        window = []
         devices = [x.device] if x.device.type == "cuda" else []
         bar = tqdm(total=self.steps, desc="training", disable=not self.verbose)
         with torch.random.fork_rng(devices=devices):
@@ -186,13 +180,6 @@ class Trainer:
                     bar.set_postfix(loss=f"{mean:.4f}")
                     if callback is not None:
                         callback(step, ema)
-                    if mean < best * (1 - self.min_delta):
-                        best, stale = mean, 0
-                    else:
-                        stale += 1
-                    if self.patience is not None and stale >= self.patience:
-                        history.stopped_early = True
-                        break
         bar.close()
         if window:
             history.losses.append(sum(window) / len(window))

@@ -175,7 +175,6 @@ def save_sampler(sampler, path, *, overwrite: bool = False) -> None:
             "encoder": meta,
             "losses": fitted.history.losses,
             "steps": fitted.history.steps,
-            "stopped_early": fitted.history.stopped_early,
         }
         if fitted.classifier is not None:
             entry["guide"] = _save_guide(sampler, label, fitted, tensors, f"class{i}.")
@@ -396,9 +395,7 @@ def _rebuild(target, config, tensors, device, torch_device):
         )
         net.load_state_dict(state)
         net.to(torch_device).eval()
-        history = TrainingHistory(
-            entry["losses"], entry["steps"], entry["stopped_early"]
-        )
+        history = TrainingHistory(entry["losses"], entry["steps"])
         fitted = _ClassModel(encoder, net, history)
         if "guide" in entry:
             _load_guide(sampler, entry, fitted, tensors, prefix, torch_device)
