@@ -17,9 +17,10 @@ Embedding vectors of one attribute are the signed axes of a random rotation,
 so any two are at least one-hot's distance (sqrt 2) apart; the dimension
 grows to ``ceil(categories / 2)`` when the attribute has more categories than
 ``2 * embedding_dim`` (``"embedding-random"`` keeps independent random unit
-vectors, which for 10 categories in 4 dimensions lie a median 0.41 apart). Every fitted quantity is
-a plain array (:meth:`TabularEncoder.state`), so a fitted encoder can be saved
-without pickling.
+vectors, which for 10 categories in 4 dimensions lie a median 0.41 apart).
+
+Every fitted quantity is a plain array (:meth:`TabularEncoder.state`), so a
+fitted encoder can be saved without pickling.
 """
 
 from __future__ import annotations

@@ -98,15 +98,15 @@ class DiffusionOverSampler(TabularOverSampler):
         Draw at most as many rows per step as the class has (imbdiff 0.1's
         training: a 16-row class trained on 16 draws per step).
     learning_rate : float, default=1e-3
-    numeric_encoding : {"quantile", "quantile-ends", "standard"}, default="quantile"
-        How numeric columns are encoded (:class:`~imbdiff.encoding.TabularEncoder`):
-        normal scores of the quantiles at Hazen's positions; the same with the
-        extremes at the ends (imbdiff 0.1's map, |z| = 5.2 on small classes);
-        or standardised.
-    categorical_encoding : {"auto", "onehot", "embedding", "embedding-random"}, default="auto"
-        Nominal columns: one-hot; per-attribute unit vectors at least sqrt 2
-        apart; independent random unit vectors (imbdiff 0.1's codes); "auto"
-        is the method's own.
+    numeric_encoding : {"quantile", "quantile-ends", "standard"}
+        How numeric columns are encoded (default "quantile"; see
+        :class:`~imbdiff.encoding.TabularEncoder`): normal scores of the
+        quantiles at Hazen's positions; the same with the extremes at the ends
+        (imbdiff 0.1's map, |z| = 5.2 on small classes); or standardised.
+    categorical_encoding : {"auto", "onehot", "embedding", "embedding-random"}
+        How nominal columns are encoded (default "auto": the method's own):
+        one-hot; per-attribute unit vectors at least sqrt 2 apart; or
+        independent random unit vectors (imbdiff 0.1's codes).
     categorical_features : "auto", None or list, default="auto"
         Nominal columns: "auto" takes text, category and bool columns.
     sampling_method : {"ancestral", "ddim"}, default="ancestral"
