@@ -24,9 +24,11 @@ _EXPORTS = {
     "DiffusionOverSampler": ".samplers",
     "FinDiff": ".samplers",
     "LReDDPM": ".samplers",
+    "ProWSyn": ".samplers",
     "SEMResDDPM": ".samplers",
     "TVAEOverSampler": ".samplers",
     "TabDDPM": ".samplers",
+    "TabularSMOTE": ".samplers",
 }
 
 #: Subpackages and modules reachable as attributes (``imbdiff.bench``).

@@ -358,7 +358,7 @@ def signed_axes(k: int, dim: int, rng: np.random.Generator) -> np.ndarray:
     q, r = np.linalg.qr(rng.normal(size=(dim, dim)))
     q *= np.sign(np.diag(r))  # a rotation drawn uniformly, not biased by QR
     axes = q.T[: -(-k // 2)]
-    return np.stack([axes, -axes], axis=1).reshape(-1, dim)[:k]
+    return np.ascontiguousarray(np.stack([axes, -axes], axis=1).reshape(-1, dim)[:k])
 
 
 def dtype_to_json(dtype) -> dict:

@@ -1,7 +1,12 @@
 import pytest
 import torch
 
-from imbdiff.diffusion.denoisers import DENOISERS, SoftThreshold, make_denoiser
+from imbdiff.diffusion.denoisers import (
+    DENOISERS,
+    SEMSTDenoiser,
+    SoftThreshold,
+    make_denoiser,
+)
 
 SMALL = {
     "mlp": {"hidden": (32, 32), "dim": 16},
@@ -152,3 +157,24 @@ def test_semst_attention_is_scaled_dot_product_attention():
         .reshape(5, 7, 16)
     )
     torch.testing.assert_close(attention(h), expected)
+
+
+def test_semst_conditions_every_block_when_asked():
+    torch.manual_seed(0)
+    plain = SEMSTDenoiser(3, width=8, n_blocks=2)
+    film = SEMSTDenoiser(3, width=8, n_blocks=2, condition_every_block=True)
+    assert all(block.film is None for block in plain.blocks)
+    assert all(block.film is not None for block in film.blocks)
+    h = torch.randn(5, 3, 8)
+    early = film.condition(torch.zeros(5, dtype=torch.long), None)
+    late = film.condition(torch.full((5,), 900), None)
+    block = film.blocks[0]
+    # The modulation starts as the identity: the block ignores the step...
+    assert torch.equal(block(h, early), block(h, late))
+    # ...and once trained (here: set), the same tokens give step-dependent output.
+    torch.nn.init.normal_(block.film.weight)
+    assert not torch.allclose(block(h, early), block(h, late))
+    # Without the option a block sees no step at all.
+    assert torch.equal(plain.blocks[0](h, early), plain.blocks[0](h, late))
+    x, t = torch.randn(5, 3), torch.arange(5)
+    assert film(x, t, None).shape == (5, 3)

@@ -13,7 +13,7 @@ from imbdiff import (
     TabDDPM,
     TVAEOverSampler,
 )
-from imbdiff.samplers import OneHotOverSampler
+from imbdiff.samplers import OneHotOverSampler, ProWSyn, TabularSMOTE
 
 TINY = {"n_timesteps": 10, "train_steps": 5, "batch_size": 64, "random_state": 0}
 SAMPLERS = [
@@ -34,6 +34,10 @@ SAMPLERS = [
     TVAEOverSampler(epochs=1, batch_size=50, random_state=0),
     CWGANGPOverSampler(train_steps=3, critic_steps=1, hidden=(16,), random_state=0),
     OneHotOverSampler(sampler=SMOTE(), random_state=0),
+    TabularSMOTE(random_state=0),
+    ProWSyn(random_state=0),
+    # The method "prowsyn": ProWSyn behind the one-hot adapter.
+    OneHotOverSampler(sampler=ProWSyn(), random_state=0),
 ]
 
 # imbalanced-learn hands pytest a generator of cases, which recent pytest

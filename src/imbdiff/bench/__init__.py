@@ -10,6 +10,7 @@ Dask cluster.
 
 from ._engine import SAMPLER_METRICS, results, run, run_cell
 from ._report import average_ranks, critical_difference, report
+from ._rule import RuleVerdict, apply_rule
 from ._store import SCHEMA_VERSION, Store
 from ._suite import (
     Cell,
@@ -26,8 +27,10 @@ __all__ = [
     "SCHEMA_VERSION",
     "Cell",
     "Method",
+    "RuleVerdict",
     "Store",
     "Suite",
+    "apply_rule",
     "average_ranks",
     "critical_difference",
     "grid_key_of",

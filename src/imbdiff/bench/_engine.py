@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 from .._version import __version__
 from ..datasets import load_dataset
 from ..evaluation import (
+    ADJUSTMENTS,
     FeatureEncoder,
     holdout_split,
     js_distance,
@@ -476,6 +477,8 @@ def _fit_and_score(cell: Cell) -> dict:
         names=cell.classifiers,
         seed=cell.seed,
         pos_label=minority,
+        # balanced and threshold change the classifiers instead of the rows.
+        adjust=cell.method.method if cell.method.method in ADJUSTMENTS else None,
     )
     metrics = [
         (name, metric, value)

@@ -88,17 +88,19 @@ class _Section:
 def average_ranks(means: pd.DataFrame, *, higher_is_better: bool = True):
     """Average rank of each column over the rows (datasets), ties averaged.
 
-    Rows with a missing value are left out, so every rank compares the same
-    methods. Returns the ranks and the number of rows used.
+    A column with no value at all (a method that does not apply, such as
+    ``balanced`` with k-NN, or a distance of a method that makes no rows) is
+    left out; then rows with a missing value are left out, so every rank
+    compares the same methods. Returns the ranks and the number of rows used.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> means = pd.DataFrame({"a": [0.9, 0.8], "b": [0.7, 0.8]})
+    >>> means = pd.DataFrame({"a": [0.9, 0.8], "b": [0.7, 0.8], "c": None})
     >>> average_ranks(means)[0].to_dict()
     {'a': 1.25, 'b': 1.75}
     """
-    complete = means.dropna()
+    complete = means.dropna(axis=1, how="all").dropna()
     ranks = complete.rank(axis=1, ascending=not higher_is_better)
     return ranks.mean(axis=0), len(complete)
 
@@ -376,6 +378,9 @@ def _metric_sections(data, order) -> list[_Section]:
                 (scored["metric"] == metric) & (scored["classifier"] == classifier)
             ]
             means, stds = _mean_std(rows, order)
+            # A method with no score here did not apply to this classifier
+            # (balanced with k-NN): shown as "-" and named under the ranks.
+            means, stds = means.reindex(columns=order), stds.reindex(columns=order)
             cells, bold = _mean_std_cells(means, stds, higher_is_better=True)
             section.tables.append((f"{classifier}: mean ± std", cells, bold))
             ranks, bold, note = _rank_table(means, True)
@@ -606,12 +611,16 @@ def _mean_std_cells(means, stds, *, higher_is_better: bool):
 
 
 def _rank_table(means, higher_is_better: bool):
+    inapplicable = [str(c) for c in means.columns if means[c].isna().all()]
+    means = means.dropna(axis=1, how="all")
     ranks, n = average_ranks(means, higher_is_better=higher_is_better)
     k = len(ranks)
     left_out = [str(d) for d in means.index if means.loc[d].isna().any()]
     note = f"{n} datasets with every method" + (
         f" ({', '.join(left_out)} left out)" if left_out else ""
     )
+    if inapplicable:
+        note += f"; {', '.join(inapplicable)} not applicable"
     if k >= 3 and n >= 2:
         complete = means.dropna()
         statistic, p_value = stats.friedmanchisquare(

@@ -12,10 +12,13 @@
 """
 
 from .classifiers import (
+    ADJUSTMENTS,
     CLASSIFIER_NAMES,
     PAPER_CLASSIFIERS,
     BudgetedMLPClassifier,
     FeatureEncoder,
+    NotApplicableError,
+    adjust_classifier,
     classifier_scores,
     make_classifier,
 )
@@ -39,12 +42,15 @@ from .protocols import (
 )
 
 __all__ = [
+    "ADJUSTMENTS",
     "CLASSIFIER_NAMES",
     "METRIC_NAMES",
     "PAPER_CLASSIFIERS",
     "RESULT_COLUMNS",
     "BudgetedMLPClassifier",
     "FeatureEncoder",
+    "NotApplicableError",
+    "adjust_classifier",
     "classification_metrics",
     "classifier_scores",
     "distance_to_closest_record",

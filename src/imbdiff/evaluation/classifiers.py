@@ -35,10 +35,13 @@ from sklearn.utils.validation import check_is_fitted
 from .._validation import as_frame, resolve_categorical
 
 __all__ = [
+    "ADJUSTMENTS",
     "CLASSIFIER_NAMES",
     "PAPER_CLASSIFIERS",
     "BudgetedMLPClassifier",
     "FeatureEncoder",
+    "NotApplicableError",
+    "adjust_classifier",
     "classifier_scores",
     "make_classifier",
 ]
@@ -255,6 +258,73 @@ def make_classifier(
             ("model", models[name]()),
         ]
     )
+
+
+#: How a method may change the classifier instead of the rows: weight the
+#: classes, or tune the decision threshold.
+ADJUSTMENTS: tuple[str, ...] = ("balanced", "threshold")
+
+
+class NotApplicableError(ValueError):
+    """The classifier cannot be changed as asked (it takes no class weights)."""
+
+
+def adjust_classifier(clf: Pipeline, how: str | None, *, pos_label, random_state=0):
+    """``clf`` changed for cost-sensitive learning, the alternative to resampling.
+
+    Parameters
+    ----------
+    clf : Pipeline
+        A :func:`make_classifier` pipeline (unfitted).
+    how : {None, "balanced", "threshold"}
+        ``None`` returns ``clf``; ``"balanced"`` sets the model's
+        ``class_weight="balanced"``; ``"threshold"`` wraps ``clf`` in
+        scikit-learn's ``TunedThresholdClassifierCV``, which picks the decision
+        threshold that maximises the F1 of ``pos_label`` by stratified 5-fold
+        cross-validation on the training rows, then refits on all of them.
+    pos_label : label
+        The minority class.
+    random_state : int or None, default=0
+
+    Raises
+    ------
+    NotApplicableError
+        For ``"balanced"`` with a model that has no ``class_weight`` (k-NN,
+        naive Bayes, AdaBoost, gradient boosting, MLP): running it unweighted
+        would report the plain classifier under another name.
+
+    Examples
+    --------
+    >>> tree = make_classifier("decision_tree")
+    >>> clf = adjust_classifier(tree, "balanced", pos_label=1)
+    >>> clf.named_steps["model"].class_weight
+    'balanced'
+    >>> adjust_classifier(make_classifier("knn"), "balanced", pos_label=1)
+    Traceback (most recent call last):
+    ...
+    imbdiff.evaluation.classifiers.NotApplicableError: ...
+    """
+    if how is None:
+        return clf
+    if how == "balanced":
+        model = clf.named_steps["model"]
+        if "class_weight" not in model.get_params(deep=False):
+            raise NotApplicableError(
+                f"{type(model).__name__} takes no class weights, so 'balanced' "
+                "does not apply to it."
+            )
+        return clf.set_params(model__class_weight="balanced")
+    if how == "threshold":
+        from sklearn.metrics import f1_score, make_scorer
+        from sklearn.model_selection import StratifiedKFold, TunedThresholdClassifierCV
+
+        return TunedThresholdClassifierCV(
+            clf,
+            scoring=make_scorer(f1_score, pos_label=pos_label, zero_division=0.0),
+            cv=StratifiedKFold(5, shuffle=True, random_state=random_state),
+            random_state=random_state,
+        )
+    raise ValueError(f"how must be one of {ADJUSTMENTS} or None; got {how!r}.")
 
 
 def classifier_scores(fitted, X, *, pos_label=None) -> np.ndarray:

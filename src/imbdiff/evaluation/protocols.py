@@ -43,6 +43,8 @@ from .._validation import (
 from .classifiers import (
     CLASSIFIER_NAMES,
     PAPER_CLASSIFIERS,
+    NotApplicableError,
+    adjust_classifier,
     classifier_scores,
     make_classifier,
 )
@@ -398,14 +400,24 @@ def score_classifiers(
     seed: int,
     pos_label,
     categorical_features="auto",
+    adjust: str | None = None,
 ) -> dict[str, dict[str, float]]:
     """Train each classifier on the (resampled) training rows, score it on the
-    test rows: ``{classifier: {metric: value}}``."""
+    test rows: ``{classifier: {metric: value}}``.
+
+    ``adjust`` changes each classifier (:func:`adjust_classifier`); a
+    classifier it does not apply to is left out of the result, not scored
+    as something else.
+    """
     out = {}
     for name in names:
         clf = make_classifier(
             name, random_state=seed, categorical_features=categorical_features
         )
+        try:
+            clf = adjust_classifier(clf, adjust, pos_label=pos_label, random_state=seed)
+        except NotApplicableError:
+            continue
         clf.fit(X_train, y_train)
         out[name] = classification_metrics(
             y_test,

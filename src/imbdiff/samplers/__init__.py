@@ -1,5 +1,6 @@
 """Oversamplers with the imbalanced-learn API, and methods by name."""
 
+from ._classic import PROWSYN_INSTALL, ProWSyn, TabularSMOTE
 from ._ctgan import CTGANOverSampler, TVAEOverSampler
 from ._cwgan import CWGANGPOverSampler
 from ._lreddpm import REGION_FALLBACK, LReDDPM, RegionFallbackWarning
@@ -7,6 +8,7 @@ from ._methods import FinDiff, SEMResDDPM, TabDDPM
 from ._onehot import OneHotOverSampler
 from ._persistence import UncheckedModelWarning, check_model_folder
 from ._registry import (
+    CLASSIFIER_METHODS,
     METHODS,
     NUMERIC_ONLY,
     make_sampler,
@@ -16,8 +18,10 @@ from ._registry import (
 from .base import DiffusionOverSampler
 
 __all__ = [
+    "CLASSIFIER_METHODS",
     "METHODS",
     "NUMERIC_ONLY",
+    "PROWSYN_INSTALL",
     "REGION_FALLBACK",
     "CTGANOverSampler",
     "CWGANGPOverSampler",
@@ -25,10 +29,12 @@ __all__ = [
     "FinDiff",
     "LReDDPM",
     "OneHotOverSampler",
+    "ProWSyn",
     "RegionFallbackWarning",
     "SEMResDDPM",
     "TVAEOverSampler",
     "TabDDPM",
+    "TabularSMOTE",
     "UncheckedModelWarning",
     "check_model_folder",
     "make_sampler",

@@ -16,7 +16,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods
 
-from ._tabular import CATEGORICAL_FEATURES, TabularOverSampler
+from ._tabular import CATEGORICAL_FEATURES, TabularOverSampler, reach_counts
 
 __all__ = ["OneHotOverSampler"]
 
@@ -79,13 +79,7 @@ class OneHotOverSampler(TabularOverSampler):
             )
         frame, nominal = self._frame_of(X)
         inner = clone(self.sampler)
-        # Ours counts rows to add; an over-sampler's dict counts rows to reach.
-        labels, counts = np.unique(y, return_counts=True)
-        have = dict(zip(labels.tolist(), counts.tolist()))
-        target = {
-            label: have[label] + int(n) for label, n in self.sampling_strategy_.items()
-        }
-        inner.set_params(sampling_strategy=target)
+        inner.set_params(sampling_strategy=reach_counts(y, self.sampling_strategy_))
         if "random_state" in inner.get_params(deep=False):
             inner.set_params(random_state=self.random_state)
         columns = list(frame.columns)

@@ -167,7 +167,7 @@ def save_sampler(sampler, path, *, overwrite: bool = False) -> None:
     for i, (label, fitted) in enumerate(sampler.models_.items()):
         meta, arrays = fitted.encoder.state()
         for key, value in arrays.items():
-            tensors[f"class{i}.encoder.{key}"] = torch.as_tensor(value)
+            tensors[f"class{i}.encoder.{key}"] = torch.as_tensor(value).contiguous()
         for key, value in fitted.model.state_dict().items():
             tensors[f"class{i}.model.{key}"] = value.detach().cpu().contiguous()
         entry = {

@@ -3,7 +3,9 @@
 A method name gives a sampler class and its keyword parameters; ``"none"``
 means no oversampling (the papers' "Original" row) and gives ``None``, which
 the evaluation protocols and the benchmark take as "train on the data as it
-is".
+is". ``"balanced"`` and ``"threshold"`` (:data:`CLASSIFIER_METHODS`) also
+leave the rows as they are and change the classifier instead: the benchmark
+weights the classes, or tunes the decision threshold.
 """
 
 from __future__ import annotations
@@ -11,13 +13,25 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 
-__all__ = ["METHODS", "NUMERIC_ONLY", "make_sampler", "method_class", "method_params"]
+from ..evaluation.classifiers import ADJUSTMENTS
+
+__all__ = [
+    "CLASSIFIER_METHODS",
+    "METHODS",
+    "NUMERIC_ONLY",
+    "make_sampler",
+    "method_class",
+    "method_params",
+]
 
 #: Method name -> "module:class" of its sampler (``None`` for no oversampling).
 METHODS: dict[str, str | None] = {
     "none": None,
+    "balanced": None,
+    "threshold": None,
     "random": "imblearn.over_sampling:RandomOverSampler",
-    "smote": "imblearn.over_sampling:SMOTE",
+    "smote": "imbdiff.samplers:TabularSMOTE",
+    "prowsyn": "imbdiff.samplers:ProWSyn",
     "adasyn": "imblearn.over_sampling:ADASYN",
     "borderline": "imblearn.over_sampling:BorderlineSMOTE",
     "semres": "imbdiff.samplers:SEMResDDPM",
@@ -36,7 +50,7 @@ def method_class(name: str):
     Examples
     --------
     >>> method_class("smote").__name__
-    'SMOTE'
+    'TabularSMOTE'
     >>> method_class("none") is None
     True
     """
@@ -49,9 +63,17 @@ def method_class(name: str):
     return getattr(importlib.import_module(module), attribute)
 
 
+#: Methods that change the classifier instead of the rows (cost-sensitive
+#: learning, the user's alternative to oversampling): ``balanced`` weights the
+#: classes (``class_weight="balanced"``), ``threshold`` tunes the decision
+#: threshold for F1 (``TunedThresholdClassifierCV``); see
+#: :func:`imbdiff.evaluation.adjust_classifier`.
+CLASSIFIER_METHODS = ADJUSTMENTS
+
 #: Methods that interpolate numbers: on nominal columns they run through
-#: :class:`~imbdiff.samplers.OneHotOverSampler`.
-NUMERIC_ONLY = ("smote", "adasyn", "borderline")
+#: :class:`~imbdiff.samplers.OneHotOverSampler`. (``smote`` chooses SMOTENC or
+#: SMOTEN itself.)
+NUMERIC_ONLY = ("adasyn", "borderline", "prowsyn")
 _ADAPTER_PARAMS = ("sampling_strategy", "random_state", "categorical_features")
 
 
@@ -84,16 +106,17 @@ def make_sampler(name: str, params: Mapping | None = None):
 
     Parameters are checked against the sampler's own (``get_params``), so a
     misspelt one is an error that lists the valid names, not a silent default.
-    SMOTE, ADASYN and BorderlineSMOTE come inside a
+    ADASYN, BorderlineSMOTE and ProWSyn come inside a
     :class:`~imbdiff.samplers.OneHotOverSampler`, so that they also take data
     with nominal columns (numeric data reaches them unchanged).
+    :data:`CLASSIFIER_METHODS` give ``None``, as ``"none"`` does.
 
     Examples
     --------
     >>> make_sampler("tabddpm", {"train_steps": 10})
     TabDDPM(train_steps=10)
-    >>> make_sampler("smote", {"k_neighbors": 3, "random_state": 0})
-    OneHotOverSampler(random_state=0, sampler=SMOTE(k_neighbors=3))
+    >>> make_sampler("borderline", {"k_neighbors": 3, "random_state": 0})
+    OneHotOverSampler(random_state=0, sampler=BorderlineSMOTE(k_neighbors=3))
     >>> make_sampler("smote", {"k": 3})
     Traceback (most recent call last):
     ...
@@ -104,7 +127,7 @@ def make_sampler(name: str, params: Mapping | None = None):
     if cls is None:
         if params:
             raise ValueError(
-                f"method 'none' takes no parameters; got {sorted(params)}."
+                f"method {name!r} takes no parameters; got {sorted(params)}."
             )
         return None
     valid = set(method_params(name))

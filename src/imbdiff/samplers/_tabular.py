@@ -38,6 +38,21 @@ def random_state_of(random_state) -> np.random.RandomState:
     return check_random_state(random_state)
 
 
+def reach_counts(y, sampling_strategy_: dict) -> dict:
+    """The row count each class must reach, as an imbalanced-learn sampler's
+    dict ``sampling_strategy`` asks, from a fitted ``sampling_strategy_``
+    (which counts the rows to add).
+
+    Examples
+    --------
+    >>> reach_counts(["a", "a", "a", "b"], {"b": 2})
+    {'b': 3}
+    """
+    labels, counts = np.unique(np.asarray(y), return_counts=True)
+    have = dict(zip(labels.tolist(), counts.tolist()))
+    return {label: have[label] + int(n) for label, n in sampling_strategy_.items()}
+
+
 class TabularOverSampler(BaseOverSampler):
     """Base of the generative oversamplers: mixed-type input, appended output.
 

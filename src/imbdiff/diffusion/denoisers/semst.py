@@ -96,6 +96,11 @@ class _SelfAttention(nn.Module):
         return self.out(torch.cat(heads, dim=-1))
 
 
+def _modulate(h: torch.Tensor, scale, shift) -> torch.Tensor:
+    """Adaptive layer norm: ``h * (1 + scale) + shift`` (``h`` without FiLM)."""
+    return h if scale is None else h * (1 + scale) + shift
+
+
 class _Block(nn.Module):
     def __init__(
         self,
@@ -108,9 +113,16 @@ class _Block(nn.Module):
         attention: bool,
         shrinkage: bool,
         residual: bool,
+        film: bool,
     ) -> None:
         super().__init__()
         self.residual = residual
+        # Scale and shift of each normalised input, from the time (and class)
+        # embedding; zero at first, so a block starts as it would without.
+        self.film = nn.Linear(width, 4 * width) if film else None
+        if self.film is not None:
+            nn.init.zeros_(self.film.weight)
+            nn.init.zeros_(self.film.bias)
         self.attention = _SelfAttention(width, n_heads, dropout) if attention else None
         self.norm_attention = nn.LayerNorm(width) if attention else None
         self.norm_ff = nn.LayerNorm(width)
@@ -122,11 +134,15 @@ class _Block(nn.Module):
         )
         self.shrink = SoftThreshold(n_tokens) if shrinkage else None
 
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
+    def forward(self, h: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        if self.film is None:
+            scales = (None,) * 4
+        else:
+            scales = self.film(condition).unsqueeze(1).chunk(4, dim=-1)
         if self.attention is not None:
-            z = self.attention(self.norm_attention(h))
+            z = self.attention(_modulate(self.norm_attention(h), *scales[:2]))
             h = h + z if self.residual else z
-        z = self.feed_forward(self.norm_ff(h))
+        z = self.feed_forward(_modulate(self.norm_ff(h), *scales[2:]))
         if self.shrink is not None:
             z = self.shrink(z)
         return h + z if self.residual else z
@@ -153,6 +169,11 @@ class SEMSTDenoiser(nn.Module):
         Classes to condition on (0: unconditional).
     attention, shrinkage, residual : bool, default=True
         Switch each part of the block off, for ablations.
+    condition_every_block : bool, default=False
+        Also inject the time (and class) embedding into every block, as a
+        scale and shift of each block's normalised inputs (adaptive layer norm,
+        FiLM), not only added to the tokens at the input. Each block's
+        modulation starts at zero (the identity).
     dropout : float, default=0.0
 
     Examples
@@ -181,6 +202,7 @@ class SEMSTDenoiser(nn.Module):
         attention: bool = True,
         shrinkage: bool = True,
         residual: bool = True,
+        condition_every_block: bool = False,
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
@@ -215,6 +237,7 @@ class SEMSTDenoiser(nn.Module):
                     attention=attention,
                     shrinkage=shrinkage,
                     residual=residual,
+                    film=bool(condition_every_block),
                 )
                 for _ in range(n_blocks)
             ]
@@ -231,9 +254,10 @@ class SEMSTDenoiser(nn.Module):
             tokens = columns.new_zeros(
                 x.shape[0], self.n_tokens, columns.shape[-1]
             ).index_add_(1, self.token_of, columns)
-        h = tokens + self.token_bias + self.condition(t, y).unsqueeze(1)
+        condition = self.condition(t, y)
+        h = tokens + self.token_bias + condition.unsqueeze(1)
         for block in self.blocks:
-            h = block(h)
+            h = block(h, condition)
         h = self.norm(h)
         if self.token_of is not None:
             h = h[:, self.token_of]

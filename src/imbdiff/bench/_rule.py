@@ -1,0 +1,192 @@
+"""The rule that chooses a default on the tuning group (SPEC section 10).
+
+A candidate setting is compared with the current default, dataset by dataset:
+the mean F1 of each over every classifier and fold; a dataset where the two
+are equal does not count; a failed cell or a failed guard is a loss. The
+candidate passes on quality when it wins at least two thirds of the counted
+datasets (at least 4 counting) and its mean over all datasets is not lower;
+a cheaper candidate passes on cost when it wins at least half (or none count)
+and its mean is at most 0.005 lower.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["RuleVerdict", "apply_rule"]
+
+#: How far the candidate's mean over all datasets may fall on the cost clause.
+COST_TOLERANCE = 0.005
+#: The guard's allowance for exact copies of training rows (a share).
+COPY_ALLOWANCE = 0.01
+
+
+@dataclass(frozen=True)
+class RuleVerdict:
+    """The outcome of :func:`apply_rule`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per dataset: ``default`` and ``candidate`` (mean F1),
+        ``diff``, ``counted``, ``outcome`` ("win", "loss", "tie" or
+        "missing"), ``guard`` (whether the candidate passes it), the
+        candidate's and the held-out rows' exact-copy shares and median
+        distances to the closest training row, and the mean seconds per cell
+        of each.
+    counted, wins : int
+    default_mean, candidate_mean : float
+        Means over the datasets of the table (NaN while any is missing).
+    complete : bool
+        Every dataset has every fold of both.
+    quality, cost : bool
+        Whether the candidate passes the quality clause, and the cost clause
+        (which only a cheaper candidate can pass).
+    """
+
+    table: pd.DataFrame
+    counted: int
+    wins: int
+    default_mean: float
+    candidate_mean: float
+    complete: bool
+    quality: bool
+    cost: bool
+
+
+def apply_rule(
+    default: pd.DataFrame,
+    candidate: pd.DataFrame,
+    *,
+    datasets: list[str] | None = None,
+    metric: str = "f1",
+) -> RuleVerdict:
+    """Judge ``candidate`` against ``default`` by the tuning group's rule.
+
+    Parameters
+    ----------
+    default, candidate : DataFrame
+        The tidy results of one method each (as :func:`imbdiff.bench.results`
+        returns, filtered to one label): columns ``dataset``, ``seed``,
+        ``fold``, ``status``, ``classifier``, ``metric``, ``value``,
+        ``total_seconds`` and ``n_synthetic``.
+    datasets : list of str, optional
+        The datasets to judge on (default: those of either frame). A dataset
+        without a finished or failed cell of every fold of both is "missing".
+    metric : str, default="f1"
+
+    Returns
+    -------
+    RuleVerdict
+
+    Examples
+    --------
+    >>> rows = lambda f1: pd.DataFrame(
+    ...     {"dataset": ["a", "b", "c", "d"], "seed": 0, "fold": 0,
+    ...      "status": "done", "classifier": "tree", "metric": "f1",
+    ...      "value": f1, "total_seconds": 1.0, "n_synthetic": 10})
+    >>> verdict = apply_rule(rows([0.5, 0.5, 0.5, 0.5]), rows([0.6, 0.6, 0.6, 0.4]))
+    >>> verdict.counted, verdict.wins, verdict.quality
+    (4, 3, True)
+    """
+    folds = _folds(default) | _folds(candidate)
+    names = datasets or sorted(set(default["dataset"]) | set(candidate["dataset"]))
+    rows = []
+    for name in names:
+        d = _summary(default[default["dataset"] == name], metric, folds)
+        c = _summary(candidate[candidate["dataset"] == name], metric, folds)
+        guard = bool(
+            c["copy"] <= c["holdout_copy"] + COPY_ALLOWANCE
+            and c["dcr"] >= 0.5 * c["holdout_dcr"]
+        )
+        if not (d["complete"] and c["complete"]):
+            outcome = "missing"
+        elif c["failed"] or (c["has_guard"] and not guard):
+            outcome = "loss"
+        elif d["failed"]:
+            outcome = "win"
+        elif np.isclose(c["mean"], d["mean"], rtol=0.0, atol=1e-12):
+            outcome = "tie"
+        else:
+            outcome = "win" if c["mean"] > d["mean"] else "loss"
+        rows.append(
+            {
+                "dataset": name,
+                "default": d["mean"],
+                "candidate": c["mean"],
+                "diff": c["mean"] - d["mean"],
+                "counted": outcome in ("win", "loss"),
+                "outcome": outcome,
+                "guard": guard if c["has_guard"] else None,
+                "copy_share": c["copy"],
+                "holdout_copy_share": c["holdout_copy"],
+                "dcr_median": c["dcr"],
+                "holdout_dcr_median": c["holdout_dcr"],
+                "default_seconds": d["seconds"],
+                "candidate_seconds": c["seconds"],
+            }
+        )
+    table = pd.DataFrame(rows).set_index("dataset")
+    complete = bool((table["outcome"] != "missing").all())
+    counted = int(table["counted"].sum())
+    wins = int((table["outcome"] == "win").sum())
+    default_mean = float(table["default"].mean()) if complete else float("nan")
+    candidate_mean = float(table["candidate"].mean()) if complete else float("nan")
+    quality = bool(
+        complete
+        and counted >= 4
+        and wins >= 2 * counted / 3
+        and candidate_mean >= default_mean
+    )
+    cheaper = table["candidate_seconds"].mean() < table["default_seconds"].mean()
+    cost = bool(
+        complete
+        and cheaper
+        and (counted == 0 or wins >= counted / 2)
+        and candidate_mean >= default_mean - COST_TOLERANCE
+    )
+    return RuleVerdict(
+        table, counted, wins, default_mean, candidate_mean, complete, quality, cost
+    )
+
+
+def _folds(frame: pd.DataFrame) -> set[tuple[int, int]]:
+    return set(zip(frame["seed"], frame["fold"]))
+
+
+def _summary(frame: pd.DataFrame, metric: str, folds: set) -> dict:
+    """Mean ``metric``, failures, pooled guard figures and seconds per cell of
+    one method on one dataset."""
+    cells = frame.drop_duplicates(["seed", "fold"])
+    failed = bool((cells["status"] == "failed").any())
+    done = frame[frame["status"] == "done"]
+    scores = done.loc[done["metric"] == metric, "value"]
+
+    def sampler_metric(name: str) -> pd.Series:
+        rows = done[(done["classifier"] == "") & (done["metric"] == name)]
+        return rows.set_index(["seed", "fold"])["value"]
+
+    copies = sampler_metric("synthetic_exact_copy_share")
+    weights = done.drop_duplicates(["seed", "fold"]).set_index(["seed", "fold"])[
+        "n_synthetic"
+    ]
+    weights = weights.reindex(copies.index).fillna(0)
+    pooled_copy = (
+        float((copies * weights).sum() / weights.sum())
+        if len(copies) and weights.sum() > 0
+        else float("nan")
+    )
+    return {
+        "complete": _folds(cells) >= folds and len(cells) > 0,
+        "failed": failed,
+        "mean": float(scores.mean()) if len(scores) else float("nan"),
+        "has_guard": len(copies) > 0,
+        "copy": pooled_copy,
+        "holdout_copy": float(sampler_metric("holdout_exact_copy_share").mean()),
+        "dcr": float(sampler_metric("synthetic_dcr_median").mean()),
+        "holdout_dcr": float(sampler_metric("holdout_dcr_median").mean()),
+        "seconds": float(cells["total_seconds"].mean()),
+    }

@@ -1,0 +1,71 @@
+"""The references a user would pick instead of diffusion, through the engine."""
+
+import pandas as pd
+
+from imbdiff.bench import parse_suite, report, run
+
+SUITE = """\
+name = "references"
+protocol = "holdout"
+seeds = [0]
+classifiers = ["decision_tree", "knn"]
+datasets = ["ecoli4", "crg"]
+
+[[methods]]
+method = "none"
+
+[[methods]]
+method = "smote"
+params = { k_neighbors = 3 }
+
+[[methods]]
+method = "prowsyn"
+
+[[methods]]
+method = "balanced"
+
+[[methods]]
+method = "threshold"
+"""
+
+
+def test_references_pass_through_the_engine(tmp_path):
+    frame = run(parse_suite(SUITE), tmp_path / "refs.sqlite")
+    assert (frame["status"] == "done").all(), frame["error"].dropna().tolist()
+    scored = frame[(frame["classifier"] != "") & (frame["metric"] == "f1")]
+    by_method = scored.groupby("label")["classifier"].apply(set).to_dict()
+    # k-NN takes no class weights: balanced has no k-NN score, not a zero.
+    assert by_method["balanced"] == {"decision_tree"}
+    assert by_method["threshold"] == {"decision_tree", "knn"}
+    assert by_method["prowsyn"] == by_method["smote"] == {"decision_tree", "knn"}
+    cells = frame.drop_duplicates(["dataset", "label"]).set_index(["dataset", "label"])
+    for label in ("balanced", "threshold", "none"):
+        assert (cells.xs(label, level="label")["n_synthetic"] == 0).all()
+    for label in ("smote", "prowsyn"):
+        assert (cells.xs(label, level="label")["n_synthetic"] > 0).all()
+    # A threshold tuned for F1 changes the classifier's decisions.
+    f1 = scored.set_index(["dataset", "label", "classifier"])["value"]
+    assert f1.loc["crg", "threshold", "knn"] != f1.loc["crg", "none", "knn"]
+
+    out = tmp_path / "report"
+    report(tmp_path / "refs.sqlite", out)
+    text = (out / "report.md").read_text()
+    assert "balanced not applicable" in text
+    knn_ranks = text.split("knn: average ranks")[1].splitlines()[0]
+    assert "2 datasets with every method" in knn_ranks
+
+
+def test_smote_uses_the_variant_the_columns_call_for():
+    from imbdiff import TabularSMOTE, load_dataset
+
+    crg = load_dataset("crg")
+    numeric = crg.X.select_dtypes("number")
+    nominal = crg.X.select_dtypes(exclude="number")
+    for X, expected in ((crg.X, "SMOTENC"), (numeric, "SMOTE"), (nominal, "SMOTEN")):
+        sampler = TabularSMOTE(random_state=0)
+        X_res, y_res = sampler.fit_resample(X, crg.y)
+        assert type(sampler.sampler_).__name__ == expected
+        assert isinstance(X_res, pd.DataFrame)
+        assert (X_res.dtypes == X.dtypes).all()
+        counts = pd.Series(y_res).value_counts()
+        assert counts.iloc[0] == counts.iloc[1]
