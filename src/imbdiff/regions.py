@@ -48,6 +48,7 @@ from ._validation import (
 __all__ = [
     "REGION_NAMES",
     "hvdm_kneighbors",
+    "hvdm_neighbours_of",
     "minority_types",
     "region_of",
     "replaced_composition",
@@ -172,6 +173,12 @@ def _numeric_values(X: pd.DataFrame, columns: list) -> np.ndarray:
 
 def _embed_numeric(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     present = ~np.isnan(x)
+    mean, scale = _numeric_scale(x, present)
+    return np.where(present, (x - mean) * scale, 0.0), present
+
+
+def _numeric_scale(x: np.ndarray, present: np.ndarray):
+    """Each column's mean and HVDM scale 1 / (4 sigma) (0 for a constant one)."""
     counts = present.sum(axis=0)
     filled = np.where(present, x, 0.0)
     mean = filled.sum(axis=0) / np.maximum(counts, 1)
@@ -185,7 +192,7 @@ def _embed_numeric(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # A constant column contributes nothing (all its differences are 0); the
     # mean is removed so that single-precision products lose little.
     scale = np.divide(1.0, 4.0 * sigma, out=np.zeros_like(sigma), where=sigma > 0)
-    return np.where(present, (x - mean) * scale, 0.0), present
+    return mean, scale
 
 
 def _embed_nominal(
@@ -193,9 +200,7 @@ def _embed_nominal(
 ) -> tuple[np.ndarray, np.ndarray]:
     present = values.notna().to_numpy()
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    counts = np.zeros((len(uniques), n_classes))
-    np.add.at(counts, (codes[present], y_codes[present]), 1.0)
-    probs = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+    probs = _value_probabilities(codes, present, y_codes, len(uniques), n_classes)
     # The class-probability vectors of one attribute span at most
     # min(values, classes) - 1 dimensions; an orthonormal basis of their
     # differences keeps every distance and makes the products cheaper.
@@ -211,6 +216,84 @@ def _embed_nominal(
     out = np.zeros((len(values), reduced.shape[1]))
     out[present] = reduced[codes[present]]
     return out, present
+
+
+def _value_probabilities(codes, present, y_codes, n_values: int, n_classes: int):
+    """P(class | value) of each value of a nominal attribute (VDM's vectors)."""
+    counts = np.zeros((n_values, n_classes))
+    np.add.at(counts, (codes[present], y_codes[present]), 1.0)
+    return counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+
+
+def hvdm_neighbours_of(
+    X, y, query, *, n_neighbors: int = 5, categorical_features="auto"
+) -> tuple[np.ndarray, np.ndarray]:
+    """The nearest rows of ``X`` to each row of ``query``, under HVDM.
+
+    Unlike :func:`hvdm_kneighbors`, the query rows are not rows of ``X``: they
+    are measured with the statistics of ``X`` and ``y`` alone (each numeric
+    column's spread, each nominal value's class frequencies), as a model's new
+    rows are measured against the real ones. A query value that ``X`` never
+    shows has no class frequencies (the zero vector). Neither table may hold
+    missing values.
+
+    Parameters
+    ----------
+    X : array-like or DataFrame of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    query : array-like or DataFrame with the columns of ``X``
+    n_neighbors : int, default=5
+    categorical_features : "auto", None or list
+
+    Returns
+    -------
+    distances, indices : ndarray of shape (n_query, n_neighbors)
+        HVDM distances, ascending, and row positions in ``X``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [0.1], [1.0], [1.2]])
+    >>> d, i = hvdm_neighbours_of(X, [0, 0, 1, 1], [[0.02], [1.05]], n_neighbors=2)
+    >>> i.tolist()
+    [[0, 1], [2, 3]]
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    frame, nominal = prepare_frame(X, categorical_features, allow_nan=False)
+    y_arr = check_target(y, n_rows=len(frame))
+    asked = prepare_frame(
+        pd.DataFrame(np.asarray(query, dtype=object), columns=frame.columns)
+        if not isinstance(query, pd.DataFrame)
+        else query,
+        nominal,
+        allow_nan=False,
+    )[0]
+    if list(asked.columns) != list(frame.columns):
+        raise ValueError("query must have the columns of X.")
+    check_positive_int(n_neighbors, "n_neighbors")
+    if n_neighbors > len(frame):
+        raise ValueError(f"n_neighbors={n_neighbors} exceeds the {len(frame)} rows.")
+    classes, y_codes = np.unique(y_arr, return_inverse=True)
+    numeric = [c for c in frame.columns if c not in set(nominal)]
+    reference, queried = [], []
+    if numeric:
+        x = _numeric_values(frame, numeric)
+        mean, scale = _numeric_scale(x, np.ones_like(x, dtype=bool))
+        reference.append((x - mean) * scale)
+        queried.append((_numeric_values(asked, numeric) - mean) * scale)
+    for column in nominal:
+        codes, uniques = pd.factorize(frame[column])
+        probs = _value_probabilities(
+            codes, codes >= 0, y_codes, len(uniques), classes.size
+        )
+        # One more row, of zeros, for values X never shows.
+        probs = np.vstack([probs, np.zeros((1, classes.size))])
+        reference.append(probs[codes])
+        found = pd.Index(uniques).get_indexer(asked[column])
+        queried.append(probs[np.where(found >= 0, found, len(uniques))])
+    search = NearestNeighbors(n_neighbors=int(n_neighbors)).fit(np.hstack(reference))
+    return search.kneighbors(np.hstack(queried))
 
 
 def hvdm_kneighbors(

@@ -47,6 +47,8 @@ def test_prowsyn_method_takes_nominal_columns():
 def test_prowsyn_without_smote_variants_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "smote_variants", None)
     X, y = _three_classes()
-    with pytest.raises(ImportError, match="pip install --no-deps smote-variants"):
+    with pytest.raises(
+        ImportError, match=r"pip install --no-deps smote-variants==1\.0\.1"
+    ):
         ProWSyn(random_state=0).fit_resample(X, y)
     assert "smote-variants==1.0.1" in PROWSYN_INSTALL

@@ -174,3 +174,71 @@ def test_a_16_row_class_trains_on_batch_size_draws(monkeypatch, cap_batch, expec
     sampler = _make(TabDDPM, random_state=0, cap_batch=cap_batch)
     sampler.fit_resample(X, y)
     assert seen == [expected] * TINY["train_steps"]
+
+
+def _two_clusters():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        np.vstack([rng.normal(0.0, 0.3, (80, 2)), rng.normal(5.0, 0.3, (20, 2))]),
+        columns=["a", "b"],
+    )
+    return X, np.array([0] * 80 + [1] * 20)
+
+
+def _planted(sampler, where):
+    """Make ``sampler`` generate rows at ``where(call, n)`` instead of from its
+    model; returns the list of row counts asked for."""
+    asked = []
+
+    def generate(fitted, diffusion, n, device, seed):
+        asked.append(n)
+        return pd.DataFrame(where(len(asked), n), columns=["a", "b"])
+
+    sampler._generate = generate
+    return asked
+
+
+def test_neighbour_filter_drops_a_row_planted_among_the_majority():
+    X, y = _two_clusters()
+    sampler = _make(TabDDPM, random_state=0, neighbour_filter=True)
+
+    def where(call, n):
+        rows = np.full((n, 2), 5.0)
+        if call == 1:
+            rows[3] = 0.0  # among the majority: all 5 real neighbours are class 0
+        return rows
+
+    asked = _planted(sampler, where)
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert asked == [60, 1]  # one replacement drawn for the dropped row
+    assert sampler.filtered_ == {1: 1}
+    new = X_res.iloc[len(X) :]
+    assert len(new) == 60
+    assert (new.to_numpy() == 5.0).all()
+    assert (pd.Series(y_res).value_counts() == 80).all()
+
+
+def test_neighbour_filter_keeps_what_passed_and_warns_after_its_rounds():
+    from imbdiff.samplers import FILTER_ROUNDS, NeighbourFilterWarning
+
+    X, y = _two_clusters()
+    sampler = _make(TabDDPM, random_state=0, neighbour_filter=True)
+    # Two of every draw land among the majority, again and again.
+    asked = _planted(
+        sampler,
+        lambda call, n: np.where(np.arange(n)[:, None] < 2, 0.0, np.full((n, 2), 5.0)),
+    )
+    with pytest.warns(NeighbourFilterWarning, match="58 of the 60 rows"):
+        X_res, _ = sampler.fit_resample(X, y)
+    assert asked == [60] + [2] * (FILTER_ROUNDS - 1)
+    assert sampler.filtered_ == {1: 2 * FILTER_ROUNDS}
+    assert len(X_res) == len(X) + 58
+
+
+def test_without_the_filter_nothing_is_dropped():
+    X, y = _two_clusters()
+    sampler = _make(TabDDPM, random_state=0)
+    _planted(sampler, lambda call, n: np.zeros((n, 2)))
+    X_res, _ = sampler.fit_resample(X, y)
+    assert len(X_res) == 160
+    assert sampler.filtered_ == {1: 0}

@@ -15,10 +15,11 @@ from ._registry import (
     method_class,
     method_params,
 )
-from .base import DiffusionOverSampler
+from .base import FILTER_ROUNDS, DiffusionOverSampler, NeighbourFilterWarning
 
 __all__ = [
     "CLASSIFIER_METHODS",
+    "FILTER_ROUNDS",
     "METHODS",
     "NUMERIC_ONLY",
     "PROWSYN_INSTALL",
@@ -28,6 +29,7 @@ __all__ = [
     "DiffusionOverSampler",
     "FinDiff",
     "LReDDPM",
+    "NeighbourFilterWarning",
     "OneHotOverSampler",
     "ProWSyn",
     "RegionFallbackWarning",

@@ -33,10 +33,11 @@ from ._tabular import (
 __all__ = ["PROWSYN_INSTALL", "ProWSyn", "TabularSMOTE"]
 
 #: How to install smote-variants: its metadata requires tensorflow, keras and
-#: mkl, which it does not need to sample, so pip must skip its dependencies.
+#: mkl, which it does not need to sample, so pip must skip its dependencies
+#: (seaborn, which it imports, is installed with its own).
 PROWSYN_INSTALL = (
-    "pip install --no-deps smote-variants==1.0.1 minisom==2.3.6 "
-    "metric-learn==0.7.0 seaborn==0.13.2"
+    "pip install seaborn==0.13.2 && pip install --no-deps smote-variants==1.0.1 "
+    "minisom==2.3.6 metric-learn==0.7.0"
 )
 
 

@@ -229,6 +229,7 @@ class LReDDPM(DiffusionOverSampler):
         categorical_features="auto",
         sampling_method="ancestral",
         ddim_steps=50,
+        neighbour_filter=False,
         device="auto",
         n_threads=None,
         model_cache=None,
@@ -250,6 +251,7 @@ class LReDDPM(DiffusionOverSampler):
             categorical_features=categorical_features,
             sampling_method=sampling_method,
             ddim_steps=ddim_steps,
+            neighbour_filter=neighbour_filter,
             device=device,
             n_threads=n_threads,
             model_cache=model_cache,
@@ -369,6 +371,7 @@ class LReDDPM(DiffusionOverSampler):
         self.classifier_scores_: dict = {}
         self.recentre_shift_: dict = {}
         self.taus_: dict = {}
+        self.filtered_: dict = {}
         self.fit_seconds_ = self.sample_seconds_ = 0.0
         names = self._region_names()
         if names is None:
@@ -410,13 +413,20 @@ class LReDDPM(DiffusionOverSampler):
                     else int(self.sampling_strategy_[label])
                 )
                 self.sampling_strategy_[label] = n_new
-                if n_new > 0:
-                    start = time.perf_counter()
-                    new_rows.append(
-                        self._generate(fitted, diffusion, n_new, device, seed + 1)
-                    )
-                    new_labels.append(np.full(n_new, label, dtype=y.dtype))
-                    self.sample_seconds_ += time.perf_counter() - start
+                start = time.perf_counter()
+                rows = self._generate_kept(
+                    fitted,
+                    diffusion,
+                    n_new,
+                    device,
+                    seed + 1,
+                    label=label,
+                    reference=(frame, y, nominal),
+                )
+                if len(rows):
+                    new_rows.append(rows)
+                    new_labels.append(np.full(len(rows), label, dtype=y.dtype))
+                self.sample_seconds_ += time.perf_counter() - start
         if names is None:
             self.auto_scores_ = pd.concat(scores, ignore_index=True)
         self.diffusion_ = diffusion

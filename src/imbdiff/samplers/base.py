@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -45,7 +46,34 @@ from ._tabular import (
     random_state_of,
 )
 
-__all__ = ["DiffusionOverSampler"]
+__all__ = ["FILTER_ROUNDS", "DiffusionOverSampler", "NeighbourFilterWarning"]
+
+#: Rounds of the neighbour filter (``neighbour_filter=True``): drawing again
+#: for the rows it dropped at most this many times in all.
+FILTER_ROUNDS = 5
+#: Real neighbours a generated row is judged by.
+FILTER_NEIGHBOURS = 5
+
+
+class NeighbourFilterWarning(UserWarning):
+    """The neighbour filter kept fewer rows than asked for (the message gives
+    the counts)."""
+
+
+def _neighbours_agree(rows: pd.DataFrame, label, frame, y, nominal) -> np.ndarray:
+    """Whether each generated row of class ``label`` has, among its
+    :data:`FILTER_NEIGHBOURS` nearest real rows under HVDM, one of its class."""
+    from ..regions import hvdm_neighbours_of
+
+    k = min(FILTER_NEIGHBOURS, len(frame))
+    _, indices = hvdm_neighbours_of(
+        frame,
+        y,
+        rows.set_axis(frame.columns, axis=1),
+        n_neighbors=k,
+        categorical_features=nominal,
+    )
+    return (np.asarray(y)[indices] == label).any(axis=1)
 
 
 #: Part of a cached model's key: bumped whenever training itself changes, so
@@ -112,6 +140,11 @@ class DiffusionOverSampler(TabularOverSampler):
     sampling_method : {"ancestral", "ddim"}, default="ancestral"
         Full T-step ancestral sampling, or DDIM with ``ddim_steps`` steps.
     ddim_steps : int, default=50
+    neighbour_filter : bool, default=False
+        Drop each generated row whose 5 nearest real training rows (HVDM)
+        all belong to other classes, and draw replacements, for at most
+        :data:`FILTER_ROUNDS` rounds; then keep the rows that passed (fewer
+        than asked, with a :class:`NeighbourFilterWarning` giving the counts).
     device : str, default="auto"
         "auto" uses CUDA when available, else the CPU.
     n_threads : int or None, default=None
@@ -135,6 +168,9 @@ class DiffusionOverSampler(TabularOverSampler):
     fit_seconds_, sample_seconds_ : float
         Seconds spent training the models and generating the new rows in
         ``fit_resample`` (all classes).
+    filtered_ : dict
+        Per oversampled class, the generated rows the neighbour filter
+        dropped (0 for every class without ``neighbour_filter``).
     """
 
     _default_denoiser = "mlp"
@@ -158,6 +194,7 @@ class DiffusionOverSampler(TabularOverSampler):
         "categorical_features": CATEGORICAL_FEATURES,
         "sampling_method": [StrOptions({"ancestral", "ddim"})],
         "ddim_steps": POSITIVE_INT,
+        "neighbour_filter": ["boolean"],
         "device": [str, torch.device],
         "n_threads": [*POSITIVE_INT, None],
         "model_cache": [str, os.PathLike, None],
@@ -182,6 +219,7 @@ class DiffusionOverSampler(TabularOverSampler):
         categorical_features="auto",
         sampling_method="ancestral",
         ddim_steps=50,
+        neighbour_filter=False,
         device="auto",
         n_threads=None,
         model_cache=None,
@@ -202,6 +240,7 @@ class DiffusionOverSampler(TabularOverSampler):
         self.categorical_features = categorical_features
         self.sampling_method = sampling_method
         self.ddim_steps = ddim_steps
+        self.neighbour_filter = neighbour_filter
         self.device = device
         self.n_threads = n_threads
         self.model_cache = model_cache
@@ -252,6 +291,7 @@ class DiffusionOverSampler(TabularOverSampler):
             get_schedule(self.schedule, int(self.n_timesteps))
         )
         self.models_: dict = {}
+        self.filtered_: dict = {}
         self.fit_seconds_ = self.sample_seconds_ = 0.0
         new_rows, new_labels = [], []
         with self._threads():
@@ -269,13 +309,20 @@ class DiffusionOverSampler(TabularOverSampler):
                 )
                 self.models_[label] = fitted
                 self.fit_seconds_ += time.perf_counter() - start
-                if n_new > 0:
-                    start = time.perf_counter()
-                    new_rows.append(
-                        self._generate(fitted, diffusion, int(n_new), device, seed + 1)
-                    )
-                    new_labels.append(np.full(int(n_new), label, dtype=y.dtype))
-                    self.sample_seconds_ += time.perf_counter() - start
+                start = time.perf_counter()
+                rows = self._generate_kept(
+                    fitted,
+                    diffusion,
+                    int(n_new),
+                    device,
+                    seed + 1,
+                    label=label,
+                    reference=(frame, y, nominal),
+                )
+                if len(rows):
+                    new_rows.append(rows)
+                    new_labels.append(np.full(len(rows), label, dtype=y.dtype))
+                self.sample_seconds_ += time.perf_counter() - start
         self.diffusion_ = diffusion
         return self._append(X, y, new_rows, new_labels)
 
@@ -350,6 +397,39 @@ class DiffusionOverSampler(TabularOverSampler):
         ]
         digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
         return Path(self.model_cache) / f"{digest.hexdigest()[:32]}.safetensors"
+
+    def _generate_kept(
+        self, fitted, diffusion, n, device, seed, *, label, reference
+    ) -> pd.DataFrame:
+        """``n`` new rows of class ``label``; with ``neighbour_filter``, those
+        that pass it against the real rows ``reference`` (frame, labels,
+        nominal columns), drawn again (with seeds ``seed + 1``, ...) for the
+        rows it dropped, for at most :data:`FILTER_ROUNDS` rounds. Records
+        ``filtered_[label]``."""
+        self.filtered_[label] = 0
+        if n == 0:
+            return pd.DataFrame(columns=reference[0].columns)
+        rows = self._generate(fitted, diffusion, n, device, seed)
+        if not self.neighbour_filter:
+            return rows
+        kept, short = [], n
+        for round_ in range(FILTER_ROUNDS):
+            passed = _neighbours_agree(rows, label, *reference)
+            kept.append(rows[passed])
+            self.filtered_[label] += int((~passed).sum())
+            short -= int(passed.sum())
+            if short == 0 or round_ == FILTER_ROUNDS - 1:
+                break
+            rows = self._generate(fitted, diffusion, short, device, seed + 1 + round_)
+        if short:
+            warnings.warn(
+                f"class {plain(label)!r}: the neighbour filter dropped "
+                f"{self.filtered_[label]} generated rows in {FILTER_ROUNDS} rounds; "
+                f"{n - short} of the {n} rows asked for are kept.",
+                NeighbourFilterWarning,
+                stacklevel=4,
+            )
+        return pd.concat(kept, ignore_index=True)
 
     def _generate(self, fitted, diffusion, n, device, seed) -> pd.DataFrame:
         z = self._draw(fitted, diffusion, n, device, seed)
