@@ -93,6 +93,40 @@ def test_guidance_moves_rows_towards_the_region_and_away_when_flipped(guided):
     assert away < plain
 
 
+def test_guidance_through_x0_hat_moves_rows_towards_the_region(guided):
+    fitted = guided.models_[1]
+    hook = fitted.guidance
+    taus = tau_values(guided.tau, guided.diffusion_.betas)
+    try:
+        fitted.guidance = None
+        plain = _share_near_safe(guided.sample(300, random_state=1))
+        # The same clean-row classifier, asked about x0_hat(x_t) instead of x_t.
+        fitted.guidance = classifier_guidance(
+            fitted.classifier,
+            taus,
+            max_norm=guided.max_grad_norm,
+            denoiser=fitted.model,
+            diffusion=guided.diffusion_,
+        )
+        through_x0 = _share_near_safe(guided.sample(300, random_state=1))
+    finally:
+        fitted.guidance = hook
+    assert through_x0 >= 2 * plain
+
+
+def test_region_x0_guidance_fits_saves_and_loads(two_clusters, tmp_path):
+    X, y = two_clusters
+    sampler = LReDDPM(region="safe", guidance="region_x0", **TINY)
+    X_res, _ = sampler.fit_resample(X, y)
+    assert np.isfinite(X_res).all()
+    assert sampler.models_[1].guidance.denoiser is sampler.models_[1].model
+    sampler.save(tmp_path / "model")
+    loaded = LReDDPM.load(tmp_path / "model")
+    np.testing.assert_array_equal(
+        loaded.sample(20, random_state=3), sampler.sample(20, random_state=3)
+    )
+
+
 def test_tau_zero_without_final_step_is_plain_ddpm_sampling(two_clusters):
     X, y = two_clusters
     sampler = LReDDPM(region="safe", tau=0, final_step="none", **TINY)

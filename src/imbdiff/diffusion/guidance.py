@@ -49,8 +49,12 @@ __all__ = [
 #: The guidance classifiers of LReDDPM's section 5.1: ``"region"`` is
 #: q(y | s) on clean rows (the paper's default), ``"region_noisy"`` is
 #: q(y | s, x_t) on noised rows with the step as input, ``"noisy"`` is
-#: q(y | x_t): the whole class against the rest on noised rows.
-GUIDANCE_KINDS: tuple[str, ...] = ("region", "region_noisy", "noisy")
+#: q(y | x_t): the whole class against the rest on noised rows. Not the
+#: paper's: ``"region_x0"`` is the clean-row classifier q(y | s) of "region",
+#: applied to the clean row the denoiser predicts from x_t, x0_hat(x_t), with
+#: the gradient taken through the denoiser (a clean-row classifier is then
+#: asked about clean rows, not about noised ones it never saw).
+GUIDANCE_KINDS: tuple[str, ...] = ("region", "region_noisy", "noisy", "region_x0")
 
 
 def constant_tau(betas: np.ndarray, scale: float = 1.0) -> np.ndarray:
@@ -391,6 +395,11 @@ class ClassifierGuidance:
         raw gradient, as the paper uses it).
     sign : float, default=1.0
         -1 pushes away from the region (a diagnostic; guidance is +1).
+    denoiser : torch module, optional
+        With ``diffusion``: the classifier scores x0_hat(x_t) =
+        (x_t - sqrt(1 - abar_t) eps(x_t, t)) / sqrt(abar_t) instead of x_t,
+        and the gradient flows through the denoiser back to x_t.
+    diffusion : GaussianDiffusion, optional
 
     Raises
     ------
@@ -406,7 +415,15 @@ class ClassifierGuidance:
         noisy: bool = False,
         max_norm: float | None = 1.0,
         sign: float = 1.0,
+        denoiser: nn.Module | None = None,
+        diffusion=None,
     ) -> None:
+        if (denoiser is None) != (diffusion is None):
+            raise ValueError(
+                "guidance through x0_hat needs both denoiser and diffusion."
+            )
+        self.denoiser = denoiser
+        self.diffusion = diffusion
         self.classifier = classifier
         self.taus = np.asarray(taus, dtype=np.float64)
         self.noisy = noisy
@@ -415,10 +432,12 @@ class ClassifierGuidance:
 
     def __call__(self, x_t: torch.Tensor, t: int, variance: float) -> torch.Tensor:
         x = x_t.detach().requires_grad_(True)
-        steps = None
-        if self.noisy:
-            steps = torch.full((x.shape[0],), t, device=x.device, dtype=torch.long)
-        log_p = F.logsigmoid(self.classifier(x, steps)).sum()
+        at_t = torch.full((x.shape[0],), t, device=x.device, dtype=torch.long)
+        steps = at_t if self.noisy else None
+        scored = x
+        if self.denoiser is not None:
+            scored = self.diffusion.predict_x0(x, at_t, self.denoiser(x, at_t, None))
+        log_p = F.logsigmoid(self.classifier(scored, steps)).sum()
         (grad,) = torch.autograd.grad(log_p, x)
         if self.max_norm is not None:
             norm = grad.norm(dim=1, keepdim=True)

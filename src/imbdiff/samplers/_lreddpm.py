@@ -91,12 +91,14 @@ class LReDDPM(DiffusionOverSampler):
         cross-validation on the training set picks the single region and tau
         schedule with the best ``auto_metric``. A named region with fewer
         than 2 examples is an error that lists every region's size.
-    guidance : {"region", "region_noisy", "noisy"}, default="region"
+    guidance : {"region", "region_noisy", "noisy", "region_x0"}, default="region"
         The classifier: ``"region"`` is q(y | s), trained on clean rows, its
         gradient taken at x_t (the paper's default); ``"region_noisy"`` is
         q(y | s, x_t), trained on noised rows with the step as input;
         ``"noisy"`` is q(y | x_t), the whole class against the others on
-        noised rows (no region).
+        noised rows (no region); ``"region_x0"`` (not the paper's) is the
+        clean-row q(y | s) of "region" applied to the denoiser's predicted
+        clean row x0_hat(x_t), its gradient taken through the denoiser.
     tau : str, number, callable or sequence, default="1/sqrt(beta)"
         The gradient scale: ``"1"``, ``"60"``, ``"1/sqrt(beta)"``,
         ``"60/sqrt(beta)"`` (the paper's), ``"C/sqrt(beta)"``, a number
@@ -507,7 +509,7 @@ class LReDDPM(DiffusionOverSampler):
         model, history = self._train_denoiser(
             train_rows, encoder.widths_, denoiser_name, diffusion, device, seed
         )
-        noisy = self.guidance != "region"
+        noisy = self.guidance in ("region_noisy", "noisy")
         positive = in_class if self.guidance == "noisy" else region_mask
         keep = positive | ~in_class
         x = torch.as_tensor(z[keep], dtype=torch.float32, device=device)
@@ -527,11 +529,14 @@ class LReDDPM(DiffusionOverSampler):
             "n_negative": scores.n_negative,
         }
         self.taus_[label] = tau_values(tau, diffusion.betas)
+        through_x0 = self.guidance == "region_x0"
         hook = classifier_guidance(
             classifier,
             self.taus_[label],
             noisy=noisy,
             max_norm=self.max_grad_norm,
+            denoiser=model if through_x0 else None,
+            diffusion=diffusion if through_x0 else None,
         )
         fitted = _ClassModel(
             encoder, model, history, guidance=hook, classifier=classifier

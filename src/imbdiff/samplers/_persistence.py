@@ -451,8 +451,14 @@ def _load_guide(sampler, entry, fitted, tensors, prefix, device) -> None:
     taus = np.asarray(guide["taus"], dtype=np.float64)
     shift = tensors[prefix + "guide_shift"].numpy().astype(np.float64)
     fitted.classifier = classifier
+    through_x0 = sampler.guidance == "region_x0"
     fitted.guidance = classifier_guidance(
-        classifier, taus, noisy=guide["noisy"], max_norm=sampler.max_grad_norm
+        classifier,
+        taus,
+        noisy=guide["noisy"],
+        max_norm=sampler.max_grad_norm,
+        denoiser=fitted.model if through_x0 else None,
+        diffusion=sampler.diffusion_ if through_x0 else None,
     )
     fitted.shift = shift if guide["recentred"] else None
     for name in (
