@@ -242,3 +242,66 @@ def test_without_the_filter_nothing_is_dropped():
     X_res, _ = sampler.fit_resample(X, y)
     assert len(X_res) == 160
     assert sampler.filtered_ == {1: 0}
+
+
+def _three_clusters():
+    rng = np.random.default_rng(0)
+    centres = {0: (0.0, 0.0), 1: (5.0, 5.0), 2: (-5.0, 5.0)}
+    sizes = {0: 200, 1: 30, 2: 20}
+    X = np.vstack([rng.normal(centres[c], 0.5, (sizes[c], 2)) for c in sizes])
+    y = np.repeat(list(sizes), list(sizes.values()))
+    return X, y, centres
+
+
+# The class-2 share, 20 of 250 rows, is where a model that ignored its label
+# would put 8% of its rows; guidance above 1 sharpens the class.
+@pytest.mark.parametrize(("weight", "share"), [(1.0, 0.75), (2.0, 0.9)])
+def test_class_conditional_sampling_returns_rows_of_the_asked_label(
+    weight, share, tmp_path
+):
+    X, y, centres = _three_clusters()
+    sampler = TabDDPM(
+        conditional=True,
+        cfg_weight=weight,
+        train_steps=400,
+        n_timesteps=50,
+        random_state=0,
+    )
+    X_res, y_res = sampler.fit_resample(X, y)
+    # One network for every class, drawn with each class's own label.
+    assert sampler.models_[1].model is sampler.models_[2].model
+    assert {sampler.models_[c].label_index for c in (1, 2)} == {1, 2}
+    new, labels = X_res[len(X) :], y_res[len(X) :]
+    for c in (1, 2):
+        rows = new[labels == c]
+        assert len(rows) == 170 + (c == 2) * 10
+        nearest = np.argmin(
+            [np.linalg.norm(rows - centres[k], axis=1) for k in centres], axis=0
+        )
+        assert (nearest == c).mean() > share
+    sampler.save(tmp_path / "model")
+    loaded = TabDDPM.load(tmp_path / "model")
+    np.testing.assert_array_equal(
+        loaded.sample(10, label=2, random_state=1),
+        sampler.sample(10, label=2, random_state=1),
+    )
+
+
+def test_conditional_training_drops_labels_to_the_null_class(monkeypatch):
+    from imbdiff.diffusion import GaussianDiffusion
+
+    seen = []
+    loss = GaussianDiffusion.training_loss
+
+    def recording(self, model, x, y=None, **kwargs):
+        seen.append(y.clone())
+        return loss(self, model, x, y, **kwargs)
+
+    monkeypatch.setattr(GaussianDiffusion, "training_loss", recording)
+    X, y, _ = _three_clusters()
+    _make(TabDDPM, conditional=True, label_dropout=0.5, random_state=0).fit_resample(
+        X, y
+    )
+    labels = torch.cat(seen)
+    assert set(labels.tolist()) == {0, 1, 2, 3}  # 3: "no class"
+    assert 0.4 < (labels == 3).float().mean() < 0.6

@@ -10,7 +10,9 @@ know nothing of tables or samplers:
   conditioned on the step (:class:`GuidanceClassifier`), and its training with
   a held-out score (:func:`train_guidance_classifier`);
 - the hook that :meth:`~imbdiff.diffusion.GaussianDiffusion.sample` calls
-  (:func:`classifier_guidance`).
+  (:func:`classifier_guidance`);
+- classifier-free guidance of a class-conditioned denoiser
+  (:class:`ClassifierFree`), which needs no classifier at all.
 
 Gradients are clipped: each row's gradient of ``log p`` is scaled down to an
 L2 norm of at most ``max_norm`` before tau and Sigma_t multiply it, so that a
@@ -36,6 +38,7 @@ from .denoisers import timestep_embedding
 __all__ = [
     "GUIDANCE_KINDS",
     "TAU_SCHEDULES",
+    "ClassifierFree",
     "ClassifierGuidance",
     "ClassifierScores",
     "GuidanceClassifier",
@@ -455,3 +458,49 @@ class ClassifierGuidance:
 
 #: The guidance hook of a classifier (the name the samplers use).
 classifier_guidance = ClassifierGuidance
+
+
+class ClassifierFree(nn.Module):
+    """Classifier-free guidance (Ho & Salimans, 2022) of a class-conditioned
+    denoiser: ``eps = eps(x, t, none) + w (eps(x, t, y) - eps(x, t, none))``.
+
+    Parameters
+    ----------
+    model : torch module
+        A denoiser trained with labels, some of them dropped to ``null_label``
+        (:class:`~imbdiff.diffusion.Trainer`'s ``label_dropout``).
+    null_label : int
+        The "no class" label.
+    weight : float
+        ``w``: 1 is the conditional model alone (one network call per step),
+        above 1 pushes further towards the class, 0 ignores it.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from imbdiff.diffusion.denoisers import MLPDenoiser
+    >>> net = MLPDenoiser(2, hidden=(8,), dim=4, n_classes=3)
+    >>> guided = ClassifierFree(net, null_label=2, weight=2.0)
+    >>> x, t = torch.zeros(4, 2), torch.zeros(4, dtype=torch.long)
+    >>> y = torch.zeros(4, dtype=torch.long)
+    >>> free, cond = net(x, t, torch.full_like(y, 2)), net(x, t, y)
+    >>> torch.allclose(guided(x, t, y), free + 2.0 * (cond - free))
+    True
+    """
+
+    def __init__(self, model: nn.Module, *, null_label: int, weight: float) -> None:
+        super().__init__()
+        self.model = model
+        self.null_label = int(null_label)
+        self.weight = float(weight)
+        # Sampling may spread whole chunks over threads, as for the model.
+        self.chunk_parallel = getattr(model, "chunk_parallel", False)
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None):
+        if y is None:
+            raise ValueError("classifier-free guidance needs the class y.")
+        eps = self.model(x, t, y)
+        if self.weight == 1.0:
+            return eps
+        free = self.model(x, t, torch.full_like(y, self.null_label))
+        return free + self.weight * (eps - free)

@@ -56,6 +56,10 @@ class Trainer:
         the model that is returned (0 returns the last weights).
     check_every : int, default=100
         Steps per loss window (the unit of the history and of the callback).
+    label_dropout : float, default=0.0
+        Share of each batch's labels replaced by the "no class" label
+        ``null_label`` (classifier-free guidance learns the unconditional
+        model from them); needs ``y`` and ``null_label`` in :meth:`fit`.
     verbose : bool, default=False
         Show a progress bar.
 
@@ -82,6 +86,7 @@ class Trainer:
         weight_decay: float = 0.0,
         ema_decay: float = 0.999,
         check_every: int = 100,
+        label_dropout: float = 0.0,
         verbose: bool = False,
     ) -> None:
         self.steps = steps
@@ -90,6 +95,7 @@ class Trainer:
         self.weight_decay = weight_decay
         self.ema_decay = ema_decay
         self.check_every = check_every
+        self.label_dropout = label_dropout
         self.verbose = verbose
 
     def _check(self) -> None:
@@ -99,6 +105,10 @@ class Trainer:
             raise ValueError(f"learning_rate must be > 0; got {self.learning_rate!r}.")
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1); got {self.ema_decay!r}.")
+        if not 0 <= self.label_dropout < 1:
+            raise ValueError(
+                f"label_dropout must be in [0, 1); got {self.label_dropout!r}."
+            )
 
     def fit(
         self,
@@ -108,9 +118,13 @@ class Trainer:
         y: torch.Tensor | None = None,
         *,
         seed: int = 0,
+        null_label: int | None = None,
         callback: Callable[[int, torch.nn.Module], None] | None = None,
     ) -> tuple[torch.nn.Module, TrainingHistory]:
         """Train ``model`` on rows ``x`` (and labels ``y``); return the EMA model.
+
+        With ``label_dropout``, a share of each batch's labels becomes
+        ``null_label``.
 
         All randomness (batches, steps, noise, dropout) comes from ``seed``
         inside a forked random state, so the caller's global torch state is
@@ -122,6 +136,9 @@ class Trainer:
             If the loss becomes NaN or infinite (training diverged).
         """
         self._check()
+        dropout = float(self.label_dropout)
+        if dropout > 0 and (y is None or null_label is None):
+            raise ValueError("label_dropout needs labels y and a null_label.")
         history = TrainingHistory()
         ema = copy.deepcopy(model)
         for p in ema.parameters():
@@ -148,11 +165,15 @@ class Trainer:
                 rows = torch.randint(
                     0, n, (batch,), device=x.device, generator=generator
                 )
+                labels = None if y is None else y[rows]
+                if dropout > 0:
+                    dropped = (
+                        torch.rand(batch, device=x.device, generator=generator)
+                        < dropout
+                    )
+                    labels = torch.where(dropped, null_label, labels)
                 loss = diffusion.training_loss(
-                    model,
-                    x[rows],
-                    None if y is None else y[rows],
-                    generator=generator,
+                    model, x[rows], labels, generator=generator
                 )
                 value = float(loss.detach())
                 if not math.isfinite(value):

@@ -166,16 +166,25 @@ def save_sampler(sampler, path, *, overwrite: bool = False) -> None:
     denoiser, _ = sampler._resolved()
     for i, (label, fitted) in enumerate(sampler.models_.items()):
         meta, arrays = fitted.encoder.state()
+        # Copies: the classes of a class-conditional sampler share one encoder
+        # and one network, and safetensors refuses tensors that share memory.
         for key, value in arrays.items():
-            tensors[f"class{i}.encoder.{key}"] = torch.as_tensor(value).contiguous()
+            tensors[f"class{i}.encoder.{key}"] = torch.tensor(value)
         for key, value in fitted.model.state_dict().items():
-            tensors[f"class{i}.model.{key}"] = value.detach().cpu().contiguous()
+            tensors[f"class{i}.model.{key}"] = value.detach().cpu().clone()
         entry = {
             "label": plain(label),
             "encoder": meta,
             "losses": fitted.history.losses,
             "steps": fitted.history.steps,
         }
+        if fitted.label_index is not None:
+            # A class-conditional model: every class holds the one network
+            # (saved once per class), drawn with its own label.
+            entry["condition"] = {
+                "label_index": int(fitted.label_index),
+                "null_label": int(fitted.null_label),
+            }
         if fitted.classifier is not None:
             entry["guide"] = _save_guide(sampler, label, fitted, tensors, f"class{i}.")
         classes.append(entry)
@@ -388,15 +397,18 @@ def _rebuild(target, config, tensors, device, torch_device):
             for k, v in tensors.items()
             if k.startswith(prefix + "model.")
         }
-        net = make_denoiser(
-            config["denoiser"],
-            encoder.widths_,
-            **(sampler.denoiser_options or {}),
-        )
+        options = dict(sampler.denoiser_options or {})
+        condition = entry.get("condition")
+        if condition is not None:
+            options["n_classes"] = int(condition["null_label"]) + 1
+        net = make_denoiser(config["denoiser"], encoder.widths_, **options)
         net.load_state_dict(state)
         net.to(torch_device).eval()
         history = TrainingHistory(entry["losses"], entry["steps"])
         fitted = _ClassModel(encoder, net, history)
+        if condition is not None:
+            fitted.label_index = int(condition["label_index"])
+            fitted.null_label = int(condition["null_label"])
         if "guide" in entry:
             _load_guide(sampler, entry, fitted, tensors, prefix, torch_device)
         sampler.models_[entry["label"]] = fitted

@@ -14,7 +14,8 @@ import json
 import os
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from numbers import Real
 from pathlib import Path
 from typing import ClassVar
 
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.exceptions import NotFittedError
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from tqdm.auto import tqdm
 
 from .._device import usable_device
@@ -37,6 +38,7 @@ from ..diffusion import (
     get_schedule,
 )
 from ..diffusion.denoisers import DENOISERS, make_denoiser
+from ..diffusion.guidance import ClassifierFree
 from ..encoding import CATEGORICAL_ENCODINGS, NUMERIC_ENCODINGS, TabularEncoder
 from ._tabular import (
     CATEGORICAL_FEATURES,
@@ -94,6 +96,10 @@ class _ClassModel:
     shift: np.ndarray | None = None
     #: The network behind ``guidance``, if any.
     classifier: torch.nn.Module | None = None
+    #: For a class-conditional model (shared by every class): the class's
+    #: label index and the "no class" index of classifier-free guidance.
+    label_index: int | None = None
+    null_label: int | None = None
 
 
 class DiffusionOverSampler(TabularOverSampler):
@@ -140,6 +146,19 @@ class DiffusionOverSampler(TabularOverSampler):
     sampling_method : {"ancestral", "ddim"}, default="ancestral"
         Full T-step ancestral sampling, or DDIM with ``ddim_steps`` steps.
     ddim_steps : int, default=50
+    conditional : bool, default=False
+        Train one network on the rows of every class, with the class as an
+        input (one encoder, fitted on all rows), instead of one network per
+        class; each class's rows are then drawn with its label, guided by
+        ``cfg_weight``. Its encoded range is every class's, so generated
+        values may leave the class's own range.
+    cfg_weight : float, default=1.0
+        Classifier-free guidance weight w of the conditional model:
+        ``eps = eps(none) + w (eps(class) - eps(none))``; 1 is the conditional
+        model alone, larger values push further towards the class.
+    label_dropout : float, default=0.1
+        With ``conditional``: the share of training labels replaced by "no
+        class", from which the unconditional model is learned.
     neighbour_filter : bool, default=False
         Drop each generated row whose 5 nearest real training rows (HVDM)
         all belong to other classes, and draw replacements, for at most
@@ -194,6 +213,9 @@ class DiffusionOverSampler(TabularOverSampler):
         "categorical_features": CATEGORICAL_FEATURES,
         "sampling_method": [StrOptions({"ancestral", "ddim"})],
         "ddim_steps": POSITIVE_INT,
+        "conditional": ["boolean"],
+        "cfg_weight": [Interval(Real, 0, None, closed="left")],
+        "label_dropout": [Interval(Real, 0, 1, closed="left")],
         "neighbour_filter": ["boolean"],
         "device": [str, torch.device],
         "n_threads": [*POSITIVE_INT, None],
@@ -219,6 +241,9 @@ class DiffusionOverSampler(TabularOverSampler):
         categorical_features="auto",
         sampling_method="ancestral",
         ddim_steps=50,
+        conditional=False,
+        cfg_weight=1.0,
+        label_dropout=0.1,
         neighbour_filter=False,
         device="auto",
         n_threads=None,
@@ -240,6 +265,9 @@ class DiffusionOverSampler(TabularOverSampler):
         self.categorical_features = categorical_features
         self.sampling_method = sampling_method
         self.ddim_steps = ddim_steps
+        self.conditional = conditional
+        self.cfg_weight = cfg_weight
+        self.label_dropout = label_dropout
         self.neighbour_filter = neighbour_filter
         self.device = device
         self.n_threads = n_threads
@@ -294,19 +322,44 @@ class DiffusionOverSampler(TabularOverSampler):
         self.filtered_: dict = {}
         self.fit_seconds_ = self.sample_seconds_ = 0.0
         new_rows, new_labels = [], []
+        shared = None
         with self._threads():
+            if self.conditional:
+                start = time.perf_counter()
+                seed = int(rng.randint(np.iinfo(np.int32).max))
+                shared, classes = self._fit_conditional(
+                    frame,
+                    y,
+                    nominal,
+                    categorical,
+                    denoiser_name,
+                    diffusion,
+                    device,
+                    seed,
+                )
+                self.fit_seconds_ += time.perf_counter() - start
             for label, n_new in self.sampling_strategy_.items():
                 seed = int(rng.randint(np.iinfo(np.int32).max))
-                rows = frame[y == label]
-                if len(rows) < 2:
-                    raise ValueError(
-                        f"class {plain(label)!r} has {len(rows)} row; a diffusion "
-                        "model needs at least 2 rows of a class to learn from."
-                    )
                 start = time.perf_counter()
-                fitted = self._fit_class(
-                    rows, nominal, categorical, denoiser_name, diffusion, device, seed
-                )
+                if shared is not None:
+                    fitted = replace(shared, label_index=classes.index(label))
+                else:
+                    rows = frame[y == label]
+                    if len(rows) < 2:
+                        raise ValueError(
+                            f"class {plain(label)!r} has {len(rows)} row; a "
+                            "diffusion model needs at least 2 rows of a class to "
+                            "learn from."
+                        )
+                    fitted = self._fit_class(
+                        rows,
+                        nominal,
+                        categorical,
+                        denoiser_name,
+                        diffusion,
+                        device,
+                        seed,
+                    )
                 self.models_[label] = fitted
                 self.fit_seconds_ += time.perf_counter() - start
                 start = time.perf_counter()
@@ -336,6 +389,27 @@ class DiffusionOverSampler(TabularOverSampler):
         )
         return _ClassModel(encoder, model, history)
 
+    def _fit_conditional(
+        self, frame, y, nominal, categorical, denoiser_name, diffusion, device, seed
+    ):
+        """One network for every class, the class as input; returns the model
+        (``label_index`` unset) and the classes in label-index order."""
+        classes = np.unique(y).tolist()
+        index = {label: i for i, label in enumerate(classes)}
+        encoder = self._make_encoder(frame, nominal, categorical, seed)
+        model, history = self._train_denoiser(
+            encoder.transform(frame),
+            encoder.widths_,
+            denoiser_name,
+            diffusion,
+            device,
+            seed,
+            labels=np.array([index[label] for label in np.asarray(y).tolist()]),
+            n_classes=len(classes),
+        )
+        fitted = _ClassModel(encoder, model, history, null_label=len(classes))
+        return fitted, classes
+
     def _make_encoder(self, rows, nominal, categorical, seed) -> TabularEncoder:
         return TabularEncoder(
             numeric=self.numeric_encoding,
@@ -345,11 +419,24 @@ class DiffusionOverSampler(TabularOverSampler):
         ).fit(rows)
 
     def _train_denoiser(
-        self, x: np.ndarray, widths, denoiser_name, diffusion, device, seed
+        self,
+        x: np.ndarray,
+        widths,
+        denoiser_name,
+        diffusion,
+        device,
+        seed,
+        *,
+        labels: np.ndarray | None = None,
+        n_classes: int = 0,
     ):
-        """Train a denoiser on the encoded rows ``x`` (or load it from the cache)."""
-        cached = self._cache_path(x, widths, denoiser_name, diffusion, seed)
-        options = self.denoiser_options or {}
+        """Train a denoiser on the encoded rows ``x`` (or load it from the
+        cache); with ``labels`` (indices below ``n_classes``), a class-
+        conditional one with one more label, ``n_classes``, for "no class"."""
+        cached = self._cache_path(x, widths, denoiser_name, diffusion, seed, labels)
+        options = dict(self.denoiser_options or {})
+        if labels is not None:
+            options["n_classes"] = n_classes + 1
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(seed)
             net = make_denoiser(denoiser_name, widths, **options).to(device)
@@ -360,10 +447,17 @@ class DiffusionOverSampler(TabularOverSampler):
             batch_size=self._batch_for(len(x)),
             learning_rate=self.learning_rate,
             check_every=max(1, min(100, int(self.train_steps))),
+            label_dropout=0.0 if labels is None else float(self.label_dropout),
             verbose=bool(self.verbose),
         )
         rows = torch.as_tensor(x, dtype=torch.float32, device=device)
-        model, history = trainer.fit(net, diffusion, rows, seed=seed)
+        if labels is None:
+            model, history = trainer.fit(net, diffusion, rows, seed=seed)
+        else:
+            y = torch.as_tensor(labels, dtype=torch.long, device=device)
+            model, history = trainer.fit(
+                net, diffusion, rows, y, null_label=n_classes, seed=seed
+            )
         if cached is not None:
             _save_cached(model, history, cached)
         return model, history
@@ -374,11 +468,16 @@ class DiffusionOverSampler(TabularOverSampler):
             return min(int(self.batch_size), int(n_rows))
         return int(self.batch_size)
 
-    def _cache_path(self, x, widths, denoiser_name, diffusion, seed) -> Path | None:
+    def _cache_path(
+        self, x, widths, denoiser_name, diffusion, seed, labels=None
+    ) -> Path | None:
         if self.model_cache is None:
             return None
         digest = hashlib.sha256()
         digest.update(np.ascontiguousarray(x, dtype=np.float64).tobytes())
+        if labels is not None:
+            digest.update(np.ascontiguousarray(labels, dtype=np.int64).tobytes())
+            digest.update(f"label_dropout={float(self.label_dropout)!r}".encode())
         digest.update(np.ascontiguousarray(diffusion.betas).tobytes())
         settings = [
             __version__,
@@ -443,6 +542,12 @@ class DiffusionOverSampler(TabularOverSampler):
         model has guidance), as float64."""
         generator = torch.Generator(device=device).manual_seed(seed)
         width = fitted.encoder.n_encoded_
+        model, labels = fitted.model, None
+        if fitted.label_index is not None:
+            model = ClassifierFree(
+                fitted.model, null_label=fitted.null_label, weight=self.cfg_weight
+            )
+            labels = torch.full((n,), fitted.label_index, device=device)
         ddim = self.sampling_method == "ddim"
         if ddim and fitted.guidance is not None:
             raise ValueError(
@@ -459,9 +564,10 @@ class DiffusionOverSampler(TabularOverSampler):
         with bar:
             if ddim:
                 z = diffusion.ddim_sample(
-                    fitted.model,
+                    model,
                     n,
                     width,
+                    y=labels,
                     steps=steps,
                     generator=generator,
                     device=device,
@@ -469,9 +575,10 @@ class DiffusionOverSampler(TabularOverSampler):
                 )
             else:
                 z = diffusion.sample(
-                    fitted.model,
+                    model,
                     n,
                     width,
+                    y=labels,
                     generator=generator,
                     device=device,
                     guidance=fitted.guidance,
