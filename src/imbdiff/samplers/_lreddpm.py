@@ -415,8 +415,8 @@ class LReDDPM(DiffusionOverSampler):
                     else int(self.sampling_strategy_[label])
                 )
                 self.sampling_strategy_[label] = n_new
-                start = time.perf_counter()
-                rows = self._generate_kept(
+                self._add_generated(
+                    (new_rows, new_labels),
                     fitted,
                     diffusion,
                     n_new,
@@ -425,10 +425,6 @@ class LReDDPM(DiffusionOverSampler):
                     label=label,
                     reference=(frame, y, nominal),
                 )
-                if len(rows):
-                    new_rows.append(rows)
-                    new_labels.append(np.full(len(rows), label, dtype=y.dtype))
-                self.sample_seconds_ += time.perf_counter() - start
         if names is None:
             self.auto_scores_ = pd.concat(scores, ignore_index=True)
         self.diffusion_ = diffusion

@@ -362,8 +362,8 @@ class DiffusionOverSampler(TabularOverSampler):
                     )
                 self.models_[label] = fitted
                 self.fit_seconds_ += time.perf_counter() - start
-                start = time.perf_counter()
-                rows = self._generate_kept(
+                self._add_generated(
+                    (new_rows, new_labels),
                     fitted,
                     diffusion,
                     int(n_new),
@@ -372,10 +372,6 @@ class DiffusionOverSampler(TabularOverSampler):
                     label=label,
                     reference=(frame, y, nominal),
                 )
-                if len(rows):
-                    new_rows.append(rows)
-                    new_labels.append(np.full(len(rows), label, dtype=y.dtype))
-                self.sample_seconds_ += time.perf_counter() - start
         self.diffusion_ = diffusion
         return self._append(X, y, new_rows, new_labels)
 
@@ -496,6 +492,20 @@ class DiffusionOverSampler(TabularOverSampler):
         ]
         digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
         return Path(self.model_cache) / f"{digest.hexdigest()[:32]}.safetensors"
+
+    def _add_generated(
+        self, out, fitted, diffusion, n, device, seed, *, label, reference
+    ) -> None:
+        """Append ``n`` new rows of ``label`` (those the filter keeps) and
+        their labels to the lists ``out``; count the time as sampling."""
+        start = time.perf_counter()
+        rows = self._generate_kept(
+            fitted, diffusion, n, device, seed, label=label, reference=reference
+        )
+        if len(rows):
+            out[0].append(rows)
+            out[1].append(np.full(len(rows), label, dtype=reference[1].dtype))
+        self.sample_seconds_ += time.perf_counter() - start
 
     def _generate_kept(
         self, fitted, diffusion, n, device, seed, *, label, reference
