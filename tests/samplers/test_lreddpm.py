@@ -73,21 +73,29 @@ def test_two_cluster_data_types_as_intended(guided):
     assert sizes["border"] + sizes["rare"] + sizes["outlier"] >= 30
 
 
+def _share_guided_by(sampler, hook) -> float:
+    """The share of 300 drawn rows nearer the safe region, with ``hook`` as
+    the class's guidance (None: unguided) for this draw only."""
+    fitted = sampler.models_[1]
+    kept = fitted.guidance
+    try:
+        fitted.guidance = hook
+        return _share_near_safe(sampler.sample(300, random_state=1))
+    finally:
+        fitted.guidance = kept
+
+
 def test_guidance_moves_rows_towards_the_region_and_away_when_flipped(guided):
     fitted = guided.models_[1]
-    hook = fitted.guidance
     taus = tau_values(guided.tau, guided.diffusion_.betas)
-    try:
-        fitted.guidance = None
-        plain = _share_near_safe(guided.sample(300, random_state=1))
-        fitted.guidance = hook
-        towards = _share_near_safe(guided.sample(300, random_state=1))
-        fitted.guidance = classifier_guidance(
+    plain = _share_guided_by(guided, None)
+    towards = _share_guided_by(guided, fitted.guidance)
+    away = _share_guided_by(
+        guided,
+        classifier_guidance(
             fitted.classifier, taus, max_norm=guided.max_grad_norm, sign=-1.0
-        )
-        away = _share_near_safe(guided.sample(300, random_state=1))
-    finally:
-        fitted.guidance = hook
+        ),
+    )
     assert 0.05 < plain < 0.5  # the DDPM alone reproduces both clusters
     assert towards >= 2 * plain
     assert away < plain
@@ -95,23 +103,16 @@ def test_guidance_moves_rows_towards_the_region_and_away_when_flipped(guided):
 
 def test_guidance_through_x0_hat_moves_rows_towards_the_region(guided):
     fitted = guided.models_[1]
-    hook = fitted.guidance
     taus = tau_values(guided.tau, guided.diffusion_.betas)
-    try:
-        fitted.guidance = None
-        plain = _share_near_safe(guided.sample(300, random_state=1))
-        # The same clean-row classifier, asked about x0_hat(x_t) instead of x_t.
-        fitted.guidance = classifier_guidance(
-            fitted.classifier,
-            taus,
-            max_norm=guided.max_grad_norm,
-            denoiser=fitted.model,
-            diffusion=guided.diffusion_,
-        )
-        through_x0 = _share_near_safe(guided.sample(300, random_state=1))
-    finally:
-        fitted.guidance = hook
-    assert through_x0 >= 2 * plain
+    # The same clean-row classifier, asked about x0_hat(x_t) instead of x_t.
+    through_x0 = classifier_guidance(
+        fitted.classifier,
+        taus,
+        max_norm=guided.max_grad_norm,
+        denoiser=fitted.model,
+        diffusion=guided.diffusion_,
+    )
+    assert _share_guided_by(guided, through_x0) >= 2 * _share_guided_by(guided, None)
 
 
 def test_region_x0_guidance_fits_saves_and_loads(two_clusters, tmp_path):
