@@ -232,6 +232,12 @@ def test_methods_lists_methods_and_parameters(capsys):
     assert listed == sorted(LReDDPM().get_params(deep=False))
     assert main(["methods", "smote"]) == 0
     assert "k_neighbors = 5" in capsys.readouterr().out
+    # The methods that change the classifier say so, and do not resample.
+    assert main(["methods", "threshold"]) == 0
+    assert "TunedThresholdClassifierCV" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["resample", "yeast3", "--method", "balanced", "-o", "x.csv"])
+    assert "invalid choice: 'balanced'" in capsys.readouterr().err
 
 
 def test_resample_param_sets_any_parameter(small_csv, tmp_path, capsys):

@@ -328,10 +328,23 @@ def _options_of(cls, key: str) -> list[str]:
 
 
 def _resample_methods() -> list[str]:
-    # Every method but "none", which would write the data unchanged.
-    from .samplers import METHODS
+    # Every method that adds rows: not "none", which would write the data
+    # unchanged, nor those that change the classifier instead.
+    from .samplers import CLASSIFIER_METHODS, METHODS
 
-    return sorted(name for name in METHODS if name != "none")
+    return sorted(
+        name for name in METHODS if name != "none" and name not in CLASSIFIER_METHODS
+    )
+
+
+#: What the methods without a sampler do, for 'imbdiff methods'.
+_NO_SAMPLER = {
+    "none": "no oversampling: the data as they are",
+    "balanced": "no resampling: the classifier weights the classes "
+    "(class_weight='balanced'; benchmark only)",
+    "threshold": "no resampling: the classifier's decision threshold is tuned "
+    "for F1 (TunedThresholdClassifierCV; benchmark only)",
+}
 
 
 def _diffusion_methods() -> list[str]:
@@ -608,10 +621,12 @@ def _cmd_methods(args: argparse.Namespace) -> int:
     )
 
     if args.method is None:
-        rows = [("none", "", "no oversampling: the data as they are")]
+        rows = []
         for name in METHODS:
             cls = method_class(name)
-            if cls is not None:
+            if cls is None:
+                rows.append((name, "", _NO_SAMPLER[name]))
+            else:
                 rows.append((name, cls.__name__, _first_sentence(cls.__doc__)))
         width = max(len(name) for name, _, _ in rows)
         for name, cls_name, summary in rows:
@@ -620,7 +635,7 @@ def _cmd_methods(args: argparse.Namespace) -> int:
         return 0
     cls = method_class(args.method)
     if cls is None:
-        print("none: no oversampling; it takes no parameters.")
+        print(f"{args.method}: {_NO_SAMPLER[args.method]}; it takes no parameters.")
         return 0
     defaults = method_params(args.method)
     classes = list(reversed(cls.__mro__))  # a subclass's note wins
