@@ -479,7 +479,7 @@ _SEMRES_PUBLISHED = {"f1": 0.7059, "gmean": 0.8173, "auc": 0.8979}
 
 
 def _semres_section(data, order) -> _Section:
-    scored = data[data["classifier"] != ""]
+    scored, left_out = _where_every_method_applies(data[data["classifier"] != ""])
     rows = []
     for metric, published in _SEMRES_PUBLISHED.items():
         of_metric = scored[scored["metric"] == metric]
@@ -497,9 +497,28 @@ def _semres_section(data, order) -> _Section:
         "Our averages over every dataset, classifier and fold, next to the "
         "averages the SEMRes-DDPM summary publishes for its own method (its "
         "20 datasets are not public, so ours are another list; it does not "
-        "say which G-mean it uses).",
+        "say which G-mean it uses)."
+        + (
+            f" Classifiers left out because a method does not apply to them: "
+            f"{', '.join(left_out)}."
+            if left_out
+            else ""
+        ),
         tables=[("average over datasets, classifiers and folds", table, None)],
     )
+
+
+def _where_every_method_applies(scored: pd.DataFrame):
+    """The scores of the classifiers that every method has scores for (a
+    method such as ``balanced`` has none for classifiers without class
+    weights), and the names of the classifiers left out."""
+    labels = set(scored["label"])
+    left_out = sorted(
+        str(c)
+        for c, rows in scored.groupby("classifier")
+        if set(rows["label"]) != labels
+    )
+    return scored[~scored["classifier"].isin(left_out)], left_out
 
 
 def _paper_section(data, order, suite: str) -> _Section | None:
