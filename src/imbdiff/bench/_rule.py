@@ -1,8 +1,9 @@
 """The rule that chooses a default on the tuning group (SPEC section 10).
 
 A candidate setting is compared with the current default, dataset by dataset:
-the mean F1 of each over every classifier and fold; a dataset where the two
-are equal does not count; a failed cell or a failed guard is a loss. The
+the mean F1 of each over every classifier and fold; a dataset the change
+cannot touch (equal means and equal memorisation figures) does not count; a
+failed cell or a failed guard of the candidate is a loss. The
 candidate passes on quality when it wins at least two thirds of the counted
 datasets (at least 4 counting) and its mean over all datasets is not lower;
 a cheaper candidate passes on cost when it wins at least half (or none count)
@@ -102,8 +103,17 @@ def apply_rule(
             c["copy"] <= c["holdout_copy"] + COPY_ALLOWANCE
             and c["dcr"] >= 0.5 * c["holdout_dcr"]
         )
+        # Equal scores and equal synthetic rows' figures: the change did not
+        # touch this dataset (a nominal encoding on numeric data), so it does
+        # not count, whatever the guard says of rows both sides share.
+        untouched = all(
+            np.isclose(c[key], d[key], rtol=0.0, atol=1e-12, equal_nan=True)
+            for key in ("mean", "copy", "dcr")
+        )
         if not (d["complete"] and c["complete"]):
             outcome = "missing"
+        elif not (c["failed"] or d["failed"]) and untouched:
+            outcome = "tie"
         elif c["failed"] or (c["has_guard"] and not guard):
             outcome = "loss"
         elif d["failed"]:

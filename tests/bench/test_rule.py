@@ -1,0 +1,74 @@
+import numpy as np
+import pandas as pd
+
+from imbdiff.bench import apply_rule
+
+
+def _results(f1, *, copies=0.0, dcr=1.0, failed=(), seconds=1.0, folds=2):
+    """Tidy results of one method: per dataset, the F1 of every fold, and the
+    guard's figures (held-out rows: no copies, median distance 1)."""
+    rows = []
+    for dataset, value in f1.items():
+        for fold in range(folds):
+            base = {"dataset": dataset, "seed": 0, "fold": fold}
+            timing = {"total_seconds": seconds, "n_synthetic": 10}
+            if dataset in failed:
+                rows.append({**base, **timing, "status": "failed", "classifier": ""})
+                continue
+            done = {**base, **timing, "status": "done"}
+            rows.append({**done, "classifier": "tree", "metric": "f1", "value": value})
+            for metric, v in (
+                ("synthetic_exact_copy_share", copies),
+                ("holdout_exact_copy_share", 0.0),
+                ("synthetic_dcr_median", dcr),
+                ("holdout_dcr_median", 1.0),
+            ):
+                rows.append({**done, "classifier": "", "metric": metric, "value": v})
+    return pd.DataFrame(rows)
+
+
+def test_counts_wins_over_the_datasets_a_change_touches():
+    default = _results({"a": 0.5, "b": 0.5, "c": 0.5, "d": 0.5, "e": 0.5})
+    candidate = _results({"a": 0.6, "b": 0.6, "c": 0.6, "d": 0.4, "e": 0.5})
+    verdict = apply_rule(default, candidate)
+    assert verdict.table["outcome"].tolist() == ["win", "win", "win", "loss", "tie"]
+    assert (verdict.counted, verdict.wins) == (4, 3)
+    assert verdict.quality  # 3 of 4 >= two thirds, mean higher
+    assert not verdict.cost  # not cheaper
+
+
+def test_a_failed_cell_or_guard_is_a_loss_and_fewer_than_4_counted_fail():
+    default = _results({"a": 0.5, "b": 0.5, "c": 0.5})
+    candidate = _results({"a": 0.9, "b": 0.9, "c": 0.9}, failed=("c",))
+    verdict = apply_rule(default, candidate)
+    assert verdict.table["outcome"].tolist() == ["win", "win", "loss"]
+    assert not verdict.quality  # 3 counted < 4
+    copying = _results({"a": 0.9, "b": 0.5, "c": 0.5}, copies=0.2)
+    assert apply_rule(default, copying).table.loc["a", "outcome"] == "loss"
+    close = _results({"a": 0.9, "b": 0.5, "c": 0.5}, dcr=0.4)
+    assert not apply_rule(default, close).table.loc["a", "guard"]
+
+
+def test_the_same_rows_do_not_count_even_when_both_fail_the_guard():
+    default = _results({"a": 0.5, "b": 0.7}, copies=0.3)
+    verdict = apply_rule(default, default.copy())
+    assert verdict.table["outcome"].tolist() == ["tie", "tie"]
+    assert verdict.counted == 0
+
+
+def test_a_cheaper_candidate_passes_on_cost_within_the_tolerance():
+    default = _results({"a": 0.5, "b": 0.5}, seconds=10.0)
+    cheaper = _results({"a": 0.504, "b": 0.49}, seconds=1.0)
+    verdict = apply_rule(default, cheaper)
+    assert (verdict.counted, verdict.wins) == (2, 1)
+    assert verdict.cost  # half the counted, mean 0.003 lower
+    assert not apply_rule(default, _results({"a": 0.5, "b": 0.48}, seconds=1.0)).cost
+
+
+def test_missing_folds_leave_the_verdict_open():
+    default = _results({"a": 0.5, "b": 0.5})
+    candidate = _results({"a": 0.6, "b": 0.6}, folds=1)
+    verdict = apply_rule(default, candidate)
+    assert (verdict.table["outcome"] == "missing").all()
+    assert not verdict.complete
+    assert np.isnan(verdict.candidate_mean)
