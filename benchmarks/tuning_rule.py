@@ -86,7 +86,11 @@ def main(argv=None) -> None:
         f"counted {verdict.counted}, candidate wins {verdict.wins}; "
         f"mean over {len(table)}: default {verdict.default_mean:.4f}, "
         f"candidate {verdict.candidate_mean:.4f}; "
-        f"quality clause: {'passes' if verdict.quality else 'fails'}"
+        f"quality clause: {'passes' if verdict.quality else 'fails'}; "
+        f"cost clause: {'passes' if verdict.cost else 'fails'} (s/cell: default "
+        f"{table['default_seconds'].mean():.1f}, candidate "
+        f"{table['candidate_seconds'].mean():.1f}; valid only when both ran in "
+        "the same run)"
         + ("" if verdict.complete else " (incomplete: some datasets missing)")
     )
 

@@ -51,7 +51,10 @@ class TabularEncoder:
     numeric : {"quantile", "quantile-ends", "standard"}, default="quantile"
         ``"quantile"`` maps each numeric column to N(0, 1) through at most
         ``n_quantiles`` of its empirical quantiles (piecewise linear), the
-        k-th of n at probability (k - 1/2) / n; ``"quantile-ends"`` spreads
+        k-th of n at probability (k - 1/2) / n (with more than ``n_quantiles``
+        values, the m = ``n_quantiles`` knots are the quantiles at (k - 1/2) / m,
+        so values beyond the outer knots, about n / 2m at each end, encode
+        and decode as those knots); ``"quantile-ends"`` spreads
         the quantiles from probability 0 to 1 (clipped at 1e-7: the extremes
         land at |z| = 5.2, imbdiff 0.1's map); ``"standard"`` subtracts the
         mean and divides by the standard deviation.

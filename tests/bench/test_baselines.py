@@ -72,3 +72,18 @@ def test_smote_uses_the_variant_the_columns_call_for():
         assert (X_res.dtypes == X.dtypes).all()
         counts = pd.Series(y_res).value_counts()
         assert counts.iloc[0] == counts.iloc[1]
+
+
+def test_threshold_on_a_classifier_with_constant_scores_is_the_classifier():
+    import numpy as np
+
+    from imbdiff.evaluation import score_classifiers
+
+    # A constant feature: every inner fit predicts one score, so there is no
+    # threshold to tune; the plain classifier is what tuning would keep.
+    X = np.ones((60, 2))
+    y = np.array([0] * 55 + [1] * 5)
+    args = (X, y, X[:10], y[50:60])
+    options = {"names": ["decision_tree"], "seed": 0, "pos_label": 1}
+    tuned = score_classifiers(*args, adjust="threshold", **options)
+    assert tuned == score_classifiers(*args, **options)

@@ -49,9 +49,9 @@ def test_a_failed_cell_or_guard_is_a_loss_and_fewer_than_4_counted_fail():
     assert not apply_rule(default, close).table.loc["a", "guard"]
 
 
-def test_the_same_rows_do_not_count_even_when_both_fail_the_guard():
-    default = _results({"a": 0.5, "b": 0.7}, copies=0.3)
-    verdict = apply_rule(default, default.copy())
+def test_equal_means_do_not_count_even_where_the_guard_fails():
+    default = _results({"a": 0.5, "b": 0.7})
+    verdict = apply_rule(default, _results({"a": 0.5, "b": 0.7}, copies=0.3))
     assert verdict.table["outcome"].tolist() == ["tie", "tie"]
     assert verdict.counted == 0
 

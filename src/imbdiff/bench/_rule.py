@@ -1,9 +1,9 @@
 """The rule that chooses a default on the tuning group (SPEC section 10).
 
 A candidate setting is compared with the current default, dataset by dataset:
-the mean F1 of each over every classifier and fold; a dataset the change
-cannot touch (equal means and equal memorisation figures) does not count; a
-failed cell or a failed guard of the candidate is a loss. The
+the mean F1 of each over every classifier and fold; a dataset where the two
+means are equal (a change that cannot touch it) does not count; a failed
+cell or a failed guard of the candidate is a loss. The
 candidate passes on quality when it wins at least two thirds of the counted
 datasets (at least 4 counting) and its mean over all datasets is not lower;
 a cheaper candidate passes on cost when it wins at least half (or none count)
@@ -40,7 +40,8 @@ class RuleVerdict:
         of each.
     counted, wins : int
     default_mean, candidate_mean : float
-        Means over the datasets of the table (NaN while any is missing).
+        Means over the datasets of the table where both have one (NaN while
+        any dataset is missing).
     complete : bool
         Every dataset has every fold of both.
     quality, cost : bool
@@ -103,23 +104,18 @@ def apply_rule(
             c["copy"] <= c["holdout_copy"] + COPY_ALLOWANCE
             and c["dcr"] >= 0.5 * c["holdout_dcr"]
         )
-        # Equal scores and equal synthetic rows' figures: the change did not
-        # touch this dataset (a nominal encoding on numeric data), so it does
-        # not count, whatever the guard says of rows both sides share.
-        untouched = all(
-            np.isclose(c[key], d[key], rtol=0.0, atol=1e-12, equal_nan=True)
-            for key in ("mean", "copy", "dcr")
-        )
         if not (d["complete"] and c["complete"]):
             outcome = "missing"
-        elif not (c["failed"] or d["failed"]) and untouched:
+        elif not (c["failed"] or d["failed"]) and np.isclose(
+            c["mean"], d["mean"], rtol=0.0, atol=1e-12
+        ):
+            # Equal means: a change that cannot touch this dataset (a nominal
+            # encoding on numeric data) does not count, guard or not.
             outcome = "tie"
         elif c["failed"] or (c["has_guard"] and not guard):
             outcome = "loss"
         elif d["failed"]:
             outcome = "win"
-        elif np.isclose(c["mean"], d["mean"], rtol=0.0, atol=1e-12):
-            outcome = "tie"
         else:
             outcome = "win" if c["mean"] > d["mean"] else "loss"
         rows.append(
@@ -143,8 +139,11 @@ def apply_rule(
     complete = bool((table["outcome"] != "missing").all())
     counted = int(table["counted"].sum())
     wins = int((table["outcome"] == "win").sum())
-    default_mean = float(table["default"].mean()) if complete else float("nan")
-    candidate_mean = float(table["candidate"].mean()) if complete else float("nan")
+    # Both means over the same datasets: a side that failed every fold of one
+    # has no mean there (and that dataset is already a win or a loss).
+    both = table[["default", "candidate"]].dropna()
+    default_mean = float(both["default"].mean()) if complete else float("nan")
+    candidate_mean = float(both["candidate"].mean()) if complete else float("nan")
     quality = bool(
         complete
         and counted >= 4
@@ -170,7 +169,12 @@ def _folds(frame: pd.DataFrame) -> set[tuple[int, int]]:
 def _summary(frame: pd.DataFrame, metric: str, folds: set) -> dict:
     """Mean ``metric``, failures, pooled guard figures and seconds per cell of
     one method on one dataset."""
-    cells = frame.drop_duplicates(["seed", "fold"])
+    cells = frame.drop_duplicates(["seed", "fold", "status"])
+    if cells.duplicated(["seed", "fold"]).any():
+        raise ValueError(
+            "one cell per fold is expected; keep the finished cell of each fold "
+            "(benchmarks/tuning_rule.py does)."
+        )
     failed = bool((cells["status"] == "failed").any())
     done = frame[frame["status"] == "done"]
     scores = done.loc[done["metric"] == metric, "value"]

@@ -418,7 +418,7 @@ def score_classifiers(
             clf = adjust_classifier(clf, adjust, pos_label=pos_label, random_state=seed)
         except NotApplicableError:
             continue
-        clf.fit(X_train, y_train)
+        clf = _fit_tuned(clf, X_train, y_train)
         out[name] = classification_metrics(
             y_test,
             clf.predict(X_test),
@@ -426,6 +426,24 @@ def score_classifiers(
             pos_label=pos_label,
         )
     return out
+
+
+def _fit_tuned(clf, X, y):
+    """Fit ``clf``; a threshold-tuned classifier whose inner fits predict one
+    constant score has no threshold to tune (every threshold gives the same
+    predictions), so it is scored as the classifier it wraps, fitted on all
+    rows at its default threshold, which is what tuning would have kept."""
+    from sklearn.model_selection import TunedThresholdClassifierCV
+
+    try:
+        return clf.fit(X, y)
+    except ValueError as error:
+        if not (
+            isinstance(clf, TunedThresholdClassifierCV)
+            and "constant predictions" in str(error)
+        ):
+            raise
+        return clf.estimator.fit(X, y)
 
 
 def _results_frame(rows: list[dict]) -> pd.DataFrame:

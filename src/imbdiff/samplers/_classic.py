@@ -134,7 +134,8 @@ class ProWSyn(BaseOverSampler):
     L : int, default=5
         Number of proximity levels.
     theta : float, default=1.0
-        How fast the weight of a level falls with its distance.
+        How fast the weight of a level falls with its distance (0: equal
+        weights).
 
     Examples
     --------
@@ -151,7 +152,7 @@ class ProWSyn(BaseOverSampler):
         "random_state": ["random_state"],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "L": [Interval(Integral, 1, None, closed="left")],
-        "theta": [Interval(Real, 0, None, closed="neither")],
+        "theta": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -191,7 +192,7 @@ class ProWSyn(BaseOverSampler):
                 # It draws int(gap * proportion) rows; the half row keeps that
                 # from rounding below the count asked for.
                 proportion=(n_new + 0.5) / (n_rest - n_class),
-                n_neighbors=min(self.n_neighbors, n_class - 1) if n_class > 1 else 1,
+                n_neighbors=self.n_neighbors,
                 L=self.L,
                 theta=self.theta,
                 random_state=seed,

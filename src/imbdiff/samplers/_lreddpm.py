@@ -576,6 +576,9 @@ class LReDDPM(DiffusionOverSampler):
                             sampling_strategy={label: total},
                             random_state=seed + fold,
                             model_cache=cache,
+                            # Inner fits score candidates; the filter is the
+                            # outer fit's business.
+                            neighbour_filter=False,
                             categorical_features=list(nominal),
                             verbose=False,
                         )

@@ -50,8 +50,8 @@ from ._tabular import (
 
 __all__ = ["FILTER_ROUNDS", "DiffusionOverSampler", "NeighbourFilterWarning"]
 
-#: Rounds of the neighbour filter (``neighbour_filter=True``): drawing again
-#: for the rows it dropped at most this many times in all.
+#: Rounds of the neighbour filter (``neighbour_filter=True``), the first draw
+#: included: rows it dropped are drawn again at most this many times less one.
 FILTER_ROUNDS = 5
 #: Real neighbours a generated row is judged by.
 FILTER_NEIGHBOURS = 5
@@ -122,9 +122,10 @@ class DiffusionOverSampler(TabularOverSampler):
     schedule : str, default="linear"
         A name of :data:`imbdiff.diffusion.SCHEDULES` (linear: 1e-4 to 0.02).
     train_steps : int, default=1000
-        Optimiser steps per class, always all of them (there is no early
-        stopping). Decision-tree F1 on yeast3 and page0 gained nothing beyond
-        1,000 steps (docs/samplers.md).
+        Optimiser steps per class (with ``conditional``, of the one shared
+        network), always all of them (there is no early stopping).
+        Decision-tree F1 on yeast3 and page0 gained nothing beyond 1,000
+        steps (docs/samplers.md).
     batch_size : int, default=256
         Rows drawn (with replacement) for each step, also from a class with
         fewer rows.
@@ -293,6 +294,11 @@ class DiffusionOverSampler(TabularOverSampler):
                 f"got {self.sampling_method!r}."
             )
         check_positive_int(self.n_threads, "n_threads", allow_none=True)
+        if self.conditional and self.cfg_weight != 1 and self.label_dropout == 0:
+            raise ValueError(
+                "cfg_weight other than 1 needs the unconditional model, "
+                "which label_dropout > 0 trains; got label_dropout=0."
+            )
 
     def _torch_device(self) -> torch.device:
         return usable_device(self.device)
@@ -605,6 +611,9 @@ class DiffusionOverSampler(TabularOverSampler):
     # -- after fitting ---------------------------------------------------------------
     def sample(self, n: int, *, label=None, random_state=None):
         """Draw ``n`` new rows of one oversampled class without refitting.
+
+        The neighbour filter does not apply here: it needs the training rows,
+        which a fitted sampler does not keep.
 
         Parameters
         ----------
