@@ -61,22 +61,22 @@ def test_a_small_class_encodes_near_standard_and_decodes_exactly(seed):
     # The per-class samplers fit the encoder on the minority alone: 16 rows.
     x = np.random.default_rng(seed).normal(loc=3.0, scale=2.0, size=16)
     X = pd.DataFrame({"x": x})
-    enc = TabularEncoder().fit(X)
+    enc = TabularEncoder(numeric="quantile").fit(X)
     z = enc.transform(X)[:, 0]
     assert 0.9 <= z.std() <= 1.1
     assert np.abs(z).max() <= 3.5
     np.testing.assert_array_equal(enc.inverse_transform(enc.transform(X))["x"], x)
 
 
-def test_the_old_quantile_map_stays_available():
+def test_the_default_quantile_map_puts_the_extremes_at_the_ends():
     x = np.random.default_rng(0).normal(size=(16, 1))
-    z = TabularEncoder(numeric="quantile-ends").fit(x).transform(x)[:, 0]
+    z = TabularEncoder().fit(x).transform(x)[:, 0]
     assert np.abs(z).max() > 5  # the extremes at the ends of (0, 1)
 
 
 def test_ties_encode_to_the_middle_of_their_range():
     x = np.array([[1.0], [2.0], [2.0], [2.0], [3.0]])
-    z = TabularEncoder().fit(x).transform(x)[:, 0]
+    z = TabularEncoder(numeric="quantile").fit(x).transform(x)[:, 0]
     assert z[1] == z[2] == z[3] == pytest.approx(0.0, abs=1e-12)
     assert z[0] == pytest.approx(-z[4])
 

@@ -5,19 +5,23 @@ quantiles (the default) or standardised; nominal columns become one-hot blocks
 (decoded by argmax) or fixed per-attribute embedding vectors (decoded to the
 nearest vector of that attribute, as FinDiff decodes).
 
-The quantile map places the k-th of n training values at the normal score of
-(k - 1/2) / n (Hazen's plotting position), so a small class encodes with a
-standard deviation near 1 and no value beyond the normal's natural range
-(16 rows: |z| <= 1.86). Placing the minimum and maximum at the very ends of
-(0, 1), as ``"quantile-ends"`` (and scikit-learn's ``QuantileTransformer``)
-does, puts them at |z| = 5.2 whatever the size of the class: a 16-row column
-then has a standard deviation of 2.0.
+Two quantile maps exist. The default, ``"quantile-ends"`` (like scikit-learn's
+``QuantileTransformer``), spreads the quantiles from probability 0 to 1, so a
+column's minimum and maximum land at |z| = 5.2 whatever the class's size: a
+16-row column then has a standard deviation of 2.0 and 12.5% of its values
+beyond |z| = 3. ``"quantile"`` places the k-th of n values at the normal score
+of (k - 1/2) / n (Hazen's plotting position): a 16-row column encodes with a
+standard deviation of 0.96 and |z| <= 1.86. The second lost to the first on
+the tuning group for all four diffusion samplers (BENCHMARKS.md, "Defect
+fixes"), so it is an option.
 
-Embedding vectors of one attribute are the signed axes of a random rotation,
-so any two are at least one-hot's distance (sqrt 2) apart; the dimension
-grows to ``ceil(categories / 2)`` when the attribute has more categories than
-``2 * embedding_dim`` (``"embedding-random"`` keeps independent random unit
-vectors, which for 10 categories in 4 dimensions lie a median 0.41 apart).
+Embedding vectors: ``"embedding"`` gives the categories of an attribute the
+signed axes of a random rotation, any two at least one-hot's distance
+(sqrt 2) apart, the dimension growing to ``ceil(categories / 2)`` when the
+attribute has more categories than ``2 * embedding_dim``;
+``"embedding-random"`` (FinDiff's and LReDDPM's default) draws independent
+random unit vectors, which for 10 categories in 4 dimensions lie a median
+0.41 apart.
 
 Every fitted quantity is a plain array (:meth:`TabularEncoder.state`), so a
 fitted encoder can be saved without pickling.
@@ -48,16 +52,16 @@ class TabularEncoder:
 
     Parameters
     ----------
-    numeric : {"quantile", "quantile-ends", "standard"}, default="quantile"
-        ``"quantile"`` maps each numeric column to N(0, 1) through at most
-        ``n_quantiles`` of its empirical quantiles (piecewise linear), the
-        k-th of n at probability (k - 1/2) / n (with more than ``n_quantiles``
+    numeric : {"quantile-ends", "quantile", "standard"}, default="quantile-ends"
+        ``"quantile-ends"`` maps each numeric column to N(0, 1) through at
+        most ``n_quantiles`` of its empirical quantiles (piecewise linear),
+        spread from probability 0 to 1 (clipped at 1e-7: the extremes land at
+        |z| = 5.2); ``"quantile"`` does the same with the k-th of n at
+        probability (k - 1/2) / n (with more than ``n_quantiles``
         values, the m = ``n_quantiles`` knots are the quantiles at (k - 1/2) / m,
         so values beyond the outer knots, about n / 2m at each end, encode
-        and decode as those knots); ``"quantile-ends"`` spreads
-        the quantiles from probability 0 to 1 (clipped at 1e-7: the extremes
-        land at |z| = 5.2, imbdiff 0.1's map); ``"standard"`` subtracts the
-        mean and divides by the standard deviation.
+        and decode as those knots); ``"standard"`` subtracts the mean and
+        divides by the standard deviation.
     categorical : {"onehot", "embedding", "embedding-random"}, default="onehot"
         ``"onehot"``: one column per category, decoded by argmax.
         ``"embedding"``: each category of an attribute gets a fixed unit vector
@@ -65,7 +69,7 @@ class TabularEncoder:
         ``max(embedding_dim, ceil(categories / 2))`` values, any two at least
         sqrt 2 apart; decoded to the nearest vector of that attribute.
         ``"embedding-random"``: independent random unit vectors of
-        ``embedding_dim`` values (imbdiff 0.1's codes, which may lie close).
+        ``embedding_dim`` values (which may lie close).
     categorical_features : "auto", None or sequence, default="auto"
         Nominal columns (see :func:`imbdiff._validation.resolve_categorical`).
     n_quantiles : int, default=1000
@@ -88,7 +92,7 @@ class TabularEncoder:
     def __init__(
         self,
         *,
-        numeric: str = "quantile",
+        numeric: str = "quantile-ends",
         categorical: str = "onehot",
         categorical_features: str | Sequence | None = "auto",
         n_quantiles: int = 1000,

@@ -183,7 +183,7 @@ class LReDDPM(DiffusionOverSampler):
     """
 
     _default_denoiser = "mlp"
-    _default_categorical = "embedding"
+    _default_categorical = "embedding-random"
 
     _parameter_constraints: ClassVar[dict] = {
         **DiffusionOverSampler._parameter_constraints,
@@ -224,9 +224,9 @@ class LReDDPM(DiffusionOverSampler):
         schedule="linear",
         train_steps=1000,
         batch_size=256,
-        cap_batch=False,
+        cap_batch=True,
         learning_rate=1e-3,
-        numeric_encoding="quantile",
+        numeric_encoding="quantile-ends",
         categorical_encoding="auto",
         categorical_features="auto",
         sampling_method="ancestral",

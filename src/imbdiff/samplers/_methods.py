@@ -42,4 +42,4 @@ class FinDiff(DiffusionOverSampler):
     per-attribute embeddings of nominal columns, decoded to the nearest one."""
 
     _default_denoiser = "mlp"
-    _default_categorical = "embedding"
+    _default_categorical = "embedding-random"

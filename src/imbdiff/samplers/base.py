@@ -127,21 +127,27 @@ class DiffusionOverSampler(TabularOverSampler):
         Decision-tree F1 on yeast3 and page0 gained nothing beyond 1,000
         steps (docs/samplers.md).
     batch_size : int, default=256
-        Rows drawn (with replacement) for each step, also from a class with
-        fewer rows.
-    cap_batch : bool, default=False
-        Draw at most as many rows per step as the class has (imbdiff 0.1's
-        training: a 16-row class trained on 16 draws per step).
+        Rows drawn (with replacement) for each step.
+    cap_batch : bool, default=True
+        Draw at most as many rows per step as the class has (a 16-row class
+        trains on 16 draws per step). ``False`` draws ``batch_size`` rows
+        however small the class; it lost to the cap on the tuning group
+        (BENCHMARKS.md, "Defect fixes"), so it is an option.
     learning_rate : float, default=1e-3
-    numeric_encoding : {"quantile", "quantile-ends", "standard"}
-        How numeric columns are encoded (default "quantile"; see
+    numeric_encoding : {"quantile-ends", "quantile", "standard"}
+        How numeric columns are encoded (default "quantile-ends"; see
         :class:`~imbdiff.encoding.TabularEncoder`): normal scores of the
-        quantiles at Hazen's positions; the same with the extremes at the ends
-        (imbdiff 0.1's map, |z| = 5.2 on small classes); or standardised.
+        quantiles spread over (0, 1) up to the very ends (|z| = 5.2 for the
+        extremes, whatever the class's size); the same at Hazen's positions
+        (a 16-row class encodes with a standard deviation near 1; it lost to
+        the ends map on the tuning group, so it is an option); or
+        standardised.
     categorical_encoding : {"auto", "onehot", "embedding", "embedding-random"}
         How nominal columns are encoded (default "auto": the method's own):
-        one-hot; per-attribute unit vectors at least sqrt 2 apart; or
-        independent random unit vectors (imbdiff 0.1's codes).
+        one-hot; per-attribute unit vectors at least sqrt 2 apart (an option:
+        it could not pass the tuning rule, whose group has two datasets with
+        nominal columns); or independent random unit vectors (FinDiff's and
+        LReDDPM's own).
     categorical_features : "auto", None or list, default="auto"
         Nominal columns: "auto" takes text, category and bool columns.
     sampling_method : {"ancestral", "ddim"}, default="ancestral"
@@ -235,9 +241,9 @@ class DiffusionOverSampler(TabularOverSampler):
         schedule="linear",
         train_steps=1000,
         batch_size=256,
-        cap_batch=False,
+        cap_batch=True,
         learning_rate=1e-3,
-        numeric_encoding="quantile",
+        numeric_encoding="quantile-ends",
         categorical_encoding="auto",
         categorical_features="auto",
         sampling_method="ancestral",
