@@ -87,3 +87,19 @@ def test_threshold_on_a_classifier_with_constant_scores_is_the_classifier():
     options = {"names": ["decision_tree"], "seed": 0, "pos_label": 1}
     tuned = score_classifiers(*args, adjust="threshold", **options)
     assert tuned == score_classifiers(*args, **options)
+
+
+def test_balanced_random_forest_takes_labels_that_look_like_numbers():
+    import numpy as np
+
+    from imbdiff.evaluation import score_classifiers
+
+    # scikit-learn's forest alone fails here with class_weight="balanced".
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    y = np.array(["0"] * 60 + ["1"] * 20, dtype=object)
+    X[y == "1"] += 2.0
+    scores = score_classifiers(
+        X, y, X, y, names=["random_forest"], seed=0, pos_label="1", adjust="balanced"
+    )
+    assert scores["random_forest"]["f1"] > 0.9

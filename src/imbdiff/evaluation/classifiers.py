@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import (
     AdaBoostClassifier,
@@ -269,6 +269,30 @@ class NotApplicableError(ValueError):
     """The classifier cannot be changed as asked (it takes no class weights)."""
 
 
+class _IntegerLabels(ClassifierMixin, BaseEstimator):
+    """``estimator`` fitted on the labels' integer codes, answering in the
+    labels. scikit-learn's random forest with class weights fails on labels
+    such as the strings "0" and "1" (it looks their integer values up among
+    the weights' keys); the codes give every classifier the same weights."""
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    def fit(self, X, y):
+        """Fit ``estimator`` on ``X`` and the codes of ``y``."""
+        self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
+        self.estimator_ = clone(self.estimator).fit(X, codes)
+        return self
+
+    def predict(self, X):
+        """The labels ``estimator`` predicts."""
+        return self.classes_[np.asarray(self.estimator_.predict(X), dtype=int)]
+
+    def predict_proba(self, X):
+        """Class probabilities, in the order of ``classes_``."""
+        return self.estimator_.predict_proba(X)
+
+
 def adjust_classifier(clf: Pipeline, how: str | None, *, pos_label, random_state=0):
     """``clf`` changed for cost-sensitive learning, the alternative to resampling.
 
@@ -297,7 +321,7 @@ def adjust_classifier(clf: Pipeline, how: str | None, *, pos_label, random_state
     --------
     >>> tree = make_classifier("decision_tree")
     >>> clf = adjust_classifier(tree, "balanced", pos_label=1)
-    >>> clf.named_steps["model"].class_weight
+    >>> clf.estimator.named_steps["model"].class_weight
     'balanced'
     >>> adjust_classifier(make_classifier("knn"), "balanced", pos_label=1)
     Traceback (most recent call last):
@@ -313,7 +337,7 @@ def adjust_classifier(clf: Pipeline, how: str | None, *, pos_label, random_state
                 f"{type(model).__name__} takes no class weights, so 'balanced' "
                 "does not apply to it."
             )
-        return clf.set_params(model__class_weight="balanced")
+        return _IntegerLabels(clf.set_params(model__class_weight="balanced"))
     if how == "threshold":
         from sklearn.metrics import f1_score, make_scorer
         from sklearn.model_selection import StratifiedKFold, TunedThresholdClassifierCV
