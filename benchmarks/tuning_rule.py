@@ -84,7 +84,8 @@ def main(argv=None) -> None:
     print()
     print(
         f"counted {verdict.counted}, candidate wins {verdict.wins}; "
-        f"mean over {len(table)}: default {verdict.default_mean:.4f}, "
+        f"mean over the {len(table[['default', 'candidate']].dropna())} datasets "
+        f"both have scores on: default {verdict.default_mean:.4f}, "
         f"candidate {verdict.candidate_mean:.4f}; "
         f"quality clause: {'passes' if verdict.quality else 'fails'}; "
         f"cost clause: {'passes' if verdict.cost else 'fails'} (s/cell: default "
