@@ -241,3 +241,22 @@ def test_cells_are_keyed_by_thread_count_and_device(tiny_suite_text, tmp_path):
     # The report holds one cell per place of the grid.
     export = pd.read_csv(report(store, tmp_path / "report")["results"])
     assert export["cell"].nunique() == 1
+
+
+def test_a_ctrl_c_that_something_swallowed_is_raised_after_the_cell():
+    from imbdiff.bench._engine import _CtrlC
+
+    before = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with _CtrlC() as ctrl_c:
+            ctrl_c.check()  # nothing pressed
+            try:  # as in a ctypes callback, where Python drops the exception
+                signal.raise_signal(signal.SIGINT)
+            except KeyboardInterrupt:
+                pass
+            with pytest.raises(KeyboardInterrupt):
+                ctrl_c.check()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, before)

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import os
 import platform
+import signal
 import sqlite3
 import threading
 import time
@@ -229,7 +230,7 @@ def run(
         claim_expiry,
         waiting=lambda n: bar.set_postfix(held_by_other_runs=n),
     )
-    with bar, claims:
+    with bar, claims, _CtrlC() as ctrl_c:
         for cell_batch in claims.batches(pending, since=started):
             for result in _execute(cell_batch, backend, jobs, scheduler):
                 store.write(result, owner=record["id"])
@@ -241,6 +242,7 @@ def run(
                 bar.set_postfix(
                     failed=record["cells_failed"], remaining=bar.total - bar.n
                 )
+                ctrl_c.check()
             # Cells other runs finished meanwhile.
             settled = store.finished(failed_since=started)
             bar.n = len(cells) - sum(cell.key not in settled for cell in pending)
@@ -250,6 +252,39 @@ def run(
         record["finished"] = True
         store.record_run(record)
     return results(suite, store, cells=cells)
+
+
+class _CtrlC:
+    """Ctrl-C that is never lost.
+
+    Python drops an exception raised inside a ctypes callback, and
+    threadpoolctl walks the loaded libraries through one each time it limits
+    threads: a Ctrl-C that lands there would vanish and the run go on. While
+    the run lasts (in the main thread, where Ctrl-C would raise anyway), the
+    press is also recorded, and :meth:`check`, called after every stored cell,
+    raises it again.
+    """
+
+    def __enter__(self) -> _CtrlC:
+        self.pressed = False
+        self.previous = None
+        in_main = threading.current_thread() is threading.main_thread()
+        if in_main and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        self.pressed = True
+        raise KeyboardInterrupt
+
+    def check(self) -> None:
+        """Raise KeyboardInterrupt if Ctrl-C was pressed."""
+        if self.pressed:
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
 
 
 class _Claims:
