@@ -1,3 +1,4 @@
+import contextlib
 import os
 import signal
 import subprocess
@@ -251,10 +252,9 @@ def test_a_ctrl_c_that_something_swallowed_is_raised_after_the_cell():
     try:
         with _CtrlC() as ctrl_c:
             ctrl_c.check()  # nothing pressed
-            try:  # as in a ctypes callback, where Python drops the exception
+            # Dropped, as Python drops it in a ctypes callback.
+            with contextlib.suppress(KeyboardInterrupt):
                 signal.raise_signal(signal.SIGINT)
-            except KeyboardInterrupt:
-                pass
             with pytest.raises(KeyboardInterrupt):
                 ctrl_c.check()
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
