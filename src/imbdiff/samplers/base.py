@@ -339,7 +339,7 @@ class DiffusionOverSampler(TabularOverSampler):
             if self.conditional:
                 start = time.perf_counter()
                 seed = int(rng.randint(np.iinfo(np.int32).max))
-                shared, classes = self._fit_conditional(
+                shared, index = self._fit_conditional(
                     frame,
                     y,
                     nominal,
@@ -354,7 +354,7 @@ class DiffusionOverSampler(TabularOverSampler):
                 seed = int(rng.randint(np.iinfo(np.int32).max))
                 start = time.perf_counter()
                 if shared is not None:
-                    fitted = replace(shared, label_index=classes.index(label))
+                    fitted = replace(shared, label_index=index[label])
                 else:
                     rows = frame[y == label]
                     if len(rows) < 2:
@@ -401,7 +401,7 @@ class DiffusionOverSampler(TabularOverSampler):
         self, frame, y, nominal, categorical, denoiser_name, diffusion, device, seed
     ):
         """One network for every class, the class as input; returns the model
-        (``label_index`` unset) and the classes in label-index order."""
+        (``label_index`` unset) and each class's label index."""
         classes = np.unique(y).tolist()
         index = {label: i for i, label in enumerate(classes)}
         encoder = self._make_encoder(frame, nominal, categorical, seed)
@@ -416,7 +416,7 @@ class DiffusionOverSampler(TabularOverSampler):
             n_classes=len(classes),
         )
         fitted = _ClassModel(encoder, model, history, null_label=len(classes))
-        return fitted, classes
+        return fitted, index
 
     def _make_encoder(self, rows, nominal, categorical, seed) -> TabularEncoder:
         return TabularEncoder(
