@@ -8,10 +8,10 @@ nearest vector of that attribute, as FinDiff decodes).
 Two quantile maps exist. The default, ``"quantile-ends"`` (like scikit-learn's
 ``QuantileTransformer``), spreads the quantiles from probability 0 to 1, so a
 column's minimum and maximum land at |z| = 5.2 whatever the class's size: a
-16-row column then has a standard deviation of 2.0 and 12.5% of its values
-beyond |z| = 3. ``"quantile"`` places the k-th of n values at the normal score
-of (k - 1/2) / n (Hazen's plotting position): a 16-row column encodes with a
-standard deviation of 0.96 and |z| <= 1.86. The second lost to the first on
+16-row column then has a standard deviation of 2.0. ``"quantile"`` places the
+k-th of n values at the normal score of (k - 1/2) / n (Hazen's plotting
+position): a 16-row column encodes with a standard deviation of 0.96 and
+|z| <= 1.86 (docs/samplers.md prints both). The second lost to the first on
 the tuning group for all four diffusion samplers (BENCHMARKS.md, "Defect
 fixes"), so it is an option.
 
@@ -20,8 +20,7 @@ signed axes of a random rotation, any two at least one-hot's distance
 (sqrt 2) apart, the dimension growing to ``ceil(categories / 2)`` when the
 attribute has more categories than ``2 * embedding_dim``;
 ``"embedding-random"`` (FinDiff's and LReDDPM's default) draws independent
-random unit vectors, which for 10 categories in 4 dimensions lie a median
-0.41 apart.
+random unit vectors, which may lie much closer than sqrt 2.
 
 Every fitted quantity is a plain array (:meth:`TabularEncoder.state`), so a
 fitted encoder can be saved without pickling.
