@@ -20,7 +20,7 @@ import argparse
 import pandas as pd
 
 from _tables import markdown_table
-from imbdiff.bench import Store, apply_rule, load_suite
+from imbdiff.bench import TUNING_GROUP, Store, apply_rule, check_tuning_group
 
 
 def stored(spec: str) -> pd.DataFrame:
@@ -52,10 +52,15 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--default", required=True, help="STORE:LABEL")
     parser.add_argument("--candidate", required=True, help="STORE:LABEL")
-    parser.add_argument("--suite", default="tuning", help="whose datasets count")
-    parser.add_argument("--dataset", action="append", help="judge only these")
+    parser.add_argument(
+        "--dataset", action="append", help="judge only these (of the tuning group)"
+    )
     args = parser.parse_args(argv)
-    datasets = args.dataset or [name for name, _ in load_suite(args.suite).datasets]
+    datasets = args.dataset or list(TUNING_GROUP)
+    try:
+        check_tuning_group(datasets)
+    except ValueError as error:
+        parser.error(str(error))
     verdict = apply_rule(
         stored(args.default), stored(args.candidate), datasets=datasets
     )

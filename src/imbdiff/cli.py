@@ -133,6 +133,18 @@ _DIFFUSION_OPTIONS = ("train_steps", "n_timesteps")
 _LREDDPM_OPTIONS = ("region", "tau", "guidance", "final_step", "train_on")
 
 
+def _train_steps(text: str) -> int | str:
+    """``--train-steps``: a whole number, or ``auto``."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number or auto, got {text!r}"
+        ) from None
+
+
 def _resample_arguments(rs: argparse.ArgumentParser) -> None:
     from .samplers import REGION_FALLBACK, LReDDPM
 
@@ -178,15 +190,17 @@ def _resample_arguments(rs: argparse.ArgumentParser) -> None:
         "--random-state", type=int, default=0, help="seed (default %(default)s)"
     )
     diffusion = rs.add_argument_group("diffusion methods")
-    for key, text in (
-        ("train_steps", "training step budget"),
-        ("n_timesteps", "diffusion steps T"),
-    ):
-        diffusion.add_argument(
-            _OWN_OPTIONS[key],
-            type=int,
-            help=f"{text} (default {_diffusion_defaults(key)})",
-        )
+    diffusion.add_argument(
+        _OWN_OPTIONS["train_steps"],
+        type=_train_steps,
+        help="training step budget, or auto: scaled with the class's rows "
+        f"(default {_diffusion_defaults('train_steps')})",
+    )
+    diffusion.add_argument(
+        _OWN_OPTIONS["n_timesteps"],
+        type=int,
+        help=f"diffusion steps T (default {_diffusion_defaults('n_timesteps')})",
+    )
     lr = rs.add_argument_group("LReDDPM (--method lreddpm)")
     defaults = _defaults(LReDDPM)
     region = defaults["region"]

@@ -1,12 +1,20 @@
 """The tuning group shares no data with the suites that evaluate."""
 
 import re
+import subprocess
+import sys
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import pytest
 
-from imbdiff.bench import load_suite
+from imbdiff.bench import TUNING_GROUP, apply_rule, load_suite, parse_suite
 from imbdiff.datasets import load_dataset
+
+ROOT = Path(__file__).resolve().parents[2]
+STUDIES = sorted((ROOT / "benchmarks" / "studies").glob("*.toml"))
 
 
 def _suite_datasets(name: str) -> list[str]:
@@ -37,6 +45,7 @@ def _rows(name: str) -> tuple[int, set[tuple]]:
 
 def test_the_tuning_suite_is_the_spec_group():
     suite = load_suite("tuning")
+    assert [name for name, _ in suite.datasets] == list(TUNING_GROUP)
     assert len(suite.datasets) == 12
     assert suite.protocol == "cv"
     assert suite.folds == 5
@@ -67,3 +76,86 @@ def test_no_feature_row_of_a_tuning_dataset_is_in_a_suite_dataset():
                 shared = rows & other_rows
                 assert not shared, f"{name} shares {len(shared)} rows with {other}"
     assert compared >= 5  # e.g. led7digit and appendicitis against ecoli
+
+
+def _tuning_text(**changes: str) -> str:
+    text = resources.files("imbdiff.bench").joinpath("suites/tuning.toml").read_text()
+    for old, new in changes.items():
+        text = text.replace(old, new)
+    return text
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        # The tuning suite itself, with a suite dataset added.
+        {'"ionosphere",': '"ionosphere", "yeast3",'},
+        # A study (group = "tuning") under another name, on a suite dataset.
+        {'name = "tuning"': 'name = "study"', '"pc1",': '"page0",'},
+    ],
+)
+def test_a_tuning_suite_or_study_refuses_a_dataset_outside_the_group(changes):
+    with pytest.raises(ValueError, match=r"line \d+: .* not in the tuning group"):
+        parse_suite(_tuning_text(**changes))
+
+
+def test_a_suite_outside_the_group_may_name_any_dataset():
+    text = _tuning_text(
+        **{
+            'name = "tuning"': 'name = "other"',
+            'group = "tuning"\n': "",
+            '"pc1",': '"page0",',
+        }
+    )
+    assert ("page0", None) in parse_suite(text).datasets
+
+
+def test_every_study_is_a_tuning_study():
+    assert STUDIES
+    for path in STUDIES:
+        assert load_suite(path).datasets, path
+        assert 'group = "tuning"' in path.read_text(), path
+
+
+def _scores(dataset: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "dataset": [dataset],
+            "seed": 0,
+            "fold": 0,
+            "status": "done",
+            "classifier": "tree",
+            "metric": "f1",
+            "value": 0.5,
+            "total_seconds": 1.0,
+            "n_synthetic": 10,
+        }
+    )
+
+
+def test_the_rule_refuses_to_judge_on_a_suite_dataset():
+    with pytest.raises(ValueError, match="yeast3 is not in the tuning group"):
+        apply_rule(_scores("yeast3"), _scores("yeast3"))
+    with pytest.raises(ValueError, match="page0 is not in the tuning group"):
+        apply_rule(_scores("pc1"), _scores("pc1"), datasets=["pc1", "page0"])
+
+
+def test_the_rule_script_refuses_a_suite_dataset(tmp_path):
+    script = ROOT / "benchmarks" / "tuning_rule.py"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(script),
+            "--default",
+            f"{tmp_path / 'a.sqlite'}:x",
+            "--candidate",
+            f"{tmp_path / 'b.sqlite'}:x",
+            "--dataset",
+            "yeast3",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "yeast3 is not in the tuning group" in done.stderr

@@ -176,6 +176,39 @@ def test_a_16_row_class_trains_on_batch_size_draws(monkeypatch, cap_batch, expec
     assert seen == [expected] * TINY["train_steps"]
 
 
+@pytest.mark.parametrize(("conditional", "expected"), [(False, 16), (True, 30)])
+def test_auto_budget_scales_with_the_rows_trained_on(
+    monkeypatch, conditional, expected
+):
+    from imbdiff.diffusion import GaussianDiffusion
+    from imbdiff.samplers import base
+
+    calls = []
+    loss = GaussianDiffusion.training_loss
+
+    def counting(self, model, x, *args, **kwargs):
+        calls.append(x.shape[0])
+        return loss(self, model, x, *args, **kwargs)
+
+    monkeypatch.setattr(GaussianDiffusion, "training_loss", counting)
+    # One step per row within (3, 30): the 16-row class trains 16 steps, the
+    # conditional model on all 80 rows stops at the cap.
+    monkeypatch.setattr(base, "AUTO_STEPS_PER_ROW", 1)
+    monkeypatch.setattr(base, "AUTO_STEPS_BOUNDS", (3, 30))
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    y = np.array([0] * 64 + [1] * 16)
+    params = {**TINY, "train_steps": "auto", "conditional": conditional}
+    TabDDPM(random_state=0, **params).fit_resample(X, y)
+    assert len(calls) == expected
+
+
+def test_a_bad_budget_is_refused():
+    X, y = _two_clusters()
+    with pytest.raises(ValueError, match="train_steps"):
+        TabDDPM(train_steps="many").fit_resample(X, y)
+
+
 def _two_clusters():
     rng = np.random.default_rng(0)
     X = pd.DataFrame(

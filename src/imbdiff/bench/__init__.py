@@ -10,7 +10,7 @@ Dask cluster.
 
 from ._engine import SAMPLER_METRICS, results, run, run_cell
 from ._report import average_ranks, critical_difference, report
-from ._rule import RuleVerdict, apply_rule
+from ._rule import TUNING_GROUP, RuleVerdict, apply_rule, check_tuning_group
 from ._store import SCHEMA_VERSION, Store
 from ._suite import (
     Cell,
@@ -25,6 +25,7 @@ from ._suite import (
 __all__ = [
     "SAMPLER_METRICS",
     "SCHEMA_VERSION",
+    "TUNING_GROUP",
     "Cell",
     "Method",
     "RuleVerdict",
@@ -32,6 +33,7 @@ __all__ = [
     "Suite",
     "apply_rule",
     "average_ranks",
+    "check_tuning_group",
     "critical_difference",
     "grid_key_of",
     "list_suites",

@@ -17,12 +17,51 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["RuleVerdict", "apply_rule"]
+__all__ = ["TUNING_GROUP", "RuleVerdict", "apply_rule", "check_tuning_group"]
+
+#: The tuning group (SPEC section 10): twelve datasets from source tables that
+#: no evaluation suite uses; every default is chosen on these and no others.
+TUNING_GROUP = (
+    "dermatology-6",
+    "led7digit-0-2-4-5-6-7-8-9_vs_1",
+    "pc1",
+    "vowel0",
+    "winequality-white-3_vs_7",
+    "kr-vs-k-zero_vs_eight",
+    "shuttle-c0-vs-c4",
+    "poker-8-9_vs_6",
+    "kddcup-guess_passwd_vs_satan",
+    "cm1",
+    "appendicitis",
+    "ionosphere",
+)
 
 #: How far the candidate's mean over all datasets may fall on the cost clause.
 COST_TOLERANCE = 0.005
 #: The guard's allowance for exact copies of training rows (a share).
 COPY_ALLOWANCE = 0.01
+
+
+def check_tuning_group(datasets) -> None:
+    """Raise ``ValueError`` unless every name in ``datasets`` is a dataset of
+    :data:`TUNING_GROUP`: a default chosen by looking at a dataset that an
+    evaluation suite scores would make that suite's results worthless.
+
+    Examples
+    --------
+    >>> check_tuning_group(["pc1", "cm1"])
+    >>> check_tuning_group(["pc1", "yeast3"])
+    Traceback (most recent call last):
+    ...
+    ValueError: yeast3 is not in the tuning group; ...: ...dermatology-6, ...
+    """
+    outside = sorted({str(name) for name in datasets} - set(TUNING_GROUP))
+    if outside:
+        raise ValueError(
+            f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} not in "
+            "the tuning group; defaults are chosen on its datasets alone: "
+            f"{', '.join(TUNING_GROUP)}."
+        )
 
 
 @dataclass(frozen=True)
@@ -78,6 +117,8 @@ def apply_rule(
     datasets : list of str, optional
         The datasets to judge on (default: those of either frame). A dataset
         without a finished or failed cell of every fold of both is "missing".
+        Every dataset, given or in a frame, must be of :data:`TUNING_GROUP`
+        (``ValueError`` otherwise).
     metric : str, default="f1"
 
     Returns
@@ -87,15 +128,17 @@ def apply_rule(
     Examples
     --------
     >>> rows = lambda f1: pd.DataFrame(
-    ...     {"dataset": ["a", "b", "c", "d"], "seed": 0, "fold": 0,
+    ...     {"dataset": ["pc1", "cm1", "vowel0", "ionosphere"], "seed": 0, "fold": 0,
     ...      "status": "done", "classifier": "tree", "metric": "f1",
     ...      "value": f1, "total_seconds": 1.0, "n_synthetic": 10})
     >>> verdict = apply_rule(rows([0.5, 0.5, 0.5, 0.5]), rows([0.6, 0.6, 0.6, 0.4]))
     >>> verdict.counted, verdict.wins, verdict.quality
     (4, 3, True)
     """
+    present = set(default["dataset"]) | set(candidate["dataset"])
+    check_tuning_group(present | set(datasets or ()))
     folds = _folds(default) | _folds(candidate)
-    names = datasets or sorted(set(default["dataset"]) | set(candidate["dataset"]))
+    names = datasets or sorted(present)
     rows = []
     for name in names:
         d = _summary(default[default["dataset"] == name], metric, folds)

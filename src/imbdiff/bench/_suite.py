@@ -13,6 +13,9 @@ any cell runs, and an error names the line of the file it comes from::
     datasets = ["yeast3", { path = "my.csv", target = "label" }]
     keep_samples = false          # true: keep the first seed and fold's
                                   # synthetic rows (the report's maps)
+    group = "tuning"              # optional: a study that chooses defaults;
+                                  # refuses any dataset outside the tuning
+                                  # group (as the suite named "tuning" does)
 
     [[methods]]
     method = "none"
@@ -46,6 +49,7 @@ from typing import NoReturn
 from ..datasets import load_dataset
 from ..evaluation import CLASSIFIER_NAMES
 from ..samplers import make_sampler
+from ._rule import TUNING_GROUP, check_tuning_group
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -66,6 +70,7 @@ _KEYS = {
     "datasets",
     "methods",
     "keep_samples",
+    "group",
 }
 _METHOD_KEYS = {"method", "label", "params", "per_dataset", "note"}
 
@@ -477,6 +482,15 @@ def parse_suite(text: str, *, where: str = "<suite>") -> Suite:
         datasets.append((dataset, target))
     if len(set(datasets)) != len(datasets):
         fail("a dataset is listed twice.", "datasets")
+    group = data.get("group")
+    if group not in (None, "tuning"):
+        fail(f"group must be 'tuning' if given; got {group!r}.", "group")
+    if group == "tuning" or name == "tuning":
+        try:
+            check_tuning_group(d for d, _ in datasets)
+        except ValueError as error:
+            outside = [d for d, _ in datasets if d not in TUNING_GROUP]
+            fail(str(error), f'"{outside[0]}"', "datasets")
 
     methods = []
     starts = [i + 1 for i, line in enumerate(lines) if line.strip() == "[[methods]]"]

@@ -15,9 +15,18 @@ from ._registry import (
     method_class,
     method_params,
 )
-from .base import FILTER_ROUNDS, DiffusionOverSampler, NeighbourFilterWarning
+from .base import (
+    AUTO_STEPS_BOUNDS,
+    AUTO_STEPS_PER_ROW,
+    FILTER_ROUNDS,
+    DiffusionOverSampler,
+    NeighbourFilterWarning,
+    auto_train_steps,
+)
 
 __all__ = [
+    "AUTO_STEPS_BOUNDS",
+    "AUTO_STEPS_PER_ROW",
     "CLASSIFIER_METHODS",
     "FILTER_ROUNDS",
     "METHODS",
@@ -38,6 +47,7 @@ __all__ = [
     "TabDDPM",
     "TabularSMOTE",
     "UncheckedModelWarning",
+    "auto_train_steps",
     "check_model_folder",
     "make_sampler",
     "method_class",

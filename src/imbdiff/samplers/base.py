@@ -48,7 +48,14 @@ from ._tabular import (
     random_state_of,
 )
 
-__all__ = ["FILTER_ROUNDS", "DiffusionOverSampler", "NeighbourFilterWarning"]
+__all__ = [
+    "AUTO_STEPS_BOUNDS",
+    "AUTO_STEPS_PER_ROW",
+    "FILTER_ROUNDS",
+    "DiffusionOverSampler",
+    "NeighbourFilterWarning",
+    "auto_train_steps",
+]
 
 #: Rounds of the neighbour filter (``neighbour_filter=True``), the first draw
 #: included: rows it dropped are drawn again at most this many times less one.
@@ -76,6 +83,27 @@ def _neighbours_agree(rows: pd.DataFrame, label, frame, y, nominal) -> np.ndarra
         categorical_features=nominal,
     )
     return (np.asarray(y)[indices] == label).any(axis=1)
+
+
+#: ``train_steps="auto"``: optimiser steps per training row of the class (of
+#: every class with ``conditional``), within these bounds. Classes of up to
+#: ``batch_size`` rows see every row at each capped step, so this is also their
+#: number of passes: small classes train less (they are memorised sooner),
+#: large ones longer, up to the cap.
+AUTO_STEPS_PER_ROW = 10
+AUTO_STEPS_BOUNDS = (500, 3000)
+
+
+def auto_train_steps(n_rows: int) -> int:
+    """The ``train_steps="auto"`` budget for a class of ``n_rows`` rows.
+
+    Examples
+    --------
+    >>> auto_train_steps(16), auto_train_steps(72), auto_train_steps(10_000)
+    (500, 720, 3000)
+    """
+    low, high = AUTO_STEPS_BOUNDS
+    return int(min(high, max(low, AUTO_STEPS_PER_ROW * int(n_rows))))
 
 
 #: Part of a cached model's key: bumped whenever training itself changes, so
@@ -121,9 +149,12 @@ class DiffusionOverSampler(TabularOverSampler):
         Diffusion steps T.
     schedule : str, default="linear"
         A name of :data:`imbdiff.diffusion.SCHEDULES` (linear: 1e-4 to 0.02).
-    train_steps : int, default=1000
+    train_steps : int or "auto", default=1000
         Optimiser steps per class (with ``conditional``, of the one shared
-        network), always all of them (there is no early stopping).
+        network), always all of them (there is no early stopping). "auto"
+        scales them with the class's rows: :data:`AUTO_STEPS_PER_ROW` steps
+        per row, within :data:`AUTO_STEPS_BOUNDS` (see
+        :func:`auto_train_steps`).
         Decision-tree F1 on yeast3 and page0 gained nothing beyond 1,000
         steps (docs/samplers.md).
     batch_size : int, default=256
@@ -211,7 +242,7 @@ class DiffusionOverSampler(TabularOverSampler):
         # A name of the schedule registry, checked when the schedule is made
         # (the registry may grow after this class is defined).
         "schedule": [str],
-        "train_steps": POSITIVE_INT,
+        "train_steps": [*POSITIVE_INT, StrOptions({"auto"})],
         "batch_size": POSITIVE_INT,
         "learning_rate": POSITIVE_REAL,
         "cap_batch": ["boolean"],
@@ -292,8 +323,10 @@ class DiffusionOverSampler(TabularOverSampler):
         return denoiser, categorical
 
     def _check_params(self) -> None:
-        for name in ("n_timesteps", "train_steps", "batch_size", "ddim_steps"):
+        for name in ("n_timesteps", "batch_size", "ddim_steps"):
             check_positive_int(getattr(self, name), name)
+        if self.train_steps != "auto":
+            check_positive_int(self.train_steps, "train_steps")
         if self.sampling_method not in ("ancestral", "ddim"):
             raise ValueError(
                 "sampling_method must be 'ancestral' or 'ddim'; "
@@ -450,11 +483,12 @@ class DiffusionOverSampler(TabularOverSampler):
             net = make_denoiser(denoiser_name, widths, **options).to(device)
         if cached is not None and cached.is_file():
             return _load_cached(net, cached, device)
+        steps = self._steps_for(len(x))
         trainer = Trainer(
-            steps=int(self.train_steps),
+            steps=steps,
             batch_size=self._batch_for(len(x)),
             learning_rate=self.learning_rate,
-            check_every=max(1, min(100, int(self.train_steps))),
+            check_every=max(1, min(100, steps)),
             label_dropout=0.0 if labels is None else float(self.label_dropout),
             verbose=bool(self.verbose),
         )
@@ -469,6 +503,12 @@ class DiffusionOverSampler(TabularOverSampler):
         if cached is not None:
             _save_cached(model, history, cached)
         return model, history
+
+    def _steps_for(self, n_rows: int) -> int:
+        """Optimiser steps for a class (or conditional table) of ``n_rows``."""
+        if self.train_steps == "auto":
+            return auto_train_steps(n_rows)
+        return int(self.train_steps)
 
     def _batch_for(self, n_rows: int) -> int:
         """Draws per training step for a class of ``n_rows`` rows."""
@@ -494,7 +534,7 @@ class DiffusionOverSampler(TabularOverSampler):
             [int(w) for w in widths],
             denoiser_name,
             self.denoiser_options or {},
-            int(self.train_steps),
+            self._steps_for(len(x)),
             self._batch_for(len(x)),
             float(self.learning_rate),
             int(seed),
