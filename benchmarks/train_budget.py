@@ -7,7 +7,7 @@ minority rows for ``--max-steps`` steps, and an EMA snapshot every
 full ancestral sampling; a decision tree (random_state = seed) trained on
 training + generated rows is scored on the test part::
 
-    python benchmarks/train_budget.py [--method tabddpm] [--datasets yeast3 page0]
+    python benchmarks/train_budget.py [--method tabddpm] [--datasets pc1 vowel0]
         [--seeds 0 1 2] [--max-steps 4000] [--every 500]
         [--denoiser-option width=32 --denoiser-option hidden=128,128]
 
@@ -27,6 +27,7 @@ import torch
 
 from _options import int_option
 from imbdiff import FinDiff, SEMResDDPM, TabDDPM, load_dataset
+from imbdiff.bench import check_tuning_group
 from imbdiff.diffusion import GaussianDiffusion, Trainer, get_schedule
 from imbdiff.diffusion.denoisers import make_denoiser
 from imbdiff.encoding import TabularEncoder
@@ -104,7 +105,12 @@ def run(
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--method", choices=sorted(METHODS), default="tabddpm")
-    parser.add_argument("--datasets", nargs="+", default=["yeast3", "page0"])
+    parser.add_argument(
+        "--datasets",
+        nargs="+",
+        default=["pc1", "vowel0"],
+        help="datasets of the tuning group (a suite's dataset is refused)",
+    )
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--max-steps", type=int, default=4000)
     parser.add_argument("--every", type=int, default=500)
@@ -118,6 +124,7 @@ def main(argv=None) -> None:
     )
     args = parser.parse_args(argv)
     try:
+        check_tuning_group(args.datasets)
         options = dict(int_option(item) for item in args.denoiser_option)
     except ValueError as error:
         parser.error(str(error))

@@ -140,22 +140,22 @@ def test_the_rule_refuses_to_judge_on_a_suite_dataset():
         apply_rule(_scores("pc1"), _scores("pc1"), datasets=["pc1", "page0"])
 
 
-def test_the_rule_script_refuses_a_suite_dataset(tmp_path):
-    script = ROOT / "benchmarks" / "tuning_rule.py"
+@pytest.mark.parametrize(
+    ("script", "arguments"),
+    [
+        ("tuning_rule.py", ["--default", "a.sqlite:x", "--candidate", "b.sqlite:x"]),
+        ("train_budget.py", ["--max-steps", "2", "--every", "1", "--datasets"]),
+    ],
+)
+def test_the_study_scripts_refuse_a_suite_dataset(tmp_path, script, arguments):
+    if script == "tuning_rule.py":
+        arguments = [*arguments, "--dataset"]
     done = subprocess.run(
-        [
-            sys.executable,
-            str(script),
-            "--default",
-            f"{tmp_path / 'a.sqlite'}:x",
-            "--candidate",
-            f"{tmp_path / 'b.sqlite'}:x",
-            "--dataset",
-            "yeast3",
-        ],
+        [sys.executable, str(ROOT / "benchmarks" / script), *arguments, "yeast3"],
         capture_output=True,
         text=True,
         check=False,
+        cwd=tmp_path,
     )
-    assert done.returncode != 0
+    assert done.returncode == 2, done.stderr
     assert "yeast3 is not in the tuning group" in done.stderr
