@@ -155,8 +155,8 @@ class DiffusionOverSampler(TabularOverSampler):
         scales them with the class's rows: :data:`AUTO_STEPS_PER_ROW` steps
         per row, within :data:`AUTO_STEPS_BOUNDS` (see
         :func:`auto_train_steps`).
-        Decision-tree F1 on yeast3 and page0 gained nothing beyond 1,000
-        steps (docs/samplers.md).
+        On the tuning group, 3,000 steps and "auto" both lost to 1,000
+        (BENCHMARKS.md, "Defaults, decision 1").
     batch_size : int, default=256
         Rows drawn (with replacement) for each step.
     cap_batch : bool, default=True
