@@ -156,51 +156,47 @@ def test_one_hot_adapter_is_transparent_on_numbers_and_decodes_categories():
         assert (y_res == 1).sum() > 20
 
 
-@pytest.mark.parametrize(("cap_batch", "expected"), [(False, 64), (True, 16)])
-def test_a_16_row_class_trains_on_batch_size_draws(monkeypatch, cap_batch, expected):
+@pytest.fixture
+def training_draws(monkeypatch):
+    """The rows drawn at each training step (one entry per step)."""
     from imbdiff.diffusion import GaussianDiffusion
 
-    seen = []
+    draws = []
     loss = GaussianDiffusion.training_loss
 
     def counting(self, model, x, *args, **kwargs):
-        seen.append(x.shape[0])
+        draws.append(x.shape[0])
         return loss(self, model, x, *args, **kwargs)
 
     monkeypatch.setattr(GaussianDiffusion, "training_loss", counting)
+    return draws
+
+
+def _sixteen_row_class():
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(80, 3))
-    y = np.array([0] * 64 + [1] * 16)
+    return rng.normal(size=(80, 3)), np.array([0] * 64 + [1] * 16)
+
+
+@pytest.mark.parametrize(("cap_batch", "expected"), [(False, 64), (True, 16)])
+def test_a_16_row_class_trains_on_batch_size_draws(training_draws, cap_batch, expected):
     sampler = _make(TabDDPM, random_state=0, cap_batch=cap_batch)
-    sampler.fit_resample(X, y)
-    assert seen == [expected] * TINY["train_steps"]
+    sampler.fit_resample(*_sixteen_row_class())
+    assert training_draws == [expected] * TINY["train_steps"]
 
 
 @pytest.mark.parametrize(("conditional", "expected"), [(False, 16), (True, 30)])
 def test_auto_budget_scales_with_the_rows_trained_on(
-    monkeypatch, conditional, expected
+    monkeypatch, training_draws, conditional, expected
 ):
-    from imbdiff.diffusion import GaussianDiffusion
     from imbdiff.samplers import base
 
-    calls = []
-    loss = GaussianDiffusion.training_loss
-
-    def counting(self, model, x, *args, **kwargs):
-        calls.append(x.shape[0])
-        return loss(self, model, x, *args, **kwargs)
-
-    monkeypatch.setattr(GaussianDiffusion, "training_loss", counting)
     # One step per row within (3, 30): the 16-row class trains 16 steps, the
     # conditional model on all 80 rows stops at the cap.
     monkeypatch.setattr(base, "AUTO_STEPS_PER_ROW", 1)
     monkeypatch.setattr(base, "AUTO_STEPS_BOUNDS", (3, 30))
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(80, 3))
-    y = np.array([0] * 64 + [1] * 16)
     params = {**TINY, "train_steps": "auto", "conditional": conditional}
-    TabDDPM(random_state=0, **params).fit_resample(X, y)
-    assert len(calls) == expected
+    TabDDPM(random_state=0, **params).fit_resample(*_sixteen_row_class())
+    assert len(training_draws) == expected
 
 
 def test_a_bad_budget_is_refused():
