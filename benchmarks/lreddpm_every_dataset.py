@@ -47,18 +47,18 @@ def every_dataset() -> list[str]:
 
 
 def one_fit(name: str) -> dict:
-    data = load_dataset(name)
-    X_train, _, y_train, _ = holdout_split(data.X, data.y, test_size=0.2)
     sampler = LReDDPM(random_state=0, n_threads=1)
     started = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
+            data = load_dataset(name)
+            X_train, _, y_train, _ = holdout_split(data.X, data.y, test_size=0.2)
             _, y_res = sampler.fit_resample(X_train, y_train)
+            (label,) = sampler.guide_regions_
         except Exception as error:  # reported in the table; the script exits 1
             return {"dataset": name, "error": f"{type(error).__name__}: {error}"}
     seconds = time.perf_counter() - started
-    (label,) = sampler.guide_regions_
     sizes = sampler.region_sizes_[label]
     return {
         "dataset": name,

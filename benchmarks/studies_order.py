@@ -2,8 +2,8 @@
 
 For every suite file in ``benchmarks/studies/`` this prints the time of the
 commit that added it (git) and the start of the first cell in its store
-(``benchmarks/stores/<file name>.sqlite``: the earliest finish time less that
-cell's seconds), and whether the file came first::
+(``benchmarks/stores/<file name>.sqlite``: the earliest start of a run into
+it), and whether the file came first::
 
     python benchmarks/studies_order.py
 
@@ -39,9 +39,18 @@ def committed_at(path: Path) -> pd.Timestamp:
     return pd.Timestamp(out[-1]).tz_convert("UTC")
 
 
-def first_start(store: Path) -> pd.Timestamp:
-    """When the store's first cell started."""
-    cells = Store.open(store).cells()
+def first_start(store: Path) -> pd.Timestamp | None:
+    """When the first run into the store started (None: no run, no cell).
+
+    Each run records its start; a store written before runs were recorded
+    falls back to its earliest cell's finish less that cell's seconds."""
+    opened = Store.open(store)
+    starts = [r["started_at"] for r in opened.runs() if r.get("started_at")]
+    if starts:
+        return min(pd.Timestamp(s).tz_convert("UTC") for s in starts)
+    cells = opened.cells()
+    if cells.empty:
+        return None
     finished = pd.to_datetime(cells["finished_at"], utc=True)
     started = finished - pd.to_timedelta(cells["total_seconds"].fillna(0), unit="s")
     return started.min()
@@ -57,7 +66,7 @@ def main() -> int:
             {
                 "study": suite.name,
                 "suite committed (UTC)": f"{added:%Y-%m-%d %H:%M:%S}",
-                "first cell started (UTC)": "no store"
+                "first run started (UTC)": "no run"
                 if start is None
                 else f"{start:%Y-%m-%d %H:%M:%S}",
                 "suite first": "-" if start is None else str(bool(added < start)),

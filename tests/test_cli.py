@@ -113,6 +113,20 @@ def test_resample_writes_rows_marks_and_saves(small_csv, tmp_path, capsys):
     assert len(TabDDPM.load(model).sample(3)) == 3
 
 
+def test_resample_takes_an_auto_budget(small_csv, tmp_path, capsys):
+    from imbdiff import TabDDPM
+
+    model = tmp_path / "model"
+    args = ["resample", str(small_csv), "--target", "label", "--method", "tabddpm"]
+    args += ["-o", str(tmp_path / "out.csv"), "--save-model", str(model)]
+    assert main([*args, "--train-steps", "auto", "--n-timesteps", "5"]) == 0
+    assert TabDDPM.load(model).get_params()["train_steps"] == "auto"
+    with pytest.raises(SystemExit) as stop:
+        main([*args, "--train-steps", "many"])
+    assert stop.value.code == 2
+    assert "a whole number or auto" in capsys.readouterr().err
+
+
 def test_resample_with_smote(tmp_path, capsys):
     out_file = tmp_path / "out.csv"
     assert main(["resample", "yeast3", "--method", "smote", "-o", str(out_file)]) == 0

@@ -193,7 +193,7 @@ def _resample_arguments(rs: argparse.ArgumentParser) -> None:
     diffusion.add_argument(
         _OWN_OPTIONS["train_steps"],
         type=_train_steps,
-        help="training step budget, or auto: scaled with the class's rows "
+        help="training step budget, or auto: scaled with the rows trained on "
         f"(default {_diffusion_defaults('train_steps')})",
     )
     diffusion.add_argument(

@@ -1,5 +1,6 @@
 """The tuning group shares no data with the suites that evaluate."""
 
+import dataclasses
 import re
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from imbdiff.bench import TUNING_GROUP, apply_rule, load_suite, parse_suite
+from imbdiff.bench import TUNING_GROUP, Suite, apply_rule, load_suite, parse_suite
 from imbdiff.datasets import load_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,6 +91,8 @@ def _tuning_text(**changes: str) -> str:
     [
         # The tuning suite itself, with a suite dataset added.
         {'"ionosphere",': '"ionosphere", "yeast3",'},
+        # The suite named "tuning", even without its group line.
+        {'group = "tuning"\n': "", '"pc1",': '"page0",'},
         # A study (group = "tuning") under another name, on a suite dataset.
         {'name = "tuning"': 'name = "study"', '"pc1",': '"page0",'},
     ],
@@ -113,8 +116,18 @@ def test_a_suite_outside_the_group_may_name_any_dataset():
 def test_every_study_is_a_tuning_study():
     assert STUDIES
     for path in STUDIES:
-        assert load_suite(path).datasets, path
-        assert 'group = "tuning"' in path.read_text(), path
+        assert load_suite(path).group == "tuning", path
+
+
+def test_a_tuning_suite_built_in_code_or_from_a_store_is_checked_too():
+    suite = load_suite("tuning")
+    with pytest.raises(ValueError, match="yeast3 is not in the tuning group"):
+        dataclasses.replace(suite, datasets=(*suite.datasets, ("yeast3", None)))
+    definition = {**suite.definition(), "name": "study"}
+    assert Suite.from_definition(definition).group == "tuning"
+    definition["datasets"] = [["page0", None]]
+    with pytest.raises(ValueError, match="page0 is not in the tuning group"):
+        Suite.from_definition(definition)
 
 
 def _scores(dataset: str) -> pd.DataFrame:

@@ -199,10 +199,18 @@ def test_auto_budget_scales_with_the_rows_trained_on(
     assert len(training_draws) == expected
 
 
-def test_a_bad_budget_is_refused():
-    X, y = _two_clusters()
-    with pytest.raises(ValueError, match="train_steps"):
-        TabDDPM(train_steps="many").fit_resample(X, y)
+def test_auto_budget_shares_the_cached_model_of_the_equal_number(tmp_path):
+    X, y = _sixteen_row_class()
+    # 16 rows x 10 steps is below the floor: "auto" trains 500 steps.
+    params = {**TINY, "n_timesteps": 5, "model_cache": tmp_path}
+    first = TabDDPM(random_state=0, **{**params, "train_steps": "auto"})
+    first.fit_resample(X, y)
+    (saved,) = tmp_path.iterdir()
+    second = TabDDPM(random_state=0, **{**params, "train_steps": 500})
+    second.fit_resample(X, y)
+    assert list(tmp_path.iterdir()) == [saved]
+    assert first.models_[1].history.steps == 500
+    assert second.models_[1].history.steps == 500
 
 
 def _two_clusters():

@@ -55,6 +55,8 @@ def check_tuning_group(datasets) -> None:
     ...
     ValueError: yeast3 is not in the tuning group; ...: ...dermatology-6, ...
     """
+    if isinstance(datasets, str):
+        datasets = [datasets]
     outside = sorted({str(name) for name in datasets} - set(TUNING_GROUP))
     if outside:
         raise ValueError(
@@ -135,6 +137,7 @@ def apply_rule(
     >>> verdict.counted, verdict.wins, verdict.quality
     (4, 3, True)
     """
+    datasets = None if datasets is None else list(datasets)
     present = set(default["dataset"]) | set(candidate["dataset"])
     check_tuning_group(present | set(datasets or ()))
     folds = _folds(default) | _folds(candidate)

@@ -210,6 +210,14 @@ class Suite:
     split_seed: int = 0
     folds: int = 5
     keep_samples: bool = False
+    #: "tuning" for a study that chooses defaults (or None).
+    group: str | None = None
+
+    def __post_init__(self) -> None:
+        # Wherever a suite comes from (a file, a store, a replace()), one
+        # that chooses defaults reads the tuning group and nothing else.
+        if self.group == "tuning" or self.name == "tuning":
+            check_tuning_group(d for d, _ in self.datasets)
 
     @classmethod
     def from_definition(cls, definition: dict) -> Suite:
@@ -235,6 +243,7 @@ class Suite:
             split_seed=definition["split_seed"],
             folds=definition["folds"],
             keep_samples=definition.get("keep_samples", False),
+            group=definition.get("group"),
         )
 
     def definition(self) -> dict:
@@ -260,6 +269,7 @@ class Suite:
             "split_seed": self.split_seed,
             "folds": self.folds,
             "keep_samples": self.keep_samples,
+            "group": self.group,
         }
 
     def cells(self, *, threads: int = 1) -> list[Cell]:
@@ -573,6 +583,7 @@ def parse_suite(text: str, *, where: str = "<suite>") -> Suite:
         split_seed=split_seed,
         folds=folds,
         keep_samples=keep_samples,
+        group=group,
     )
 
 

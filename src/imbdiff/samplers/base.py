@@ -85,11 +85,12 @@ def _neighbours_agree(rows: pd.DataFrame, label, frame, y, nominal) -> np.ndarra
     return (np.asarray(y)[indices] == label).any(axis=1)
 
 
-#: ``train_steps="auto"``: optimiser steps per training row of the class (of
-#: every class with ``conditional``), within these bounds. Classes of up to
-#: ``batch_size`` rows see every row at each capped step, so this is also their
-#: number of passes: small classes train less (they are memorised sooner),
-#: large ones longer, up to the cap.
+#: ``train_steps="auto"``: optimiser steps per row trained on (the class's
+#: rows; every row of the table with ``conditional``; the guiding region's with
+#: LReDDPM's ``train_on="region"``), within these bounds. A class of up to
+#: ``batch_size`` rows draws as many rows per capped step as it has (one pass
+#: in expectation), so this is also its number of passes: small classes train
+#: less (they are memorised sooner), large ones longer, up to the cap.
 AUTO_STEPS_PER_ROW = 10
 AUTO_STEPS_BOUNDS = (500, 3000)
 
@@ -150,11 +151,11 @@ class DiffusionOverSampler(TabularOverSampler):
     schedule : str, default="linear"
         A name of :data:`imbdiff.diffusion.SCHEDULES` (linear: 1e-4 to 0.02).
     train_steps : int or "auto", default=1000
-        Optimiser steps per class (with ``conditional``, of the one shared
-        network), always all of them (there is no early stopping). "auto"
-        scales them with the class's rows: :data:`AUTO_STEPS_PER_ROW` steps
-        per row, within :data:`AUTO_STEPS_BOUNDS` (see
-        :func:`auto_train_steps`).
+        Optimiser steps per class, or "auto" to scale them with the rows
+        trained on (with ``conditional``: of the one shared network, on every
+        row of the table), always all of them (there is no early stopping).
+        "auto" is :data:`AUTO_STEPS_PER_ROW` steps per row, within
+        :data:`AUTO_STEPS_BOUNDS` (see :func:`auto_train_steps`).
         On the tuning group, 3,000 steps and "auto" both lost to 1,000
         (BENCHMARKS.md, "Defaults, decision 1").
     batch_size : int, default=256
