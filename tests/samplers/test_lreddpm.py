@@ -349,6 +349,16 @@ def test_bad_parameters_are_clear_errors(two_clusters, params, match):
         LReDDPM(**{**TINY, "region": "safe", **params}).fit_resample(X, y)
 
 
+def test_an_infinite_clip_is_the_raw_gradient(two_clusters):
+    X, y = two_clusters
+    params = {**TINY, "region": "safe", "random_state": 0}
+    raw = LReDDPM(**params, max_grad_norm=None).fit_resample(X, y)[0]
+    infinite = LReDDPM(**params, max_grad_norm=float("inf")).fit_resample(X, y)[0]
+    clipped = LReDDPM(**params, max_grad_norm=1e-3).fit_resample(X, y)[0]
+    assert np.array_equal(raw, infinite)
+    assert not np.array_equal(raw, clipped)
+
+
 class _NaNClassifier(GuidanceClassifier):
     def forward(self, x, t=None):
         return super().forward(x, t) * float("nan")

@@ -9,6 +9,7 @@ Algorithm 1, :mod:`imbdiff.diffusion.guidance`).
 
 from __future__ import annotations
 
+import math
 import tempfile
 import time
 import warnings
@@ -20,7 +21,7 @@ import pandas as pd
 import torch
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 
 from .._validation import plain
 from ..diffusion import GaussianDiffusion, get_schedule
@@ -196,7 +197,13 @@ class LReDDPM(DiffusionOverSampler):
         "train_on": [StrOptions(set(_TRAIN_ON))],
         "n_samples": [StrOptions({"region"}), None],
         "classifier_options": [dict, None],
-        "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        # inf (a suite file's way to say "no clip", TOML having no null) is
+        # the raw gradient, as None is.
+        "max_grad_norm": [
+            Interval(Real, 0, None, closed="neither"),
+            Options(Real, {math.inf}),
+            None,
+        ],
         "n_reference": POSITIVE_INT,
         "auto_metric": [str],
         "auto_folds": [Interval(Integral, 2, None, closed="left")],
