@@ -99,21 +99,23 @@ class LReDDPM(DiffusionOverSampler):
         ``"noisy"`` is q(y | x_t), the whole class against the others on
         noised rows (no region); ``"region_x0"`` (not the paper's) is the
         clean-row q(y | s) of "region" applied to the denoiser's predicted
-        clean row x0_hat(x_t), its gradient taken through the denoiser.
+        clean row x0_hat(x_t), its gradient taken through the denoiser (it
+        lost to "region" on the tuning group).
     tau : str, number, callable or sequence, default="1/sqrt(beta)"
         The gradient scale: ``"1"``, ``"60"``, ``"1/sqrt(beta)"``,
         ``"60/sqrt(beta)"`` (the paper's), ``"C/sqrt(beta)"``, a number
         ``>= 0``, a callable of the step ``t = 1 .. T`` or T numbers
         (:func:`~imbdiff.diffusion.guidance.tau_values`). 0 is unguided.
-        The default is not the paper's: with ``final_step="none"`` it had a
-        better decision-tree F1 than the paper's settings on all seven
-        shipped paper datasets (BENCHMARKS.md, "LReDDPM ablations").
+        The default is not the paper's: the paper's three other schedules
+        lost to it on the tuning group (BENCHMARKS.md, "Defaults, decision
+        6").
     final_step : {"recentre", "none"}, default="none"
         Our reading of the paper's last step ("add the mean of the regional
         samples"): ``"recentre"`` adds to every generated row one fixed shift,
         computed at fit time in encoded space as the guiding region's mean
         minus the mean of ``n_reference`` guided rows (the paper's, as we
-        read it); ``"none"`` adds nothing (the default, see ``tau``).
+        read it); ``"none"`` adds nothing (the default: recentring lost to
+        it on the tuning group).
     train_on : {"minority", "region"}, default="minority"
         What the DDPM learns: the whole class, or only the guiding region's
         examples (the paper's Table 11).
@@ -130,7 +132,8 @@ class LReDDPM(DiffusionOverSampler):
         norm (None or inf: the raw gradient, as in the paper). Not in the
         paper: with tau = 60 / sqrt(beta_t) a step's shift is up to
         60 sqrt(beta_t) per unit of gradient, and the reverse process
-        amplifies early shifts; BENCHMARKS.md compares 0.1, 1 and no clip.
+        amplifies early shifts. 0.01, 1 and no clip lost to 0.1 on the
+        tuning group (BENCHMARKS.md, "Defaults, decision 6").
     n_reference : int, default=512
         Guided rows drawn at fit time to compute the recentring shift.
     auto_metric : str, default="f1"
