@@ -1,7 +1,10 @@
 import numpy as np
 import pandas as pd
 
-from imbdiff.bench import apply_rule
+from imbdiff.bench import TUNING_GROUP, apply_rule
+
+# The rule judges on the tuning group's datasets only.
+A, B, C, D, E = TUNING_GROUP[:5]
 
 
 def _results(f1, *, copies=0.0, dcr=1.0, failed=(), seconds=1.0, folds=2):
@@ -28,8 +31,8 @@ def _results(f1, *, copies=0.0, dcr=1.0, failed=(), seconds=1.0, folds=2):
 
 
 def test_counts_wins_over_the_datasets_a_change_touches():
-    default = _results({"a": 0.5, "b": 0.5, "c": 0.5, "d": 0.5, "e": 0.5})
-    candidate = _results({"a": 0.6, "b": 0.6, "c": 0.6, "d": 0.4, "e": 0.5})
+    default = _results({A: 0.5, B: 0.5, C: 0.5, D: 0.5, E: 0.5})
+    candidate = _results({A: 0.6, B: 0.6, C: 0.6, D: 0.4, E: 0.5})
     verdict = apply_rule(default, candidate)
     assert verdict.table["outcome"].tolist() == ["win", "win", "win", "loss", "tie"]
     assert (verdict.counted, verdict.wins) == (4, 3)
@@ -38,36 +41,36 @@ def test_counts_wins_over_the_datasets_a_change_touches():
 
 
 def test_a_failed_cell_or_guard_is_a_loss_and_fewer_than_4_counted_fail():
-    default = _results({"a": 0.5, "b": 0.5, "c": 0.5})
-    candidate = _results({"a": 0.9, "b": 0.9, "c": 0.9}, failed=("c",))
+    default = _results({A: 0.5, B: 0.5, C: 0.5})
+    candidate = _results({A: 0.9, B: 0.9, C: 0.9}, failed=(C,))
     verdict = apply_rule(default, candidate)
     assert verdict.table["outcome"].tolist() == ["win", "win", "loss"]
     assert not verdict.quality  # 3 counted < 4
-    copying = _results({"a": 0.9, "b": 0.5, "c": 0.5}, copies=0.2)
-    assert apply_rule(default, copying).table.loc["a", "outcome"] == "loss"
-    close = _results({"a": 0.9, "b": 0.5, "c": 0.5}, dcr=0.4)
-    assert not apply_rule(default, close).table.loc["a", "guard"]
+    copying = _results({A: 0.9, B: 0.5, C: 0.5}, copies=0.2)
+    assert apply_rule(default, copying).table.loc[A, "outcome"] == "loss"
+    close = _results({A: 0.9, B: 0.5, C: 0.5}, dcr=0.4)
+    assert not apply_rule(default, close).table.loc[A, "guard"]
 
 
 def test_equal_means_do_not_count_even_where_the_guard_fails():
-    default = _results({"a": 0.5, "b": 0.7})
-    verdict = apply_rule(default, _results({"a": 0.5, "b": 0.7}, copies=0.3))
+    default = _results({A: 0.5, B: 0.7})
+    verdict = apply_rule(default, _results({A: 0.5, B: 0.7}, copies=0.3))
     assert verdict.table["outcome"].tolist() == ["tie", "tie"]
     assert verdict.counted == 0
 
 
 def test_a_cheaper_candidate_passes_on_cost_within_the_tolerance():
-    default = _results({"a": 0.5, "b": 0.5}, seconds=10.0)
-    cheaper = _results({"a": 0.504, "b": 0.49}, seconds=1.0)
+    default = _results({A: 0.5, B: 0.5}, seconds=10.0)
+    cheaper = _results({A: 0.504, B: 0.49}, seconds=1.0)
     verdict = apply_rule(default, cheaper)
     assert (verdict.counted, verdict.wins) == (2, 1)
     assert verdict.cost  # half the counted, mean 0.003 lower
-    assert not apply_rule(default, _results({"a": 0.5, "b": 0.48}, seconds=1.0)).cost
+    assert not apply_rule(default, _results({A: 0.5, B: 0.48}, seconds=1.0)).cost
 
 
 def test_missing_folds_leave_the_verdict_open():
-    default = _results({"a": 0.5, "b": 0.5})
-    candidate = _results({"a": 0.6, "b": 0.6}, folds=1)
+    default = _results({A: 0.5, B: 0.5})
+    candidate = _results({A: 0.6, B: 0.6}, folds=1)
     verdict = apply_rule(default, candidate)
     assert (verdict.table["outcome"] == "missing").all()
     assert not verdict.complete
