@@ -75,6 +75,11 @@ _KEYS = {
 _METHOD_KEYS = {"method", "label", "params", "per_dataset", "note"}
 
 
+def _chooses_defaults(name: str, group: str | None) -> bool:
+    """Whether a suite chooses defaults, so reads the tuning group alone."""
+    return group == "tuning" or name == "tuning"
+
+
 @dataclass(frozen=True)
 class Method:
     """One method of a suite: a registry name, a label and its parameters."""
@@ -216,7 +221,7 @@ class Suite:
     def __post_init__(self) -> None:
         # Wherever a suite comes from (a file, a store, a replace()), one
         # that chooses defaults reads the tuning group and nothing else.
-        if self.group == "tuning" or self.name == "tuning":
+        if _chooses_defaults(self.name, self.group):
             check_tuning_group(d for d, _ in self.datasets)
 
     @classmethod
@@ -495,7 +500,8 @@ def parse_suite(text: str, *, where: str = "<suite>") -> Suite:
     group = data.get("group")
     if group not in (None, "tuning"):
         fail(f"group must be 'tuning' if given; got {group!r}.", "group")
-    if group == "tuning" or name == "tuning":
+    # Suite() checks this too; here the error can name the line.
+    if _chooses_defaults(name, group):
         try:
             check_tuning_group(d for d, _ in datasets)
         except ValueError as error:
