@@ -148,8 +148,19 @@ def test_resample_errors_write_nothing(small_csv, tmp_path, capsys):
     out_file = tmp_path / "out.csv"
     args = ["resample", str(small_csv), "--target", "label", "-o", str(out_file)]
     assert main([*args, "--method", "smote", "--train-steps", "3"]) == 1
-    assert "apply to diffusion methods" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--train-steps applies to cwgan_gp, findiff, lreddpm, semres" in err
+    assert err.rstrip().endswith("not smote.")
     assert not out_file.exists()
+
+
+def test_train_steps_reaches_cwgan_gp(small_csv, tmp_path, capsys):
+    out_file = tmp_path / "out.csv"
+    args = ["resample", str(small_csv), "--target", "label", "-o", str(out_file)]
+    assert main([*args, "--method", "cwgan_gp", "--train-steps", "2"]) == 0
+    assert len(pd.read_csv(out_file)) == 90
+    assert main([*args, "--method", "cwgan_gp", "--n-timesteps", "20"]) == 1
+    assert "--n-timesteps applies to " in capsys.readouterr().err
 
 
 def test_resample_with_lreddpm_options(small_csv, tmp_path, capsys):
@@ -169,7 +180,7 @@ def test_lreddpm_options_are_refused_for_other_methods(small_csv, tmp_path, caps
     out_file = tmp_path / "out.csv"
     args = ["resample", str(small_csv), "--target", "label", "-o", str(out_file)]
     assert main([*args, "--method", "smote", "--region", "border"]) == 1
-    assert "--region apply to --method lreddpm" in capsys.readouterr().err
+    assert "--region applies to lreddpm, not smote." in capsys.readouterr().err
     bad = [*args, "--method", "lreddpm", "--tau", "-1", "--n-timesteps", "20"]
     assert main(bad) == 1
     assert "tau must be >= 0" in capsys.readouterr().err

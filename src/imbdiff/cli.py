@@ -193,8 +193,8 @@ def _resample_arguments(rs: argparse.ArgumentParser) -> None:
     diffusion.add_argument(
         _OWN_OPTIONS["train_steps"],
         type=_train_steps,
-        help="training step budget, or auto: scaled with the rows trained on "
-        f"(default {_diffusion_defaults('train_steps')})",
+        help="training step budget (also cwgan_gp's), or auto: scaled with the "
+        f"rows trained on (default {_diffusion_defaults('train_steps')})",
     )
     diffusion.add_argument(
         _OWN_OPTIONS["n_timesteps"],
@@ -566,7 +566,6 @@ def _make_sampler(args: argparse.Namespace, progress: bool):
     data are read."""
     from .samplers import (
         DiffusionOverSampler,
-        LReDDPM,
         make_sampler,
         method_class,
         method_params,
@@ -577,13 +576,13 @@ def _make_sampler(args: argparse.Namespace, progress: bool):
     own = {key: getattr(args, key) for key in (*_DIFFUSION_OPTIONS, *_LREDDPM_OPTIONS)}
     own = {key: value for key, value in own.items() if value is not None}
     diffusion = issubclass(cls, DiffusionOverSampler)
-    for keys, applies, what in (
-        (_LREDDPM_OPTIONS, cls is LReDDPM, "--method lreddpm"),
-        (_DIFFUSION_OPTIONS, diffusion, "diffusion methods"),
-    ):
-        given = [_OWN_OPTIONS[key] for key in keys if key in own]
-        if given and not applies:
-            raise ValueError(f"{', '.join(given)} apply to {what}, not {args.method}.")
+    taken = method_params(args.method)
+    for key in own:
+        if key not in taken:
+            users = [m for m in _resample_methods() if key in method_params(m)]
+            raise ValueError(
+                f"{_OWN_OPTIONS[key]} applies to {', '.join(users)}, not {args.method}."
+            )
     if args.save_model is not None and not diffusion:
         raise ValueError(
             f"--save-model applies to diffusion methods, not {args.method}."
