@@ -272,13 +272,13 @@ def test_resample_param_sets_any_parameter(small_csv, tmp_path, capsys):
     args = ["resample", str(small_csv), "--target", "label", "-o", str(out_file)]
     args += ["--train-steps", "5", "--n-timesteps", "20", "--save-model", str(model)]
     args += ["--param", "batch_size=16", "--param", "learning_rate=0.002"]
-    args += ["--param", "sampling_method=ddim", "--param", "ddim_steps=7"]
+    args += ["--param", "sampling_method=dpm-solver++", "--param", "sampling_steps=7"]
     args += ["--param", 'denoiser_options={"hidden": [32, 32]}']
     assert main(args) == 0
     loaded = TabDDPM.load(model)
     assert loaded.batch_size == 16
     assert loaded.learning_rate == 0.002
-    assert (loaded.sampling_method, loaded.ddim_steps) == ("ddim", 7)
+    assert (loaded.sampling_method, loaded.sampling_steps) == ("dpm-solver++", 7)
     assert loaded.denoiser_options == {"hidden": [32, 32]}
 
 

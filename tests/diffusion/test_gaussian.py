@@ -44,6 +44,73 @@ def test_ancestral_and_ddim_sampling_recover_a_point_mass():
     torch.testing.assert_close(x, c.expand(64, 3), atol=1e-4, rtol=0)
     x = diffusion.ddim_sample(model, 64, 3, steps=20, generator=g)
     torch.testing.assert_close(x, c.expand(64, 3), atol=1e-4, rtol=0)
+    for steps in (1, 2, 20):
+        x = diffusion.dpm_solver_sample(model, 64, 3, steps=steps, generator=g)
+        torch.testing.assert_close(x, c.expand(64, 3), atol=1e-4, rtol=0)
+
+
+class GaussianDenoiser(torch.nn.Module):
+    """The exact noise prediction when the data are N(m, s^2) per column."""
+
+    def __init__(self, diffusion: GaussianDiffusion, m: float, s: float):
+        super().__init__()
+        self.abar = torch.as_tensor(diffusion.alpha_bars, dtype=torch.float32)
+        self.m, self.s = m, s
+
+    def forward(self, x_t, t, y):
+        abar = self.abar[t][:, None]
+        variance = abar * self.s**2 + 1 - abar
+        return (1 - abar).sqrt() * (x_t - abar.sqrt() * self.m) / variance
+
+
+@pytest.mark.parametrize(
+    ("solver", "steps", "eta"),
+    # DDIM is first order: its spread is 0.45 at 25 steps, 0.49 at 250.
+    [("ancestral", None, 0.0), ("ddim", 250, 0.0), ("ddim", 250, 1.0)]
+    + [("dpm-solver++", steps, 0.0) for steps in (10, 25)],
+)
+def test_every_solver_draws_a_known_gaussian(solver, steps, eta):
+    diffusion = GaussianDiffusion(get_schedule("linear", 1000))
+    model = GaussianDenoiser(diffusion, 2.0, 0.5)
+    g = torch.Generator().manual_seed(0)
+    x = diffusion.generate(
+        model, 20000, 1, solver=solver, steps=steps, eta=eta, generator=g
+    )
+    assert float(x.mean()) == pytest.approx(2.0, abs=0.02)
+    assert float(x.std()) == pytest.approx(0.5, abs=0.02)
+
+
+@pytest.mark.parametrize(
+    ("solver", "eta"),
+    [("ancestral", 0.0), ("ddim", 0.0), ("ddim", 1.0), ("dpm-solver++", 0.0)],
+)
+def test_zero_guidance_is_exactly_unguided_and_guidance_moves_rows(solver, eta):
+    diffusion = GaussianDiffusion(get_schedule("linear", 100))
+    model = GaussianDenoiser(diffusion, 0.0, 1.0)
+    steps = None if solver == "ancestral" else 20
+
+    def draw(hook):
+        g = torch.Generator().manual_seed(3)
+        return diffusion.generate(
+            model,
+            500,
+            1,
+            solver=solver,
+            steps=steps,
+            eta=eta,
+            generator=g,
+            guidance=hook,
+        )
+
+    def zero(x, t, variance):
+        return 0.0 * variance * (5.0 - x)
+
+    def toward_plus(x, t, variance):
+        return variance * (5.0 - x)
+
+    plain = draw(None)
+    assert torch.equal(draw(zero), plain)
+    assert float(draw(toward_plus).mean()) > float(plain.mean()) + 1.0
 
 
 def test_q_sample_moments():
@@ -112,6 +179,12 @@ def test_bad_arguments():
     diffusion = GaussianDiffusion(get_schedule("linear", 10))
     with pytest.raises(ValueError, match="steps must be"):
         diffusion.ddim_sample(lambda x, t, y: x, 2, 2, steps=11)
+    with pytest.raises(ValueError, match="steps must be"):
+        diffusion.dpm_solver_sample(lambda x, t, y: x, 2, 2, steps=0)
+    with pytest.raises(ValueError, match="solver must be one of ancestral, ddim"):
+        diffusion.generate(lambda x, t, y: x, 2, 2, solver="euler")
+    with pytest.raises(ValueError, match="takes every step"):
+        diffusion.generate(lambda x, t, y: x, 2, 2, steps=5)
 
 
 def test_sampling_in_chunks_gives_every_row_its_own_label(monkeypatch):

@@ -115,6 +115,47 @@ def test_guidance_through_x0_hat_moves_rows_towards_the_region(guided):
     assert _share_guided_by(guided, through_x0) >= 2 * _share_guided_by(guided, None)
 
 
+@pytest.mark.parametrize(
+    ("solver", "eta"), [("ddim", 0.0), ("ddim", 1.0), ("dpm-solver++", 0.0)]
+)
+def test_few_step_solvers_are_guided_as_the_ancestral_sampler_is(guided, solver, eta):
+    fitted = guided.models_[1]
+    taus = tau_values(guided.tau, guided.diffusion_.betas)
+    kept = guided.get_params()
+    guided.set_params(sampling_method=solver, sampling_steps=50, ddim_eta=eta)
+    try:
+        zero = classifier_guidance(fitted.classifier, np.zeros_like(taus))
+        unguided = guided.sample(300, random_state=1)
+        fitted.guidance, hook = zero, fitted.guidance
+        try:
+            scale_zero = guided.sample(300, random_state=1)
+        finally:
+            fitted.guidance = hook
+        np.testing.assert_array_equal(scale_zero, _draw_unguided(guided))
+        plain = _share_near_safe(_draw_unguided(guided))
+        towards = _share_near_safe(unguided)
+        away = _share_guided_by(
+            guided,
+            classifier_guidance(
+                fitted.classifier, taus, max_norm=guided.max_grad_norm, sign=-1.0
+            ),
+        )
+    finally:
+        guided.set_params(**kept)
+    assert 0.05 < plain < 0.5
+    assert towards >= 2 * plain
+    assert away < plain
+
+
+def _draw_unguided(sampler) -> np.ndarray:
+    fitted = sampler.models_[1]
+    kept, fitted.guidance = fitted.guidance, None
+    try:
+        return sampler.sample(300, random_state=1)
+    finally:
+        fitted.guidance = kept
+
+
 def test_region_x0_guidance_fits_saves_and_loads(two_clusters, tmp_path):
     X, y = two_clusters
     sampler = LReDDPM(region="safe", guidance="region_x0", **TINY)
@@ -340,7 +381,7 @@ def test_a_region_too_small_names_every_size_and_suggests_one():
         ({"max_grad_norm": 0}, "max_grad_norm"),
         ({"classifier_options": {"epochs": 3}}, "unknown classifier option"),
         ({"auto_metric": "loss"}, "unknown auto_metric"),
-        ({"sampling_method": "ddim"}, "ancestral"),
+        ({"sampling_method": "euler"}, "'sampling_method' parameter of LReDDPM"),
     ],
 )
 def test_bad_parameters_are_clear_errors(two_clusters, params, match):

@@ -84,12 +84,24 @@ def test_no_seed_leaves_the_global_state_alone(mixed_frame):
     assert torch.equal(torch.random.get_rng_state(), torch_state)
 
 
-def test_ddim_sampling(mixed_frame):
+@pytest.mark.parametrize("solver", ["ddim", "dpm-solver++"])
+def test_few_step_sampling(mixed_frame, solver):
     X, y = mixed_frame
     X_res, _ = _make(
-        TabDDPM, random_state=0, sampling_method="ddim", ddim_steps=5
+        TabDDPM, random_state=0, sampling_method=solver, sampling_steps=5
     ).fit_resample(X, y)
     assert len(X_res) == 2 * int(y.value_counts().max())
+
+
+def test_stochastic_ddim_differs_from_deterministic(mixed_frame):
+    X, y = mixed_frame
+    params = {"random_state": 0, "sampling_method": "ddim", "sampling_steps": 5}
+    sampler = _make(TabDDPM, **params)
+    sampler.fit_resample(X, y)
+    plain = sampler.sample(20, random_state=1)
+    noisy = sampler.set_params(ddim_eta=1.0).sample(20, random_state=1)
+    assert not plain.equals(noisy)
+    assert plain.equals(sampler.set_params(ddim_eta=0.0).sample(20, random_state=1))
 
 
 def test_in_a_pipeline_with_grid_search():

@@ -5,7 +5,7 @@ process (:mod:`.gaussian`: schedules, loss, sampling, guidance hook) and, on
 top, the trainer.
 """
 
-from .gaussian import GaussianDiffusion, Guidance
+from .gaussian import SOLVERS, GaussianDiffusion, Guidance
 from .schedules import (
     SCHEDULES,
     cosine_betas,
@@ -17,6 +17,7 @@ from .trainer import Trainer, TrainingHistory
 
 __all__ = [
     "SCHEDULES",
+    "SOLVERS",
     "GaussianDiffusion",
     "Guidance",
     "Trainer",

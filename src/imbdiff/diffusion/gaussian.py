@@ -21,7 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch
 
-__all__ = ["GaussianDiffusion", "Guidance"]
+__all__ = ["SOLVERS", "GaussianDiffusion", "Guidance"]
+
+#: The reverse-process solvers of :meth:`GaussianDiffusion.generate`: the
+#: full T-step ancestral sampler, and two that take a few evenly spaced steps.
+SOLVERS: tuple[str, ...] = ("ancestral", "ddim", "dpm-solver++")
 
 #: ``guidance(x_t, t, variance) -> shift`` added to the mean of step ``t``.
 Guidance = Callable[[torch.Tensor, int, float], torch.Tensor]
@@ -203,6 +207,78 @@ class GaussianDiffusion:
                     progress(1)
         return x
 
+    def generate(
+        self,
+        model,
+        n: int,
+        n_features: int,
+        *,
+        solver: str = "ancestral",
+        steps: int | None = None,
+        eta: float = 0.0,
+        y: torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
+        device: torch.device | str = "cpu",
+        guidance: Guidance | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> torch.Tensor:
+        """``n`` rows from the reverse process with one of :data:`SOLVERS`.
+
+        ``steps`` (few-step solvers only) and ``eta`` (DDIM only) are passed
+        on; ``progress(1)`` is called after each of :meth:`network_calls`
+        steps.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from imbdiff.diffusion import GaussianDiffusion, get_schedule
+        >>> diffusion = GaussianDiffusion(get_schedule("linear", 100))
+        >>> def zero(x, t, y):
+        ...     return torch.zeros_like(x)
+        >>> diffusion.generate(zero, 3, 2, solver="ddim", steps=10).shape
+        torch.Size([3, 2])
+        """
+        common = dict(
+            y=y,
+            generator=generator,
+            device=device,
+            guidance=guidance,
+            progress=progress,
+        )
+        if solver == "ancestral":
+            if steps is not None:
+                raise ValueError("the ancestral solver takes every step; steps=None.")
+            return self.sample(model, n, n_features, **common)
+        if solver == "ddim":
+            return self.ddim_sample(
+                model, n, n_features, steps=steps, eta=eta, **common
+            )
+        if solver == "dpm-solver++":
+            return self.dpm_solver_sample(model, n, n_features, steps=steps, **common)
+        raise ValueError(f"solver must be one of {', '.join(SOLVERS)}; got {solver!r}.")
+
+    def network_calls(self, solver: str, steps: int | None = None) -> int:
+        """The reverse steps (network calls) ``generate`` takes per row."""
+        return self.n_steps if solver == "ancestral" else self.step_schedule(steps).size
+
+    def _few_step_eps(self, predict, x, t, y, guidance):
+        """The noise prediction at step ``t``, guided if a hook is given.
+
+        Classifier guidance adds ``tau(t) Sigma_t grad log p`` to an ancestral
+        step's mean; that is the score of ``p(x_t) p(y | x_t)^tau``. The same
+        tilt written on the noise is ``eps - sigma_t tau(t) grad log p``
+        (Dhariwal & Nichol, 2021, algorithm 2), so the hook is called with
+        ``sigma_t = sqrt(1 - abar_t)`` in place of ``Sigma_t`` and its shift
+        is subtracted. Any solver that reads eps then follows the guided
+        process.
+        """
+        eps = predict(x, t, y)
+        if guidance is not None:
+            with torch.enable_grad():
+                shift = guidance(x, t, float(np.sqrt(1.0 - self.alpha_bars[t])))
+            eps = eps - shift.detach()
+        return eps
+
     @torch.no_grad()
     def ddim_sample(
         self,
@@ -215,29 +291,26 @@ class GaussianDiffusion:
         y: torch.Tensor | None = None,
         generator: torch.Generator | None = None,
         device: torch.device | str = "cpu",
+        guidance: Guidance | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> torch.Tensor:
-        """DDIM sampling over ``steps`` evenly spaced steps (deterministic at eta=0)."""
-        if (
-            isinstance(steps, bool)
-            or not isinstance(steps, int)
-            or not 1 <= steps <= self.n_steps
-        ):
-            raise ValueError(
-                f"steps must be an integer in [1, {self.n_steps}]; got {steps!r}."
-            )
+        """DDIM sampling over ``steps`` evenly spaced steps (Song et al., 2021).
+
+        Deterministic at ``eta=0``; ``eta=1`` adds the noise of an ancestral
+        step of the same stride. ``guidance`` is the hook of :meth:`sample`,
+        applied to the noise prediction (see :meth:`_few_step_eps`); with a
+        hook that returns zeros the rows are exactly the unguided ones.
+        """
         if eta < 0:
             raise ValueError(f"eta must be >= 0; got {eta!r}.")
-        schedule = np.unique(
-            np.linspace(0, self.n_steps - 1, steps).round().astype(int)
-        )
+        schedule = self.step_schedule(steps)
         x = torch.randn((n, n_features), generator=generator, device=device)
         with _ChunkedPredictor(model, x.device) as predict:
             for i in reversed(range(schedule.size)):
                 t = int(schedule[i])
                 abar = self.alpha_bars[t]
                 abar_prev = self.alpha_bars[schedule[i - 1]] if i > 0 else 1.0
-                eps = predict(x, t, y)
+                eps = self._few_step_eps(predict, x, t, y, guidance)
                 x0 = (x - np.sqrt(1.0 - abar) * eps) / np.sqrt(abar)
                 sigma = eta * np.sqrt(
                     (1 - abar_prev) / (1 - abar) * (1 - abar / abar_prev)
@@ -253,3 +326,109 @@ class GaussianDiffusion:
                 if progress is not None:
                     progress(1)
         return x
+
+    @torch.no_grad()
+    def dpm_solver_sample(
+        self,
+        model,
+        n: int,
+        n_features: int,
+        *,
+        steps: int = 20,
+        y: torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
+        device: torch.device | str = "cpu",
+        guidance: Guidance | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> torch.Tensor:
+        """DPM-Solver++(2M) over ``steps`` evenly spaced steps (Lu et al., 2022).
+
+        A deterministic second-order multistep solver of the probability-flow
+        ODE in the data prediction ``x0``: each step reuses the previous
+        step's prediction, so ``steps`` network calls in all. The first step
+        is first order (no previous prediction yet) and the last returns the
+        clean prediction, as DDIM's does. ``guidance`` as in
+        :meth:`ddim_sample`.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from imbdiff.diffusion import GaussianDiffusion, get_schedule
+        >>> diffusion = GaussianDiffusion(get_schedule("linear", 100))
+        >>> g = torch.Generator().manual_seed(0)
+        >>> x = diffusion.dpm_solver_sample(
+        ...     lambda x, t, y: torch.zeros_like(x), 3, 2, steps=10, generator=g
+        ... )
+        >>> x.shape
+        torch.Size([3, 2])
+        """
+        schedule = self.step_schedule(steps, "logsnr")[::-1]
+        alpha = np.sqrt(self.alpha_bars)
+        sigma = np.sqrt(1.0 - self.alpha_bars)
+        lam = np.log(alpha) - np.log(sigma)
+        x = torch.randn((n, n_features), generator=generator, device=device)
+        previous: tuple[torch.Tensor, float] | None = None
+        with _ChunkedPredictor(model, x.device) as predict:
+            for i, t in enumerate(int(s) for s in schedule):
+                eps = self._few_step_eps(predict, x, t, y, guidance)
+                x0 = (x - sigma[t] * eps) / alpha[t]
+                if i + 1 == schedule.size:
+                    x = x0
+                else:
+                    s = int(schedule[i + 1])
+                    h = lam[s] - lam[t]
+                    direction = x0
+                    if previous is not None:
+                        x0_before, h_before = previous
+                        half_r = 0.5 * h / h_before  # 1 / (2 r)
+                        direction = (1 + half_r) * x0 - half_r * x0_before
+                    x = (sigma[s] / sigma[t]) * x - alpha[s] * np.expm1(-h) * direction
+                    previous = (x0, h)
+                if progress is not None:
+                    progress(1)
+        return x
+
+    def step_schedule(self, steps: int, spacing: str = "time") -> np.ndarray:
+        """The step indices a few-step solver visits, ascending, ``steps`` of
+        them, both ends (``0`` and ``T-1``) included.
+
+        ``spacing="time"`` spaces them evenly in ``t`` (DDIM's); ``"logsnr"``
+        evenly in ``log(alpha_t / sigma_t)``, so that the steps are short where
+        the rows change fastest, near the data (DPM-Solver's; with even
+        times, its second-order steps near the data overshoot).
+
+        Examples
+        --------
+        >>> from imbdiff.diffusion import GaussianDiffusion, get_schedule
+        >>> diffusion = GaussianDiffusion(get_schedule("linear", 100))
+        >>> diffusion.step_schedule(4).tolist()
+        [0, 33, 66, 99]
+        >>> diffusion.step_schedule(4, "logsnr").tolist()
+        [0, 5, 25, 99]
+        """
+        if (
+            isinstance(steps, bool)
+            or not isinstance(steps, (int, np.integer))
+            or not 1 <= steps <= self.n_steps
+        ):
+            raise ValueError(
+                f"steps must be an integer in [1, {self.n_steps}]; got {steps!r}."
+            )
+        if spacing == "time":
+            return np.unique(
+                np.linspace(0, self.n_steps - 1, int(steps)).round().astype(int)
+            )
+        if spacing != "logsnr":
+            raise ValueError(f"spacing must be 'time' or 'logsnr'; got {spacing!r}.")
+        # log SNR falls with t; find, for each even level, the first step at
+        # or below it, then push apart indices that fell on the same step.
+        lam = 0.5 * (np.log(self.alpha_bars) - np.log1p(-self.alpha_bars))
+        levels = np.linspace(lam[0], lam[-1], int(steps))
+        chosen = np.searchsorted(-lam, -levels).clip(0, self.n_steps - 1)
+        chosen[0] = 0
+        for i in range(1, chosen.size):
+            chosen[i] = max(chosen[i], chosen[i - 1] + 1)
+        chosen[-1] = self.n_steps - 1
+        for i in range(chosen.size - 2, -1, -1):  # keep T-1 the last
+            chosen[i] = min(chosen[i], chosen[i + 1] - 1)
+        return chosen

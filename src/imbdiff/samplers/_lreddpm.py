@@ -240,7 +240,8 @@ class LReDDPM(DiffusionOverSampler):
         categorical_encoding="auto",
         categorical_features="auto",
         sampling_method="ancestral",
-        ddim_steps=50,
+        sampling_steps=50,
+        ddim_eta=0.0,
         neighbour_filter=False,
         device="auto",
         n_threads=None,
@@ -262,7 +263,8 @@ class LReDDPM(DiffusionOverSampler):
             categorical_encoding=categorical_encoding,
             categorical_features=categorical_features,
             sampling_method=sampling_method,
-            ddim_steps=ddim_steps,
+            sampling_steps=sampling_steps,
+            ddim_eta=ddim_eta,
             neighbour_filter=neighbour_filter,
             device=device,
             n_threads=n_threads,
@@ -327,11 +329,6 @@ class LReDDPM(DiffusionOverSampler):
             raise ValueError(
                 f"n_samples must be None (sampling_strategy decides) or 'region'; "
                 f"got {self.n_samples!r}."
-            )
-        if self.sampling_method != "ancestral":
-            raise ValueError(
-                "LReDDPM guides the full ancestral process; "
-                "sampling_method must be 'ancestral'."
             )
         options = self.classifier_options or {}
         if not isinstance(options, dict):

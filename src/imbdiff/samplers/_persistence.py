@@ -316,10 +316,15 @@ def _sampler_class(name):
     return known.get(name)
 
 
+#: Parameters renamed since a file format could hold them: old -> new.
+_RENAMED_PARAMS = {"ddim_steps": "sampling_steps"}
+
+
 def _check_params(target, params) -> dict:
     """The saved parameters, checked as the class checks them at fit time."""
     if not isinstance(params, dict):
         raise TypeError("its parameters are not a mapping.")
+    params = {_RENAMED_PARAMS.get(key, key): value for key, value in params.items()}
     valid = set(target().get_params(deep=False))
     unknown = sorted(set(params) - valid)
     if unknown:

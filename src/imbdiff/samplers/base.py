@@ -31,6 +31,7 @@ from .._files import write_atomically
 from .._validation import check_positive_int, plain
 from .._version import __version__
 from ..diffusion import (
+    SOLVERS,
     GaussianDiffusion,
     Guidance,
     Trainer,
@@ -182,9 +183,17 @@ class DiffusionOverSampler(TabularOverSampler):
         LReDDPM's own).
     categorical_features : "auto", None or list, default="auto"
         Nominal columns: "auto" takes text, category and bool columns.
-    sampling_method : {"ancestral", "ddim"}, default="ancestral"
-        Full T-step ancestral sampling, or DDIM with ``ddim_steps`` steps.
-    ddim_steps : int, default=50
+    sampling_method : {"ancestral", "ddim", "dpm-solver++"}, default="ancestral"
+        The reverse process: full T-step ancestral sampling, or a solver that
+        takes ``sampling_steps`` evenly spaced steps, DDIM (Song et al., 2021)
+        or DPM-Solver++(2M) (Lu et al., 2022). Guidance (LReDDPM's classifier,
+        ``cfg_weight``) works with each.
+    sampling_steps : int, default=50
+        Steps of the few-step solvers (at most ``n_timesteps``); one network
+        call each (two with a ``cfg_weight`` other than 1).
+    ddim_eta : float, default=0.0
+        DDIM's noise: 0 is deterministic, 1 adds the noise of an ancestral
+        step of the same stride.
     conditional : bool, default=False
         Train one network on the rows of every class, with the class as an
         input (one encoder, fitted on all rows), instead of one network per
@@ -250,8 +259,9 @@ class DiffusionOverSampler(TabularOverSampler):
         "numeric_encoding": [StrOptions(set(NUMERIC_ENCODINGS))],
         "categorical_encoding": [StrOptions({"auto", *CATEGORICAL_ENCODINGS})],
         "categorical_features": CATEGORICAL_FEATURES,
-        "sampling_method": [StrOptions({"ancestral", "ddim"})],
-        "ddim_steps": POSITIVE_INT,
+        "sampling_method": [StrOptions(set(SOLVERS))],
+        "sampling_steps": POSITIVE_INT,
+        "ddim_eta": [Interval(Real, 0, None, closed="left")],
         "conditional": ["boolean"],
         "cfg_weight": [Interval(Real, 0, None, closed="left")],
         "label_dropout": [Interval(Real, 0, 1, closed="left")],
@@ -279,7 +289,8 @@ class DiffusionOverSampler(TabularOverSampler):
         categorical_encoding="auto",
         categorical_features="auto",
         sampling_method="ancestral",
-        ddim_steps=50,
+        sampling_steps=50,
+        ddim_eta=0.0,
         conditional=False,
         cfg_weight=1.0,
         label_dropout=0.1,
@@ -303,7 +314,8 @@ class DiffusionOverSampler(TabularOverSampler):
         self.categorical_encoding = categorical_encoding
         self.categorical_features = categorical_features
         self.sampling_method = sampling_method
-        self.ddim_steps = ddim_steps
+        self.sampling_steps = sampling_steps
+        self.ddim_eta = ddim_eta
         self.conditional = conditional
         self.cfg_weight = cfg_weight
         self.label_dropout = label_dropout
@@ -324,13 +336,13 @@ class DiffusionOverSampler(TabularOverSampler):
         return denoiser, categorical
 
     def _check_params(self) -> None:
-        for name in ("n_timesteps", "batch_size", "ddim_steps"):
+        for name in ("n_timesteps", "batch_size", "sampling_steps"):
             check_positive_int(getattr(self, name), name)
         if self.train_steps != "auto":
             check_positive_int(self.train_steps, "train_steps")
-        if self.sampling_method not in ("ancestral", "ddim"):
+        if self.sampling_method not in SOLVERS:
             raise ValueError(
-                "sampling_method must be 'ancestral' or 'ddim'; "
+                f"sampling_method must be one of {', '.join(SOLVERS)}; "
                 f"got {self.sampling_method!r}."
             )
         check_positive_int(self.n_threads, "n_threads", allow_none=True)
@@ -611,42 +623,30 @@ class DiffusionOverSampler(TabularOverSampler):
                 fitted.model, null_label=fitted.null_label, weight=self.cfg_weight
             )
             labels = torch.full((n,), fitted.label_index, device=device)
-        ddim = self.sampling_method == "ddim"
-        if ddim and fitted.guidance is not None:
-            raise ValueError(
-                "guided sampling runs the full ancestral process; use "
-                "sampling_method='ancestral'."
-            )
-        steps = min(int(self.ddim_steps), diffusion.n_steps) if ddim else None
+        solver = self.sampling_method
+        steps = None
+        if solver != "ancestral":
+            steps = min(int(self.sampling_steps), diffusion.n_steps)
         bar = tqdm(
-            total=steps or diffusion.n_steps,
+            total=diffusion.network_calls(solver, steps),
             desc="sampling",
             unit="step",
             disable=not self.verbose,
         )
         with bar:
-            if ddim:
-                z = diffusion.ddim_sample(
-                    model,
-                    n,
-                    width,
-                    y=labels,
-                    steps=steps,
-                    generator=generator,
-                    device=device,
-                    progress=bar.update,
-                )
-            else:
-                z = diffusion.sample(
-                    model,
-                    n,
-                    width,
-                    y=labels,
-                    generator=generator,
-                    device=device,
-                    guidance=fitted.guidance,
-                    progress=bar.update,
-                )
+            z = diffusion.generate(
+                model,
+                n,
+                width,
+                solver=solver,
+                steps=steps,
+                eta=float(self.ddim_eta),
+                y=labels,
+                generator=generator,
+                device=device,
+                guidance=fitted.guidance,
+                progress=bar.update,
+            )
         z = z.cpu().numpy().astype(np.float64)
         if not np.isfinite(z).all():
             raise ValueError(
