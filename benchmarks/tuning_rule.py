@@ -55,6 +55,13 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--dataset", action="append", help="judge only these (of the tuning group)"
     )
+    parser.add_argument(
+        "--seconds",
+        choices=["total", "sample"],
+        default="total",
+        help="the time the cost clause compares: fit + sample (default), or "
+        "sampling alone when both sides sample one cached model",
+    )
     args = parser.parse_args(argv)
     datasets = args.dataset or list(TUNING_GROUP)
     try:
@@ -62,7 +69,10 @@ def main(argv=None) -> None:
     except ValueError as error:
         parser.error(str(error))
     verdict = apply_rule(
-        stored(args.default), stored(args.candidate), datasets=datasets
+        stored(args.default),
+        stored(args.candidate),
+        datasets=datasets,
+        seconds=f"{args.seconds}_seconds",
     )
     table = verdict.table.copy()
     shown = pd.DataFrame(

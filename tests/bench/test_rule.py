@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from imbdiff.bench import TUNING_GROUP, apply_rule
 
@@ -7,14 +8,20 @@ from imbdiff.bench import TUNING_GROUP, apply_rule
 A, B, C, D, E = TUNING_GROUP[:5]
 
 
-def _results(f1, *, copies=0.0, dcr=1.0, failed=(), seconds=1.0, folds=2):
+def _results(
+    f1, *, copies=0.0, dcr=1.0, failed=(), seconds=1.0, folds=2, sample_seconds=0.5
+):
     """Tidy results of one method: per dataset, the F1 of every fold, and the
     guard's figures (held-out rows: no copies, median distance 1)."""
     rows = []
     for dataset, value in f1.items():
         for fold in range(folds):
             base = {"dataset": dataset, "seed": 0, "fold": fold}
-            timing = {"total_seconds": seconds, "n_synthetic": 10}
+            timing = {
+                "total_seconds": seconds,
+                "sample_seconds": sample_seconds,
+                "n_synthetic": 10,
+            }
             if dataset in failed:
                 rows.append({**base, **timing, "status": "failed", "classifier": ""})
                 continue
@@ -66,6 +73,19 @@ def test_a_cheaper_candidate_passes_on_cost_within_the_tolerance():
     assert (verdict.counted, verdict.wins) == (2, 1)
     assert verdict.cost  # half the counted, mean 0.003 lower
     assert not apply_rule(default, _results({A: 0.5, B: 0.48}, seconds=1.0)).cost
+
+
+def test_the_cost_clause_may_compare_sampling_seconds_alone():
+    # The default's cells carry the training the candidate loads from the
+    # model cache; only the sampling seconds compare like with like.
+    default = _results({A: 0.5, B: 0.5}, seconds=10.0, sample_seconds=1.0)
+    slower = _results({A: 0.504, B: 0.49}, seconds=2.0, sample_seconds=1.5)
+    assert apply_rule(default, slower).cost
+    assert not apply_rule(default, slower, seconds="sample_seconds").cost
+    faster = _results({A: 0.504, B: 0.49}, seconds=12.0, sample_seconds=0.2)
+    assert apply_rule(default, faster, seconds="sample_seconds").cost
+    with pytest.raises(ValueError, match="seconds must be"):
+        apply_rule(default, faster, seconds="fit_seconds")
 
 
 def test_missing_folds_leave_the_verdict_open():

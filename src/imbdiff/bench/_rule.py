@@ -106,6 +106,7 @@ def apply_rule(
     *,
     datasets: list[str] | None = None,
     metric: str = "f1",
+    seconds: str = "total_seconds",
 ) -> RuleVerdict:
     """Judge ``candidate`` against ``default`` by the tuning group's rule.
 
@@ -122,6 +123,11 @@ def apply_rule(
         Every dataset, given or in a frame, must be of :data:`TUNING_GROUP`
         (``ValueError`` otherwise).
     metric : str, default="f1"
+    seconds : {"total_seconds", "sample_seconds"}, default="total_seconds"
+        The time the cost clause compares. ``"sample_seconds"`` when both
+        sides sample from the same trained model (the model cache), so that
+        only the sampling differs and one side's cells do not carry the
+        training the others load.
 
     Returns
     -------
@@ -137,6 +143,10 @@ def apply_rule(
     >>> verdict.counted, verdict.wins, verdict.quality
     (4, 3, True)
     """
+    if seconds not in ("total_seconds", "sample_seconds"):
+        raise ValueError(
+            f"seconds must be 'total_seconds' or 'sample_seconds'; got {seconds!r}."
+        )
     datasets = None if datasets is None else list(datasets)
     present = set(default["dataset"]) | set(candidate["dataset"])
     check_tuning_group(present | set(datasets or ()))
@@ -144,8 +154,8 @@ def apply_rule(
     names = datasets or sorted(present)
     rows = []
     for name in names:
-        d = _summary(default[default["dataset"] == name], metric, folds)
-        c = _summary(candidate[candidate["dataset"] == name], metric, folds)
+        d = _summary(default[default["dataset"] == name], metric, folds, seconds)
+        c = _summary(candidate[candidate["dataset"] == name], metric, folds, seconds)
         guard = bool(
             c["copy"] <= c["holdout_copy"] + COPY_ALLOWANCE
             and c["dcr"] >= 0.5 * c["holdout_dcr"]
@@ -212,7 +222,7 @@ def _folds(frame: pd.DataFrame) -> set[tuple[int, int]]:
     return set(zip(frame["seed"], frame["fold"]))
 
 
-def _summary(frame: pd.DataFrame, metric: str, folds: set) -> dict:
+def _summary(frame: pd.DataFrame, metric: str, folds: set, seconds: str) -> dict:
     """Mean ``metric``, failures, pooled guard figures and seconds per cell of
     one method on one dataset."""
     cells = frame.drop_duplicates(["seed", "fold", "status"])
@@ -248,5 +258,5 @@ def _summary(frame: pd.DataFrame, metric: str, folds: set) -> dict:
         "holdout_copy": float(sampler_metric("holdout_exact_copy_share").mean()),
         "dcr": float(sampler_metric("synthetic_dcr_median").mean()),
         "holdout_dcr": float(sampler_metric("holdout_dcr_median").mean()),
-        "seconds": float(cells["total_seconds"].mean()),
+        "seconds": float(cells[seconds].mean()),
     }
