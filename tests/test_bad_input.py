@@ -299,6 +299,9 @@ def test_foreign_and_garbage_files(saved_model, tmp_path):
 def test_a_model_saved_by_0_1_0_loads_with_a_warning_and_samples_its_rows(name, cls):
     with pytest.warns(UncheckedModelWarning, match="carries no checksum"):
         loaded = cls.load(FIXTURES / name)
+    # Renamed or re-meant since 0.1.0: the parameters mean what they did.
+    assert loaded.sampling_steps == 50
+    assert loaded.numeric_encoding == "quantile-ends"
     got = loaded.sample(10, random_state=7)
     expected = pd.read_csv(FIXTURES / f"{name}_sample_seed7.csv")
     assert list(got.columns) == list(expected.columns)

@@ -320,11 +320,26 @@ def _sampler_class(name):
 _RENAMED_PARAMS = {"ddim_steps": "sampling_steps"}
 
 
-def _check_params(target, params) -> dict:
-    """The saved parameters, checked as the class checks them at fit time."""
+def _upgraded_params(params: dict, version: str) -> dict:
+    """Saved parameters as this imbdiff names them, meaning what they meant
+    to the imbdiff that saved them."""
+    params = {_RENAMED_PARAMS.get(key, key): value for key, value in params.items()}
+    # Before 0.2, "quantile" named the map that is now "quantile-ends";
+    # "quantile" now places the quantiles at Hazen's positions.
+    if (
+        _version_tuple(version) < (0, 2)
+        and params.get("numeric_encoding") == "quantile"
+    ):
+        params["numeric_encoding"] = "quantile-ends"
+    return params
+
+
+def _check_params(target, params, version: str) -> dict:
+    """The saved parameters, upgraded from ``version`` and checked as the
+    class checks them at fit time."""
     if not isinstance(params, dict):
         raise TypeError("its parameters are not a mapping.")
-    params = {_RENAMED_PARAMS.get(key, key): value for key, value in params.items()}
+    params = _upgraded_params(params, version)
     valid = set(target().get_params(deep=False))
     unknown = sorted(set(params) - valid)
     if unknown:
@@ -351,7 +366,7 @@ def _check_dtype(spec):
 def _rebuild(target, config, tensors, device, torch_device):
     from .base import _ClassModel
 
-    params = _check_params(target, config["params"])
+    params = _check_params(target, config["params"], str(config.get("version", "0")))
     if isinstance(params.get("sampling_strategy"), dict):
         params["sampling_strategy"] = {
             k: v for k, v in params["sampling_strategy"]["pairs"]
