@@ -178,3 +178,34 @@ def test_semst_conditions_every_block_when_asked():
     assert torch.equal(plain.blocks[0](h, early), plain.blocks[0](h, late))
     x, t = torch.randn(5, 3), torch.arange(5)
     assert film(x, t, None).shape == (5, 3)
+
+
+def test_semst_groups_the_attributes_of_a_wide_table():
+    net = SEMSTDenoiser([1] * 100 + [3], max_tokens=16)
+    assert net.n_tokens == 16
+    sizes = torch.bincount(net.token_of[:101])  # attributes per token
+    assert int(sizes.max() - sizes.min()) <= 1
+    # The nominal attribute's three columns share one token.
+    assert len(set(net.token_of[100:].tolist())) == 1
+    x = torch.zeros(4, 103)
+    t = torch.zeros(4, dtype=torch.long)
+    assert net(x, t, None).shape == (4, 103)
+    # Columns that share a token still get their own noise.
+    x = torch.randn(4, 103, generator=torch.Generator().manual_seed(0))
+    out = net(x, t, None)
+    assert not torch.allclose(out[:, 0], out[:, 1])
+    # The default bound leaves 64 attributes one token each.
+    assert SEMSTDenoiser(64).token_of is None
+    assert SEMSTDenoiser(65).n_tokens == 64
+    assert SEMSTDenoiser(65, max_tokens=None).n_tokens == 65
+
+
+def test_semst_parameters_grow_linearly_with_the_columns_when_grouped():
+    def count(columns: int, max_tokens) -> int:
+        net = SEMSTDenoiser(columns, max_tokens=max_tokens)
+        return sum(p.numel() for p in net.parameters())
+
+    grouped = [count(n, 64) for n in (500, 1000, 1500)]
+    assert grouped[2] - grouped[1] == grouped[1] - grouped[0]
+    ungrouped = [count(n, None) for n in (500, 1000, 1500)]
+    assert ungrouped[2] - ungrouped[1] > ungrouped[1] - ungrouped[0]  # quadratic

@@ -106,3 +106,31 @@ def test_corrupt_foreign_and_newer_files(data, tmp_path):
     (folder / "model.json").write_text(json.dumps(config))
     with pytest.raises(ValueError, match="holds a TabDDPM, not a SEMResDDPM"):
         SEMResDDPM.load(folder)
+
+
+def test_a_wide_semst_model_of_0_1_0_keeps_one_token_per_attribute(tmp_path):
+    # imbdiff 0.1.0 gave SEMST one token per attribute however many; a file it
+    # saved must not be rebuilt with today's grouping of wide tables.
+    from imbdiff.samplers import UncheckedModelWarning
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 70))
+    y = np.array([0] * 45 + [1] * 15)
+    options = {"width": 4, "n_heads": 1, "n_blocks": 1}
+    sampler = SEMResDDPM(**TINY, denoiser_options={**options, "max_tokens": None})
+    sampler.fit_resample(X, y)
+    assert sampler.models_[1].model.n_tokens == 70
+    sampler.save(tmp_path / "model")
+    config_file = tmp_path / "model" / "model.json"
+    config = json.loads(config_file.read_text())
+    config["params"]["denoiser_options"] = options
+    config["version"], config["format"] = "0.1.0", 2
+    for key in ("config_sha256", "weights_sha256"):
+        config.pop(key)
+    config_file.write_text(json.dumps(config))
+    with pytest.warns(UncheckedModelWarning):
+        loaded = SEMResDDPM.load(tmp_path / "model")
+    assert loaded.models_[1].model.n_tokens == 70
+    np.testing.assert_array_equal(
+        loaded.sample(5, random_state=3), sampler.sample(5, random_state=3)
+    )

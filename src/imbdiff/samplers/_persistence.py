@@ -320,26 +320,32 @@ def _sampler_class(name):
 _RENAMED_PARAMS = {"ddim_steps": "sampling_steps"}
 
 
-def _upgraded_params(params: dict, version: str) -> dict:
+def _upgraded_params(params: dict, version: str, denoiser: str | None) -> dict:
     """Saved parameters as this imbdiff names them, meaning what they meant
     to the imbdiff that saved them."""
     params = {_RENAMED_PARAMS.get(key, key): value for key, value in params.items()}
-    # Before 0.2, "quantile" named the map that is now "quantile-ends";
-    # "quantile" now places the quantiles at Hazen's positions.
-    if (
-        _version_tuple(version) < (0, 2)
-        and params.get("numeric_encoding") == "quantile"
-    ):
-        params["numeric_encoding"] = "quantile-ends"
+    if _version_tuple(version) < (0, 2):
+        # "quantile" named the map that is now "quantile-ends"; "quantile"
+        # now places the quantiles at Hazen's positions.
+        if params.get("numeric_encoding") == "quantile":
+            params["numeric_encoding"] = "quantile-ends"
+        # SEMST had one token per attribute however many; it now groups the
+        # attributes of a wide table.
+        if denoiser == "semst":
+            options = params.get("denoiser_options") or {}
+            params["denoiser_options"] = {"max_tokens": None, **options}
     return params
 
 
-def _check_params(target, params, version: str) -> dict:
-    """The saved parameters, upgraded from ``version`` and checked as the
-    class checks them at fit time."""
+def _check_params(target, config: dict) -> dict:
+    """The saved parameters, upgraded from the version that saved them and
+    checked as the class checks them at fit time."""
+    params = config["params"]
     if not isinstance(params, dict):
         raise TypeError("its parameters are not a mapping.")
-    params = _upgraded_params(params, version)
+    params = _upgraded_params(
+        params, str(config.get("version", "0")), config.get("denoiser")
+    )
     valid = set(target().get_params(deep=False))
     unknown = sorted(set(params) - valid)
     if unknown:
@@ -366,7 +372,7 @@ def _check_dtype(spec):
 def _rebuild(target, config, tensors, device, torch_device):
     from .base import _ClassModel
 
-    params = _check_params(target, config["params"], str(config.get("version", "0")))
+    params = _check_params(target, config)
     if isinstance(params.get("sampling_strategy"), dict):
         params["sampling_strategy"] = {
             k: v for k, v in params["sampling_strategy"]["pairs"]

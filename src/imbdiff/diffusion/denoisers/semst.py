@@ -175,6 +175,15 @@ class SEMSTDenoiser(nn.Module):
         FiLM), not only added to the tokens at the input. Each block's
         modulation starts at zero (the identity).
     dropout : float, default=0.0
+    max_tokens : int or None, default=64
+        At most this many tokens (None: one per attribute, however many). A
+        table with more attributes puts neighbouring attributes together,
+        ``ceil(attributes / max_tokens)`` or one fewer per token, so that
+        attention (quadratic in the tokens) and the shrinkage thresholds stay
+        bounded and the cost grows about linearly with the columns; every
+        column keeps its own input and output weights. With at most
+        ``max_tokens`` attributes (every tuning and suite dataset at the
+        default), one token per attribute.
 
     Examples
     --------
@@ -182,6 +191,8 @@ class SEMSTDenoiser(nn.Module):
     >>> net = SEMSTDenoiser([1, 3, 2])
     >>> len(net.blocks[0].shrink.scale[0].weight[0])  # one token per attribute
     3
+    >>> SEMSTDenoiser(1000, max_tokens=64).n_tokens  # a wide table, grouped
+    64
     >>> net(torch.zeros(4, 6), torch.tensor([0, 1, 2, 3]), None).shape
     torch.Size([4, 6])
     """
@@ -204,6 +215,7 @@ class SEMSTDenoiser(nn.Module):
         residual: bool = True,
         condition_every_block: bool = False,
         dropout: float = 0.0,
+        max_tokens: int | None = 64,
     ) -> None:
         super().__init__()
         for name, value in (
@@ -213,12 +225,17 @@ class SEMSTDenoiser(nn.Module):
             ("ff_multiplier", ff_multiplier),
         ):
             check_positive_int(value, name)
+        check_positive_int(max_tokens, "max_tokens", allow_none=True)
         if width % n_heads:
             raise ValueError(f"n_heads ({n_heads}) must divide width ({width}).")
         widths = attribute_widths(n_features)
-        n_columns, n_tokens = sum(widths), len(widths)
-        # Token of each encoded column; None when every attribute is one column.
-        token_of = torch.repeat_interleave(torch.arange(n_tokens), torch.tensor(widths))
+        n_columns, n_attributes = sum(widths), len(widths)
+        n_tokens = n_attributes if max_tokens is None else min(n_attributes, max_tokens)
+        # Token of each attribute: itself, or its group of neighbours (group
+        # sizes differ by at most one).
+        group = torch.arange(n_attributes) * n_tokens // n_attributes
+        # Token of each encoded column; None when every column is its own token.
+        token_of = torch.repeat_interleave(group, torch.tensor(widths))
         self.register_buffer(
             "token_of", None if n_columns == n_tokens else token_of, persistent=False
         )
