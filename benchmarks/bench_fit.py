@@ -8,7 +8,8 @@ same number of rows (majority minus minority), in one process::
 
 Diffusion samplers run with their defaults (T = 1000, full ancestral
 sampling); their fit time is the training alone (``sampling_strategy`` asks for
-no new row), their sample time is ``sample(n)``. DDIM with 50 steps is timed on
+no new row; for LReDDPM, the region typing and the guidance classifier too),
+their sample time is ``sample(n)``. DDIM with 50 steps is timed on
 the same fitted model; ``mmd_*`` columns give the squared RBF MMD
 (:func:`imbdiff.evaluation.mmd`) between the generated and the training
 minority rows, so that DDIM's speed can be weighed against its quality.
@@ -28,7 +29,7 @@ import time
 import pandas as pd
 import torch
 
-from imbdiff import FinDiff, SEMResDDPM, TabDDPM, load_dataset
+from imbdiff import FinDiff, LReDDPM, SEMResDDPM, TabDDPM, load_dataset
 from imbdiff.evaluation import mmd
 
 
@@ -44,7 +45,7 @@ def bench_dataset(name: str, seed: int = 0) -> list[dict]:
     rows = ds.X[ds.y == minority].reset_index(drop=True)
     n_new = int((ds.y != minority).sum() - len(rows))
     results = []
-    for cls in (SEMResDDPM, TabDDPM, FinDiff):
+    for cls in (SEMResDDPM, TabDDPM, FinDiff, LReDDPM):
         sampler = cls(random_state=seed, sampling_strategy={minority: len(rows)})
         fit_s, _ = _time(lambda s=sampler: s.fit_resample(ds.X, ds.y))
         sample_s, full = _time(
