@@ -354,3 +354,33 @@ def test_conditional_training_drops_labels_to_the_null_class(monkeypatch):
     labels = torch.cat(seen)
     assert set(labels.tolist()) == {0, 1, 2, 3}  # 3: "no class"
     assert 0.4 < (labels == 3).float().mean() < 0.6
+
+
+def test_rows_are_generated_in_chunks(mixed_frame, monkeypatch):
+    from imbdiff.samplers import base
+
+    X, y = mixed_frame
+    sampler = _make(TabDDPM, random_state=0, sampling_method="ddim", sampling_steps=5)
+    sampler.fit_resample(X, y)
+    whole = sampler.sample(20, label="rare", random_state=3)
+    chunks = list(sampler.sample_chunks(20, label="rare", random_state=3))
+    assert len(chunks) == 1
+    pd.testing.assert_frame_equal(chunks[0], whole)
+    monkeypatch.setattr(base, "GENERATION_CHUNK", 8)
+    chunked = sampler.sample(20, label="rare", random_state=3)
+    assert len(chunked) == 20
+    # The first chunk is the draw of the seed itself; later chunks draw with
+    # seeds of their own.
+    first = sampler.sample(8, label="rare", random_state=3)
+    pd.testing.assert_frame_equal(chunked.iloc[:8], first)
+    assert not chunked.iloc[8:16].reset_index(drop=True).equals(first)
+    parts = list(sampler.sample_chunks(20, label="rare", random_state=3))
+    assert [len(p) for p in parts] == [8, 8, 4]
+    pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), chunked)
+    assert [len(p) for p in sampler.sample_chunks(5, label="rare", chunk_rows=2)] == [
+        2,
+        2,
+        1,
+    ]
+    with pytest.raises(ValueError, match="n must be"):
+        sampler.sample_chunks(0, label="rare")  # at the call, not at iteration

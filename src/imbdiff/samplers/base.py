@@ -53,6 +53,7 @@ __all__ = [
     "AUTO_STEPS_BOUNDS",
     "AUTO_STEPS_PER_ROW",
     "FILTER_ROUNDS",
+    "GENERATION_CHUNK",
     "DiffusionOverSampler",
     "NeighbourFilterWarning",
     "auto_train_steps",
@@ -63,6 +64,11 @@ __all__ = [
 FILTER_ROUNDS = 5
 #: Real neighbours a generated row is judged by.
 FILTER_NEIGHBOURS = 5
+#: Rows generated at a time. Each chunk runs the whole reverse process and is
+#: decoded before the next begins, so memory grows with the decoded rows, not
+#: with the rows asked for times the encoded width (a nominal column of 1,000
+#: categories is 1,000 encoded columns one-hot).
+GENERATION_CHUNK = 65536
 
 
 class NeighbourFilterWarning(UserWarning):
@@ -606,11 +612,29 @@ class DiffusionOverSampler(TabularOverSampler):
         return pd.concat(kept, ignore_index=True)
 
     def _generate(self, fitted, diffusion, n, device, seed) -> pd.DataFrame:
-        z = self._draw(fitted, diffusion, n, device, seed)
-        if fitted.shift is not None:
-            z = z + fitted.shift[None, :]
-        decoded = fitted.encoder.inverse_transform(z)
-        return decoded if isinstance(decoded, pd.DataFrame) else pd.DataFrame(decoded)
+        chunks = list(self._generate_chunks(fitted, diffusion, n, device, seed))
+        return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+
+    def _generate_chunks(
+        self, fitted, diffusion, n, device, seed, chunk_rows: int | None = None
+    ):
+        """``n`` decoded rows in chunks of at most ``chunk_rows``
+        (:data:`GENERATION_CHUNK`). The first chunk is drawn with ``seed``, so
+        up to a chunk's size the rows are those of one draw; each later chunk
+        with its own seed derived from ``seed`` and its index."""
+        size = GENERATION_CHUNK if chunk_rows is None else int(chunk_rows)
+        for index, start in enumerate(range(0, n, size)):
+            chunk_seed = seed
+            if index:
+                state = np.random.SeedSequence([seed, index]).generate_state(1)
+                chunk_seed = int(state[0] & 0x7FFFFFFF)
+            z = self._draw(fitted, diffusion, min(size, n - start), device, chunk_seed)
+            if fitted.shift is not None:
+                z = z + fitted.shift[None, :]
+            decoded = fitted.encoder.inverse_transform(z)
+            yield (
+                decoded if isinstance(decoded, pd.DataFrame) else pd.DataFrame(decoded)
+            )
 
     def _draw(self, fitted, diffusion, n, device, seed) -> np.ndarray:
         """``n`` encoded rows from the reverse process (guided if the class
@@ -677,15 +701,56 @@ class DiffusionOverSampler(TabularOverSampler):
             A DataFrame with the training columns and dtypes if the sampler was
             fitted on one, else an array.
         """
+        chunks = list(self.sample_chunks(n, label=label, random_state=random_state))
+        if isinstance(chunks[0], np.ndarray):
+            return np.concatenate(chunks)
+        return pd.concat(chunks, ignore_index=True)
+
+    def sample_chunks(
+        self, n: int, *, label=None, random_state=None, chunk_rows: int | None = None
+    ):
+        """:meth:`sample`, as a generator of chunks of at most ``chunk_rows``
+        rows (default :data:`GENERATION_CHUNK`), each made and decoded in
+        turn, so that a caller can write a large draw without holding it.
+
+        With the default ``chunk_rows`` the chunks together are the rows
+        :meth:`sample` returns for the same ``random_state``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from imbdiff import TabDDPM
+        >>> rng = np.random.default_rng(0)
+        >>> X, y = rng.normal(size=(60, 2)), np.array([0] * 45 + [1] * 15)
+        >>> sampler = TabDDPM(train_steps=5, n_timesteps=10, random_state=0)
+        >>> _ = sampler.fit_resample(X, y)
+        >>> [len(c) for c in sampler.sample_chunks(25, chunk_rows=10, random_state=0)]
+        [10, 10, 5]
+        """
+        # Checked now, not when the first chunk is asked for.
         label = self._fitted_label(label)
         check_positive_int(n, "n")
+        check_positive_int(chunk_rows, "chunk_rows", allow_none=True)
         seed = random_state_of(random_state).randint(np.iinfo(np.int32).max)
-        device = self._torch_device()
-        with self._threads():
-            rows = self._generate(
-                self.models_[label], self.diffusion_, int(n), device, int(seed)
-            )
-        return self._as_output(rows)
+        chunks = self._generate_chunks(
+            self.models_[label],
+            self.diffusion_,
+            int(n),
+            self._torch_device(),
+            int(seed),
+            chunk_rows,
+        )
+        return self._outputs(chunks)
+
+    def _outputs(self, chunks):
+        while True:
+            # Threads are limited while a chunk is made, not while the caller
+            # holds it.
+            with self._threads():
+                rows = next(chunks, None)
+            if rows is None:
+                return
+            yield self._as_output(rows)
 
     def _fitted_label(self, label):
         """``label``, or the one fitted class when it is None; checks both."""
