@@ -489,3 +489,15 @@ def test_a_named_region_too_small_is_still_an_error():
     y = np.array([0] * 200 + [1] * 20)
     with pytest.raises(ValueError, match="region 'safe' of class 1 has 0 training"):
         LReDDPM(**TINY, region="safe").fit_resample(X, y)
+
+
+def test_fit_resample_chunks_are_the_guided_rows_of_fit_resample(two_clusters):
+    X, y = two_clusters
+    params = {**TINY, "region": "safe", "final_step": "recentre"}
+    X_res, _ = LReDDPM(**params).fit_resample(X, y)
+    chunks = list(LReDDPM(**params).fit_resample_chunks(X, y))
+    np.testing.assert_array_equal(
+        np.vstack([rows for rows, _ in chunks]), X_res[len(X) :]
+    )
+    smaller = LReDDPM(**params).fit_resample_chunks(X, y, chunk_rows=100)
+    assert [len(rows) for rows, _ in smaller] == [100, 100, 40]

@@ -384,3 +384,25 @@ def test_rows_are_generated_in_chunks(mixed_frame, monkeypatch):
     ]
     with pytest.raises(ValueError, match="n must be"):
         sampler.sample_chunks(0, label="rare")  # at the call, not at iteration
+
+
+@pytest.mark.parametrize("filtered", [False, True])
+def test_fit_resample_chunks_are_the_rows_fit_resample_adds(
+    mixed_frame, monkeypatch, filtered
+):
+    from imbdiff.samplers import base
+
+    X, y = mixed_frame
+    monkeypatch.setattr(base, "GENERATION_CHUNK", 16)
+    params = {"random_state": 0, "sampling_method": "ddim", "sampling_steps": 5}
+    params["neighbour_filter"] = filtered
+    X_res, y_res = _make(TabDDPM, **params).fit_resample(X, y)
+    chunks = list(_make(TabDDPM, **params).fit_resample_chunks(X, y))
+    sizes = [len(rows) for rows, _ in chunks]
+    added = len(X_res) - len(X)
+    in_chunks = [min(16, added - start) for start in range(0, added, 16)]
+    assert sizes == ([added] if filtered else in_chunks)
+    rows = pd.concat([rows for rows, _ in chunks], ignore_index=True)
+    pd.testing.assert_frame_equal(rows, X_res.iloc[len(X) :].reset_index(drop=True))
+    labels = np.concatenate([labels for _, labels in chunks])
+    np.testing.assert_array_equal(labels, np.asarray(y_res)[len(X) :])

@@ -372,6 +372,72 @@ class DiffusionOverSampler(TabularOverSampler):
             torch.set_num_threads(before)
 
     # -- fitting -----------------------------------------------------------------------
+    #: Set by :meth:`fit_resample_chunks` while it fits: the generation that
+    #: fit_resample would do, noted to be done in chunks afterwards.
+    _deferred: list | None = None
+
+    def fit_resample_chunks(self, X, y, *, chunk_rows: int | None = None):
+        """Fit as :meth:`fit_resample` does, then generate its new rows in
+        chunks: a generator of ``(rows, labels)`` pairs, so that a caller can
+        write millions of rows without holding them.
+
+        The models are trained before this returns; each chunk is made when
+        asked for. Together the chunks are the rows that ``fit_resample``
+        returns after ``X``, in the same order (with ``neighbour_filter``,
+        which judges every row of a class at once, one chunk per class).
+
+        Parameters
+        ----------
+        X, y
+            As for :meth:`fit_resample`.
+        chunk_rows : int, optional
+            Rows per chunk (default :data:`GENERATION_CHUNK`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from imbdiff import TabDDPM
+        >>> rng = np.random.default_rng(0)
+        >>> X, y = rng.normal(size=(60, 2)), np.array([0] * 45 + [1] * 15)
+        >>> sampler = TabDDPM(train_steps=5, n_timesteps=10, random_state=0)
+        >>> chunks = sampler.fit_resample_chunks(X, y, chunk_rows=20)
+        >>> [(len(rows), labels.tolist().count(1)) for rows, labels in chunks]
+        [(20, 20), (10, 10)]
+        """
+        check_positive_int(chunk_rows, "chunk_rows", allow_none=True)
+        self._deferred = []
+        try:
+            self.fit_resample(X, y)
+            deferred = self._deferred
+        finally:
+            self._deferred = None
+        return self._deferred_chunks(deferred, chunk_rows)
+
+    def _deferred_chunks(self, deferred, chunk_rows):
+        for fitted, diffusion, n, device, seed, label, reference in deferred:
+            if n == 0:
+                continue
+            if self.neighbour_filter:
+                parts = iter(
+                    [
+                        self._generate_kept(
+                            fitted,
+                            diffusion,
+                            n,
+                            device,
+                            seed,
+                            label=label,
+                            reference=reference,
+                        )
+                    ]
+                )
+            else:
+                parts = self._generate_chunks(
+                    fitted, diffusion, n, device, seed, chunk_rows
+                )
+            for rows in self._outputs(parts):
+                yield rows, np.full(len(rows), label, dtype=reference[1].dtype)
+
     def _fit_resample(self, X, y):
         self._check_params()
         denoiser_name, categorical = self._resolved()
@@ -568,7 +634,13 @@ class DiffusionOverSampler(TabularOverSampler):
         self, out, fitted, diffusion, n, device, seed, *, label, reference
     ) -> None:
         """Append ``n`` new rows of ``label`` (those the filter keeps) and
-        their labels to the lists ``out``; count the time as sampling."""
+        their labels to the lists ``out``; count the time as sampling. Under
+        :meth:`fit_resample_chunks`, note what to generate instead."""
+        if self._deferred is not None:
+            self._deferred.append(
+                (fitted, diffusion, n, device, seed, label, reference)
+            )
+            return
         start = time.perf_counter()
         rows = self._generate_kept(
             fitted, diffusion, n, device, seed, label=label, reference=reference
