@@ -473,10 +473,10 @@ def test_ctrl_c_during_resample_prints_one_line_and_exits_130(
 def test_sigterm_while_writing_leaves_no_temporary_file(tmp_path, capsys, monkeypatch):
     real_to_csv = pd.DataFrame.to_csv
 
-    def terminated_midway(self, path, *args, **kwargs):
-        Path(path).write_text("half a file")
+    def terminated_midway(self, handle, *args, **kwargs):
+        handle.write("half a file")  # the rows are written chunk by chunk
         os.kill(os.getpid(), signal.SIGTERM)
-        return real_to_csv(self, path, *args, **kwargs)
+        return real_to_csv(self, handle, *args, **kwargs)
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", terminated_midway)
     handler = signal.getsignal(signal.SIGTERM)

@@ -369,3 +369,30 @@ def test_the_package_imports_its_parts_on_first_use():
     assert "bench" in dir(imbdiff)
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         imbdiff.nothing
+
+
+def test_resample_streams_the_rows_of_fit_resample_to_csv_and_parquet(
+    small_csv, tmp_path, capsys, monkeypatch
+):
+    from imbdiff import TabDDPM
+    from imbdiff.samplers import base
+
+    # Several chunks of new rows, each written as it is made.
+    monkeypatch.setattr(base, "GENERATION_CHUNK", 8)
+    args = ["resample", str(small_csv), "--target", "label", "--method", "tabddpm"]
+    args += ["--train-steps", "5", "--n-timesteps", "20", "--progress"]
+    assert main([*args, "-o", str(tmp_path / "out.csv")]) == 0
+    assert "writing" in capsys.readouterr().err  # the progress bar
+    assert main([*args, "-o", str(tmp_path / "out.parquet")]) == 0
+    from_csv = pd.read_csv(tmp_path / "out.csv")
+    from_parquet = pd.read_parquet(tmp_path / "out.parquet")
+    assert isinstance(from_parquet["kind"].dtype, pd.CategoricalDtype)  # kept
+    from_parquet["kind"] = from_parquet["kind"].astype(str)
+    pd.testing.assert_frame_equal(from_parquet, from_csv, check_dtype=False)
+    frame = pd.read_csv(small_csv)
+    X_res, y_res = TabDDPM(train_steps=5, n_timesteps=20, random_state=0).fit_resample(
+        frame.drop(columns="label"), frame["label"]
+    )
+    expected = X_res.assign(label=np.asarray(y_res)).reset_index(drop=True)
+    pd.testing.assert_frame_equal(from_parquet, expected, check_dtype=False)
+    assert len(from_csv) == 90

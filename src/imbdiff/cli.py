@@ -160,7 +160,11 @@ def _resample_arguments(rs: argparse.ArgumentParser) -> None:
         help="oversampler (default %(default)s; 'imbdiff methods' describes them)",
     )
     rs.add_argument(
-        "--output", "-o", type=Path, required=True, help="CSV file to write"
+        "--output",
+        "-o",
+        type=Path,
+        required=True,
+        help="file to write: Parquet if it ends in .parquet or .pq, else CSV",
     )
     rs.add_argument(
         "--param",
@@ -697,7 +701,9 @@ def _parameter_notes(doc: str | None) -> dict[str, str]:
 
 
 def _cmd_resample(args: argparse.Namespace) -> int:
+    import numpy as np
     import pandas as pd
+    from tqdm.auto import tqdm
 
     from ._files import check_output_file
     from ._validation import plain
@@ -718,16 +724,39 @@ def _cmd_resample(args: argparse.Namespace) -> int:
     elif args.force:
         raise ValueError("--force applies to --save-model, which is not given.")
     dataset = _load(args)
-    X_res, y_res = sampler.fit_resample(dataset.X, dataset.y)
-    out = X_res.reset_index(drop=True)
     target = dataset.y.name if dataset.y.name is not None else "target"
-    out[target] = pd.Series(y_res).reset_index(drop=True)
-    if args.mark_synthetic:
-        out["synthetic"] = out.index >= dataset.n_rows
+    X, y = dataset.X.reset_index(drop=True), dataset.y.reset_index(drop=True)
+    if hasattr(sampler, "fit_resample_chunks"):
+        # Trained now; the new rows are made chunk by chunk as they are
+        # written, so that a large output is never held whole.
+        generated = sampler.fit_resample_chunks(X, y)
+        expected = sum(int(n) for n in sampler.sampling_strategy_.values())
+    else:
+        X_res, y_res = sampler.fit_resample(X, y)
+        new_rows = X_res.iloc[len(X) :].reset_index(drop=True)
+        generated = [(new_rows, np.asarray(y_res)[len(X) :])]
+        expected = len(new_rows)
     if args.save_model is not None:
         sampler.save(args.save_model, overwrite=args.force)
-    _write_csv_atomically(out, args.output)
-    added = len(out) - dataset.n_rows
+
+    def frames():
+        parts = ((X, y, False), *((r, labels, True) for r, labels in generated))
+        for rows, labels, synthetic in parts:
+            frame = pd.DataFrame(rows).reset_index(drop=True)
+            frame[target] = np.asarray(labels)
+            if args.mark_synthetic:
+                frame["synthetic"] = synthetic
+            yield frame
+
+    bar = tqdm(
+        total=len(X) + expected,
+        desc="writing",
+        unit="row",
+        disable=not _progress(args),
+    )
+    with bar:
+        written = _write_frames_atomically(frames(), args.output, bar.update)
+    added = written - dataset.n_rows
     _say(
         args,
         f"{dataset.name}: {dataset.n_rows} rows + {added} synthetic "
@@ -838,9 +867,60 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _write_csv_atomically(frame, path: Path) -> None:
     """Write to a temporary file beside ``path``, then rename it into place."""
+    _write_frames_atomically([frame], path)
+
+
+#: Output file suffixes written as Parquet; any other is written as CSV.
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def _write_frames_atomically(frames, path: Path, progress=None) -> int:
+    """Write the frames one after another as one table (CSV, or Parquet by
+    the suffix) to a temporary file beside ``path``, then rename it into
+    place; return the rows written. ``progress(rows)`` after each frame."""
     from ._files import write_atomically
 
-    write_atomically(path, lambda tmp: frame.to_csv(tmp, index=False))
+    parquet = path.suffix.lower() in _PARQUET_SUFFIXES
+    if parquet:
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise ValueError(
+                f"writing {path.name} as Parquet needs pyarrow (pip install "
+                "pyarrow); or name a .csv file."
+            ) from None
+    written = 0
+
+    def write(tmp: str) -> None:
+        nonlocal written
+        if parquet:
+            writer = None
+            try:
+                for frame in frames:
+                    schema = None if writer is None else writer.schema
+                    table = pa.Table.from_pandas(
+                        frame, schema=schema, preserve_index=False
+                    )
+                    if writer is None:
+                        writer = pq.ParquetWriter(tmp, table.schema)
+                    writer.write_table(table)
+                    written += len(frame)
+                    if progress is not None:
+                        progress(len(frame))
+            finally:
+                if writer is not None:
+                    writer.close()
+            return
+        with open(tmp, "w", newline="", encoding="utf-8") as handle:
+            for i, frame in enumerate(frames):
+                frame.to_csv(handle, index=False, header=i == 0)
+                written += len(frame)
+                if progress is not None:
+                    progress(len(frame))
+
+    write_atomically(path, write)
+    return written
 
 
 if __name__ == "__main__":
