@@ -501,3 +501,22 @@ def test_fit_resample_chunks_are_the_guided_rows_of_fit_resample(two_clusters):
     )
     smaller = LReDDPM(**params).fit_resample_chunks(X, y, chunk_rows=100)
     assert [len(rows) for rows, _ in smaller] == [100, 100, 40]
+
+
+def test_the_guidance_classifier_sees_at_most_so_many_other_rows(
+    two_clusters, monkeypatch
+):
+    from imbdiff.samplers import _lreddpm
+
+    X, y = two_clusters
+    full = LReDDPM(**TINY, region="safe")
+    full.fit_resample(X, y)
+    monkeypatch.setattr(_lreddpm, "GUIDANCE_NEGATIVES", 120)
+    capped = LReDDPM(**TINY, region="safe")
+    capped.fit_resample(X, y)
+    full_scores, capped_scores = (
+        full.classifier_scores_[1],
+        capped.classifier_scores_[1],
+    )
+    assert full_scores["n_positive"] == capped_scores["n_positive"]
+    assert (full_scores["n_negative"], capped_scores["n_negative"]) == (300, 120)

@@ -3,7 +3,12 @@
 from ._classic import PROWSYN_INSTALL, ProWSyn, TabularSMOTE
 from ._ctgan import CTGANOverSampler, TVAEOverSampler
 from ._cwgan import CWGANGPOverSampler
-from ._lreddpm import REGION_FALLBACK, LReDDPM, RegionFallbackWarning
+from ._lreddpm import (
+    GUIDANCE_NEGATIVES,
+    REGION_FALLBACK,
+    LReDDPM,
+    RegionFallbackWarning,
+)
 from ._methods import FinDiff, SEMResDDPM, TabDDPM
 from ._onehot import OneHotOverSampler
 from ._persistence import UncheckedModelWarning, check_model_folder
@@ -31,6 +36,7 @@ __all__ = [
     "CLASSIFIER_METHODS",
     "FILTER_ROUNDS",
     "GENERATION_CHUNK",
+    "GUIDANCE_NEGATIVES",
     "METHODS",
     "NUMERIC_ONLY",
     "PROWSYN_INSTALL",

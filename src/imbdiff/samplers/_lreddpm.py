@@ -35,7 +35,7 @@ from ..regions import REGION_NAMES, minority_types, replaced_composition
 from ._tabular import POSITIVE_INT, random_state_of
 from .base import DiffusionOverSampler, _ClassModel
 
-__all__ = ["REGION_FALLBACK", "LReDDPM", "RegionFallbackWarning"]
+__all__ = ["GUIDANCE_NEGATIVES", "REGION_FALLBACK", "LReDDPM", "RegionFallbackWarning"]
 
 #: The default guiding region (``region=None``), in order: the first that has
 #: at least 2 training examples of the class guides it.
@@ -49,6 +49,22 @@ REGION_FALLBACK: tuple[tuple[str, ...], ...] = (
 class RegionFallbackWarning(UserWarning):
     """The default region was too small; a larger one of
     :data:`REGION_FALLBACK` guides instead (the message names it)."""
+
+
+#: The guidance classifier learns a class's region against at most this many
+#: rows of the other classes, drawn at random where there are more (a table
+#: of a million rows); no tuning or suite dataset has as many.
+GUIDANCE_NEGATIVES = 100_000
+
+
+def _at_most(mask: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """``mask`` with at most ``n`` of its True entries kept, drawn at random."""
+    chosen = np.flatnonzero(mask)
+    if len(chosen) <= n:
+        return mask
+    keep = np.zeros_like(mask)
+    keep[np.random.default_rng(seed).choice(chosen, size=n, replace=False)] = True
+    return keep
 
 
 _FINAL_STEPS = ("recentre", "none")
@@ -514,7 +530,7 @@ class LReDDPM(DiffusionOverSampler):
         )
         noisy = self.guidance in ("region_noisy", "noisy")
         positive = in_class if self.guidance == "noisy" else region_mask
-        keep = positive | ~in_class
+        keep = positive | _at_most(~in_class, GUIDANCE_NEGATIVES, seed + 3)
         x = torch.as_tensor(z[keep], dtype=torch.float32, device=device)
         targets = torch.as_tensor(positive[keep], dtype=torch.float32, device=device)
         classifier, scores = train_guidance_classifier(
