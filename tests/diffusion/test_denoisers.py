@@ -209,3 +209,24 @@ def test_semst_parameters_grow_linearly_with_the_columns_when_grouped():
     assert grouped[2] - grouped[1] == grouped[1] - grouped[0]
     ungrouped = [count(n, None) for n in (500, 1000, 1500)]
     assert ungrouped[2] - ungrouped[1] > ungrouped[1] - ungrouped[0]  # quadratic
+
+
+@pytest.mark.parametrize(
+    ("widths", "max_tokens"),
+    [([1, 4, 1, 3], 64), ([1] * 40 + [5, 1, 7], 16), ([3, 2], 64), ([1] * 9, 4)],
+)
+def test_semst_tokens_are_the_sums_of_their_columns(widths, max_tokens):
+    # The block products must give what the definition does: each token the
+    # sum of its columns' values times their vectors, each column's noise its
+    # token's output times the column's own vector.
+    torch.manual_seed(0)
+    net = SEMSTDenoiser(widths, max_tokens=max_tokens)
+    x = torch.randn(5, sum(widths))
+    columns = x.unsqueeze(-1) * net.column_weight
+    expected = columns.new_zeros(5, net.n_tokens, 16).index_add_(
+        1, net.token_of, columns
+    )
+    torch.testing.assert_close(net._embed(x), expected)
+    h = torch.randn(5, net.n_tokens, 16)
+    expected = (h[:, net.token_of] * net.head_weight).sum(dim=-1)
+    torch.testing.assert_close(net._head(h), expected)

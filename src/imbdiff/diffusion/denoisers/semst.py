@@ -240,6 +240,7 @@ class SEMSTDenoiser(nn.Module):
             "token_of", None if n_columns == n_tokens else token_of, persistent=False
         )
         self.n_tokens = n_tokens
+        self._plan_tokens(token_of.tolist(), n_tokens)
         self.column_weight = nn.Parameter(torch.randn(n_columns, width) / width**0.5)
         self.token_bias = nn.Parameter(torch.zeros(n_tokens, width))
         self.condition = Conditioning(width, n_classes=n_classes)
@@ -263,19 +264,66 @@ class SEMSTDenoiser(nn.Module):
         self.head_weight = nn.Parameter(torch.randn(n_columns, width) / width**0.5)
         self.head_bias = nn.Parameter(torch.zeros(n_columns))
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None):
-        columns = x.unsqueeze(-1) * self.column_weight
+    def _plan_tokens(self, token_of: list[int], n_tokens: int) -> None:
+        """How columns meet tokens, for :meth:`_embed` and :meth:`_head`.
+
+        A token of one column (a numeric attribute) is that column times its
+        vector, for all such tokens at once; a token of several (a one-hot
+        block, a group of a wide table) is a matrix product over its columns.
+        Writing every column's vector out and summing them instead moves a
+        (rows, columns, width) tensor: most of the time of a table with a
+        nominal column of 1,000 categories.
+        """
+        starts = {}
+        for column, token in enumerate(token_of):
+            starts.setdefault(token, [column, column])[1] = column + 1
+        single = [t for t in range(n_tokens) if starts[t][1] - starts[t][0] == 1]
+        self._wide = [
+            (t, *starts[t]) for t in range(n_tokens) if starts[t][1] - starts[t][0] > 1
+        ]
+        single_columns = [starts[t][0] for t in single]
+        token_order = [0] * n_tokens
+        for i, t in enumerate([*single, *(t for t, _, _ in self._wide)]):
+            token_order[t] = i
+        column_order = [0] * len(token_of)
+        placed = [*single_columns, *(c for _, a, b in self._wide for c in range(a, b))]
+        for i, column in enumerate(placed):
+            column_order[column] = i
+        for name, values in (
+            ("_single_tokens", single),
+            ("_single_columns", single_columns),
+            ("_token_order", token_order),
+            ("_column_order", column_order),
+        ):
+            self.register_buffer(
+                name, torch.tensor(values, dtype=torch.long), persistent=False
+            )
+
+    def _embed(self, x: torch.Tensor) -> torch.Tensor:
+        """(rows, columns) -> (rows, tokens, width): each token the sum of its
+        columns' values times their vectors."""
         if self.token_of is None:
-            tokens = columns
-        else:
-            tokens = columns.new_zeros(
-                x.shape[0], self.n_tokens, columns.shape[-1]
-            ).index_add_(1, self.token_of, columns)
+            return x.unsqueeze(-1) * self.column_weight
+        columns = self._single_columns
+        parts = [x[:, columns].unsqueeze(-1) * self.column_weight[columns]]
+        parts += [
+            (x[:, a:b] @ self.column_weight[a:b]).unsqueeze(1) for _, a, b in self._wide
+        ]
+        return torch.cat(parts, dim=1)[:, self._token_order]
+
+    def _head(self, h: torch.Tensor) -> torch.Tensor:
+        """(rows, tokens, width) -> (rows, columns): each column its token's
+        output times the column's own vector."""
+        if self.token_of is None:
+            return (h * self.head_weight).sum(dim=-1)
+        columns = self._single_columns
+        parts = [(h[:, self._single_tokens] * self.head_weight[columns]).sum(dim=-1)]
+        parts += [h[:, t] @ self.head_weight[a:b].T for t, a, b in self._wide]
+        return torch.cat(parts, dim=1)[:, self._column_order]
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None):
         condition = self.condition(t, y)
-        h = tokens + self.token_bias + condition.unsqueeze(1)
+        h = self._embed(x) + self.token_bias + condition.unsqueeze(1)
         for block in self.blocks:
             h = block(h, condition)
-        h = self.norm(h)
-        if self.token_of is not None:
-            h = h[:, self.token_of]
-        return (h * self.head_weight).sum(dim=-1) + self.head_bias
+        return self._head(self.norm(h)) + self.head_bias
