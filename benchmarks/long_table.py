@@ -22,15 +22,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 
 import numpy as np
 import pandas as pd
 
+from _child import peak_gb, run_in_child
 from _tables import markdown_table
 
 METHODS = ("regions", "tabddpm", "findiff", "semres", "lreddpm")
@@ -98,7 +96,7 @@ def one_run(spec: dict) -> dict:
                     written += len(rows)
         out["generate_s"] = time.perf_counter() - start
         out["new_rows"] = written
-    out["peak_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    out["peak_gb"] = peak_gb()
     return out
 
 
@@ -126,15 +124,7 @@ def main(argv=None) -> None:
             "threads": args.threads,
         }
         start = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, __file__, "--child", json.dumps(spec)],
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode:
-            result = {**spec, "error": done.stderr.strip().splitlines()[-1:]}
-        else:
-            result = json.loads(done.stdout.strip().splitlines()[-1])
+        result = run_in_child(__file__, spec)
         result["wall_s"] = time.perf_counter() - start
         results.append(result)
         print(f"# {json.dumps(result)}", flush=True)

@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
-import sys
 import time
 
 import numpy as np
 import pandas as pd
 
+from _child import peak_gb, run_in_child
 from _tables import markdown_table
 
 SHAPES = {"parkin-like": (756, 753), "50x2000": (50, 2000)}
@@ -61,8 +59,7 @@ def one_run(spec: dict) -> dict:
     start = time.perf_counter()
     X_res, _ = cls(**params).fit_resample(X, y)
     seconds = time.perf_counter() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {**spec, "seconds": seconds, "peak_gb": peak_kib / 2**20, "rows": len(X_res)}
+    return {**spec, "seconds": seconds, "peak_gb": peak_gb(), "rows": len(X_res)}
 
 
 def main(argv=None) -> None:
@@ -90,13 +87,9 @@ def main(argv=None) -> None:
                         "max_tokens": args.max_tokens,
                         "threads": args.threads,
                     }
-                    done = subprocess.run(
-                        [sys.executable, __file__, "--child", json.dumps(spec)],
-                        capture_output=True,
-                        text=True,
-                        check=True,
-                    )
-                    result = json.loads(done.stdout.strip().splitlines()[-1])
+                    result = run_in_child(__file__, spec)
+                    if "error" in result:
+                        raise SystemExit(f"{spec}: {result['error']}")
                     runs.append({**result, "repeat": repeat})
                     print(f"# {json.dumps(runs[-1])}", flush=True)
     frame = pd.DataFrame(runs)
