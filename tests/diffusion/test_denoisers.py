@@ -144,19 +144,44 @@ def test_semst_feed_forward_width():
     assert net(*_inputs(f=3), None).shape == (6, 3)
 
 
-def test_semst_attention_is_scaled_dot_product_attention():
+@pytest.mark.parametrize("tokens", [7, 16, 40])  # both softmaxes
+def test_semst_attention_is_scaled_dot_product_attention(tokens):
     from imbdiff.diffusion.denoisers.semst import _SelfAttention
 
     torch.manual_seed(0)
-    attention = _SelfAttention(16, 2, 0.0).eval()
-    h = torch.randn(5, 7, 16) * 3
-    q, k, v = attention.qkv(h).view(5, 7, 3, 2, 8).permute(2, 0, 3, 1, 4)
+    # In double precision, so that the sums' orders do not matter.
+    attention = _SelfAttention(16, 2, 0.0).eval().double()
+    h = (torch.randn(5, tokens, 16, dtype=torch.float64) * 3).requires_grad_()
+    q, k, v = attention.qkv(h).view(5, tokens, 3, 2, 8).permute(2, 0, 3, 1, 4)
     expected = attention.out(
         torch.nn.functional.scaled_dot_product_attention(q, k, v)
         .transpose(1, 2)
-        .reshape(5, 7, 16)
+        .reshape(5, tokens, 16)
     )
-    torch.testing.assert_close(attention(h), expected)
+    out = attention(h)
+    torch.testing.assert_close(out, expected)
+    # The hand-written backward gives autograd's gradients.
+    grad = torch.randn_like(out)
+    ours = torch.autograd.grad(out, [h, *attention.parameters()], grad)
+    theirs = torch.autograd.grad(expected, [h, *attention.parameters()], grad)
+    for a, b in zip(ours, theirs):
+        torch.testing.assert_close(a, b)
+
+
+def test_soft_threshold_gradients_are_those_of_its_formula():
+    torch.manual_seed(0)
+    shrink = SoftThreshold(n_tokens=4).double()
+    h = torch.randn(6, 4, 8, dtype=torch.float64, requires_grad=True)
+    out = shrink(h)
+    magnitude = h.abs().mean(dim=-1)
+    theta = (magnitude * torch.sigmoid(shrink.scale(magnitude))).unsqueeze(-1)
+    expected = torch.sign(h) * torch.relu(h.abs() - theta)
+    torch.testing.assert_close(out, expected)
+    grad = torch.randn_like(out)
+    ours = torch.autograd.grad(out, [h, *shrink.parameters()], grad)
+    theirs = torch.autograd.grad(expected, [h, *shrink.parameters()], grad)
+    for a, b in zip(ours, theirs):
+        torch.testing.assert_close(a, b)
 
 
 def test_semst_conditions_every_block_when_asked():
@@ -213,7 +238,15 @@ def test_semst_parameters_grow_linearly_with_the_columns_when_grouped():
 
 @pytest.mark.parametrize(
     ("widths", "max_tokens"),
-    [([1, 4, 1, 3], 64), ([1] * 40 + [5, 1, 7], 16), ([3, 2], 64), ([1] * 9, 4)],
+    [
+        ([1, 4, 1, 3], 64),
+        ([1] * 40 + [5, 1, 7], 16),
+        ([3, 2], 64),
+        ([1] * 9, 4),
+        ([1] * 25 + [3, 5, 10, 50, 300], 64),  # one-hot blocks, one per batch
+        ([2, 1, 30, 1, 3, 3, 1, 17, 2], 64),  # batches padded and interleaved
+        ([1] * 100 + [6, 1, 2], 8),  # groups of 12 to 14 columns
+    ],
 )
 def test_semst_tokens_are_the_sums_of_their_columns(widths, max_tokens):
     # The block products must give what the definition does: each token the

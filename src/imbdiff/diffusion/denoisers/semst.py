@@ -58,8 +58,76 @@ class SoftThreshold(nn.Module):
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         magnitude = h.abs().mean(dim=-1)
         theta = (magnitude * torch.sigmoid(self.scale(magnitude))).unsqueeze(-1)
-        # sign(h) * max(|h| - theta, 0), in two passes over h instead of four.
-        return h - torch.clamp(h, -theta, theta)
+        return _Shrink.apply(h, theta)
+
+
+class _Shrink(torch.autograd.Function):
+    """``sign(h) * max(|h| - theta, 0)``, forward and backward in two passes.
+
+    Written as ``h - clamp(h, -theta, theta)``, autograd's backward of the
+    clamp builds a mask per bound and selects three times; the derivatives
+    are simply ``1[|h| > theta]`` for ``h`` and ``-sign(out)`` for ``theta``.
+    """
+
+    @staticmethod
+    def forward(ctx, h, theta):
+        out = h - torch.clamp(h, -theta, theta)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        kept = grad * (out != 0)
+        return kept, -(kept * out.sign()).sum(dim=-1, keepdim=True)
+
+
+#: From this many tokens on, attention uses ``torch.softmax``; below it, the
+#: softmax written out, several times faster on a CPU over rows this short
+#: (``torch.softmax`` vectorises along rows of 16 values or more, and its
+#: fused backward is what a wide table's 64 tokens need; profile_semst.py).
+SOFTMAX_TOKENS = 16
+
+
+def _softmax(scores: torch.Tensor) -> torch.Tensor:
+    """Softmax over the last dimension, the faster way for its length."""
+    if scores.shape[-1] >= SOFTMAX_TOKENS:
+        return torch.softmax(scores, dim=-1)
+    weights = (scores - scores.amax(dim=-1, keepdim=True)).exp()
+    return weights / weights.sum(dim=-1, keepdim=True)
+
+
+def _bmm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``a @ b`` for batches of matrices, in the faster layout.
+
+    Batched matmul on a CPU is several times faster with the longer of the
+    output's two sides as its rows (profile_semst.py: over 64 tokens and 8
+    values per head, ``(tokens x tokens) @ (tokens x 8)`` takes 3 to 4 times
+    as long as the same product computed as ``((8 x tokens) @ (tokens x
+    tokens))^T``).
+    """
+    if b.shape[-1] < a.shape[-2]:
+        return torch.bmm(b.mT, a.mT).mT
+    return torch.bmm(a, b)
+
+
+class _Product(torch.autograd.Function):
+    """``a @ b`` whose backward products also take :func:`_bmm`'s layout.
+
+    Autograd's own backward of ``bmm`` multiplies attention's gradients the
+    slow way round; this one also returns the attention weights' gradient
+    contiguous, which the softmax's backward would otherwise copy.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _bmm(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return _bmm(grad, b.mT), _bmm(a.mT, grad)
 
 
 class _SelfAttention(nn.Module):
@@ -80,19 +148,14 @@ class _SelfAttention(nn.Module):
         # not slicing: its backward is one concatenation, where each slice's
         # backward would fill a zero tensor of the projection's full size.
         parts = self.qkv(h).split(head, dim=-1)
-        zero = h.new_zeros(())
         heads = []
         for i in range(self.n_heads):
             q, k, v = parts[i], parts[self.n_heads + i], parts[2 * self.n_heads + i]
-            # The scale inside the product: one pass over the scores, not two.
-            scores = torch.baddbmm(
-                zero, q, k.transpose(1, 2), beta=0.0, alpha=head**-0.5
-            )
-            # Softmax written out: over rows of a few tokens it is several
-            # times faster on a CPU than torch.softmax (profile_semst.py).
-            weights = (scores - scores.amax(dim=-1, keepdim=True)).exp()
-            weights = weights / weights.sum(dim=-1, keepdim=True)
-            heads.append(torch.bmm(F.dropout(weights, self.dropout, self.training), v))
+            # The scale on the queries: a pass over tokens x head values, not
+            # over the tokens x tokens scores.
+            weights = _softmax(_Product.apply(q * head**-0.5, k.mT))
+            weights = F.dropout(weights, self.dropout, self.training)
+            heads.append(_Product.apply(weights, v))
         return self.out(torch.cat(heads, dim=-1))
 
 
@@ -268,58 +331,115 @@ class SEMSTDenoiser(nn.Module):
         """How columns meet tokens, for :meth:`_embed` and :meth:`_head`.
 
         A token of one column (a numeric attribute) is that column times its
-        vector, for all such tokens at once; a token of several (a one-hot
-        block, a group of a wide table) is a matrix product over its columns.
-        Writing every column's vector out and summing them instead moves a
-        (rows, columns, width) tensor: most of the time of a table with a
-        nominal column of 1,000 categories.
+        vector, for all such tokens at once. Tokens of several columns (a
+        one-hot block, a group of a wide table) go in batches of similar
+        width, widths in ``(2**(k-1), 2**k]`` together: each batch one
+        batched matrix product over its tokens' columns, padded with a zero
+        column to the batch's widest token (less than twice the work, and a
+        handful of products however many tokens). Writing every column's
+        vector out and summing them instead moves a (rows, columns, width)
+        tensor, most of the time of a table with a nominal column of 1,000
+        categories; a product per token costs a table of 64 grouped tokens
+        more in calls than in arithmetic.
         """
-        starts = {}
+        n_columns = len(token_of)
+        spans = {}
         for column, token in enumerate(token_of):
-            starts.setdefault(token, [column, column])[1] = column + 1
-        single = [t for t in range(n_tokens) if starts[t][1] - starts[t][0] == 1]
-        self._wide = [
-            (t, *starts[t]) for t in range(n_tokens) if starts[t][1] - starts[t][0] > 1
-        ]
-        single_columns = [starts[t][0] for t in single]
-        token_order = [0] * n_tokens
-        for i, t in enumerate([*single, *(t for t, _, _ in self._wide)]):
-            token_order[t] = i
-        column_order = [0] * len(token_of)
-        placed = [*single_columns, *(c for _, a, b in self._wide for c in range(a, b))]
-        for i, column in enumerate(placed):
-            column_order[column] = i
-        for name, values in (
-            ("_single_tokens", single),
-            ("_single_columns", single_columns),
-            ("_token_order", token_order),
-            ("_column_order", column_order),
-        ):
+            spans.setdefault(token, [column, column])[1] = column + 1
+        single = [t for t in range(n_tokens) if spans[t][1] - spans[t][0] == 1]
+        batches: dict[int, list[int]] = {}
+        for t in range(n_tokens):
+            size = spans[t][1] - spans[t][0]
+            if size > 1:
+                batches.setdefault((size - 1).bit_length(), []).append(t)
+        # Token order of the embedding's parts, and column order of the
+        # head's: singles first, then each batch, padded positions included.
+        token_parts = list(single)
+        column_parts = [spans[t][0] for t in single]
+        self._selections: dict[str, slice | None] = {}
+        self._batches = []
+        for number, tokens in enumerate(batches.values()):
+            pad = max(spans[t][1] - spans[t][0] for t in tokens)
+            # Column of each (token, position); n_columns: the zero column.
+            index = [
+                c if c < spans[t][1] else n_columns
+                for t in tokens
+                for c in range(spans[t][0], spans[t][0] + pad)
+            ]
+            token_parts += tokens
+            column_parts += index
+            names = (f"_batch_tokens{number}", f"_batch_columns{number}")
+            self._select_later(names[0], tokens)
+            self._select_later(names[1], index)
+            self._batches.append((*names, len(tokens), pad))
+        order = [0] * n_tokens
+        for i, t in enumerate(token_parts):
+            order[t] = i
+        self._select_later("_token_order", order)
+        order = [0] * n_columns
+        for i, column in enumerate(column_parts):
+            if column < n_columns:
+                order[column] = i
+        self._select_later("_column_order", order)
+        self._select_later("_single_tokens", single)
+        self._select_later("_single_columns", column_parts[: len(single)])
+        self._padded = n_columns in column_parts
+
+    def _select_later(self, name: str, values: list[int]) -> None:
+        """Keep ``values`` for :meth:`_selection`: a slice when they are a
+        run of consecutive numbers (a view, where an index would copy)."""
+        start = values[0] if values else 0
+        if values == list(range(start, start + len(values))):
+            self._selections[name] = slice(start, start + len(values))
+        else:
+            self._selections[name] = None
             self.register_buffer(
                 name, torch.tensor(values, dtype=torch.long), persistent=False
             )
+
+    def _selection(self, name: str) -> slice | torch.Tensor:
+        selection = self._selections[name]
+        return getattr(self, name) if selection is None else selection
 
     def _embed(self, x: torch.Tensor) -> torch.Tensor:
         """(rows, columns) -> (rows, tokens, width): each token the sum of its
         columns' values times their vectors."""
         if self.token_of is None:
             return x.unsqueeze(-1) * self.column_weight
-        columns = self._single_columns
+        columns = self._selection("_single_columns")
         parts = [x[:, columns].unsqueeze(-1) * self.column_weight[columns]]
-        parts += [
-            (x[:, a:b] @ self.column_weight[a:b]).unsqueeze(1) for _, a, b in self._wide
-        ]
-        return torch.cat(parts, dim=1)[:, self._token_order]
+        weight = self.column_weight
+        if self._padded:
+            x, weight = F.pad(x, (0, 1)), F.pad(weight, (0, 0, 0, 1))
+        for _, name, n_tokens, pad in self._batches:
+            columns = self._selection(name)
+            # (tokens, rows, pad) @ (tokens, pad, width) -> (rows, tokens, width)
+            values = x[:, columns].unflatten(1, (n_tokens, pad)).transpose(0, 1)
+            vectors = weight[columns].unflatten(0, (n_tokens, pad))
+            parts.append(torch.bmm(values, vectors).transpose(0, 1))
+        h = torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]
+        order = self._selection("_token_order")
+        return h if isinstance(order, slice) else h[:, order]
 
     def _head(self, h: torch.Tensor) -> torch.Tensor:
         """(rows, tokens, width) -> (rows, columns): each column its token's
         output times the column's own vector."""
         if self.token_of is None:
             return (h * self.head_weight).sum(dim=-1)
-        columns = self._single_columns
-        parts = [(h[:, self._single_tokens] * self.head_weight[columns]).sum(dim=-1)]
-        parts += [h[:, t] @ self.head_weight[a:b].T for t, a, b in self._wide]
-        return torch.cat(parts, dim=1)[:, self._column_order]
+        columns = self._selection("_single_columns")
+        tokens = self._selection("_single_tokens")
+        parts = [(h[:, tokens] * self.head_weight[columns]).sum(dim=-1)]
+        weight = self.head_weight
+        if self._padded:
+            weight = F.pad(weight, (0, 0, 0, 1))
+        for tokens, columns, n_tokens, pad in self._batches:
+            vectors = weight[self._selection(columns)].unflatten(0, (n_tokens, pad))
+            # (tokens, rows, width) @ (tokens, width, pad) -> (rows, tokens * pad)
+            values = h[:, self._selection(tokens)].transpose(0, 1)
+            parts.append(torch.bmm(values, vectors.mT).transpose(0, 1).flatten(1))
+        out = torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]
+        order = self._selection("_column_order")
+        return out if isinstance(order, slice) else out[:, order]
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None):
         condition = self.condition(t, y)
