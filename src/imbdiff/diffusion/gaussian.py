@@ -311,18 +311,22 @@ class GaussianDiffusion:
                 abar = self.alpha_bars[t]
                 abar_prev = self.alpha_bars[schedule[i - 1]] if i > 0 else 1.0
                 eps = self._few_step_eps(predict, x, t, y, guidance)
-                x0 = (x - np.sqrt(1.0 - abar) * eps) / np.sqrt(abar)
                 sigma = eta * np.sqrt(
                     (1 - abar_prev) / (1 - abar) * (1 - abar / abar_prev)
                 )
-                x = (
-                    np.sqrt(abar_prev) * x0
-                    + np.sqrt(max(1 - abar_prev - sigma**2, 0.0)) * eps
+                # x_prev = sqrt(abar_prev) x0 + sqrt(1 - abar_prev - sigma^2) eps
+                # with x0 = (x - sqrt(1 - abar) eps) / sqrt(abar), gathered
+                # into one multiple of x and one of eps, in place: a table
+                # of a million rows moves each row twice per step, not seven
+                # times.
+                to_x = np.sqrt(abar_prev / abar)
+                to_eps = np.sqrt(max(1 - abar_prev - sigma**2, 0.0)) - to_x * np.sqrt(
+                    1.0 - abar
                 )
+                x = x.mul_(float(to_x)).add_(eps, alpha=float(to_eps))
                 if sigma > 0 and i > 0:
-                    x = x + sigma * torch.randn(
-                        x.shape, generator=generator, device=x.device
-                    )
+                    noise = torch.randn(x.shape, generator=generator, device=x.device)
+                    x.add_(noise, alpha=float(sigma))
                 if progress is not None:
                     progress(1)
         return x
