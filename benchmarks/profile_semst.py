@@ -5,7 +5,9 @@ rows to generate, in chunks that the CPU threads take in turn. This times a
 whole step the way sampling runs it, then profiles one chunk on one thread
 (what each thread does) and prints the operators' shares of CPU time, and
 times ``torch.softmax`` against the written-out softmax that the attention
-uses, on scores of that chunk's shape::
+uses, on scores of that chunk's shape, and the product of the attention
+weights and values written as it reads against computed transposed (what
+``semst._bmm`` does)::
 
     python benchmarks/profile_semst.py [--rows 4354] [--features 10]
         [--compare ff_multiplier=1 --compare n_heads=1]
@@ -87,6 +89,7 @@ def main(argv=None) -> None:
     for e in sorted(events, key=lambda e: -e.self_cpu_time_total)[:8]:
         print(f"| {e.key} | {100 * e.self_cpu_time_total / total:.1f}% |")
     _compare_softmax(chunk.shape[0], args.features, args.repeats)
+    _compare_products(chunk.shape[0], args.features, args.repeats)
     if variants:
         _compare_options(args.features, chunk.shape[0], variants, args.repeats)
     torch.set_num_threads(threads)
@@ -111,6 +114,22 @@ def _compare_softmax(rows: int, tokens: int, repeats: int) -> None:
         seconds = (time.process_time() - start) / (repeats * 10)
         print(
             f"# softmax over {tokens} scores, {rows} rows: "
+            f"{name} {seconds * 1e6:.0f} us"
+        )
+
+
+def _compare_products(rows: int, tokens: int, repeats: int, head: int = 8) -> None:
+    """Attention weights times values, (tokens x tokens) @ (tokens x head)
+    per row, as written and as the transpose of the transposed product."""
+    weights, values = torch.randn(rows, tokens, tokens), torch.randn(rows, tokens, head)
+    torch.set_num_threads(1)
+    for name, function in (
+        ("bmm(w, v)", lambda: torch.bmm(weights, values)),
+        ("bmm(v^T, w^T)^T", lambda: torch.bmm(values.mT, weights.mT).mT),
+    ):
+        seconds = _cpu_seconds(function, repeats * 10)
+        print(
+            f"# weights times values over {tokens} tokens, {rows} rows: "
             f"{name} {seconds * 1e6:.0f} us"
         )
 

@@ -100,11 +100,11 @@ def _softmax(scores: torch.Tensor) -> torch.Tensor:
 def _bmm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """``a @ b`` for batches of matrices, in the faster layout.
 
-    Batched matmul on a CPU is several times faster with the longer of the
-    output's two sides as its rows (profile_semst.py: over 64 tokens and 8
-    values per head, ``(tokens x tokens) @ (tokens x 8)`` takes 3 to 4 times
-    as long as the same product computed as ``((8 x tokens) @ (tokens x
-    tokens))^T``).
+    Batched matmul on a CPU is faster with the longer of the output's two
+    sides as its rows: ``python benchmarks/profile_semst.py --features 64
+    --rows 2048`` timed ``(tokens x tokens) @ (tokens x 8)`` over 64 tokens
+    at 7.5 ms per 1,024 rows on one thread, and the same product computed as
+    ``((8 x tokens) @ (tokens x tokens))^T`` at 5.1 ms.
     """
     if b.shape[-1] < a.shape[-2]:
         return torch.bmm(b.mT, a.mT).mT
