@@ -11,8 +11,9 @@ Two settings per table: the same small budget for both samplers (``--steps``
 training steps, DDIM with 50 steps, T = 1,000), whose ratio SEMRes / TabDDPM
 is the figure to read, and each sampler at its defaults. ``--max-tokens``
 sets SEMST's token bound (its default otherwise; ``none``: one token per
-attribute, as imbdiff 0.1 had). With ``--repeats``, each run is repeated in
-turn and the medians are printed.
+attribute, as imbdiff 0.1 had), ``--grouped-tokens`` the tokens of a table
+over it (``none``: as many as the bound, as imbdiff 0.2 had). With
+``--repeats``, each run is repeated in turn and the medians are printed.
 """
 
 from __future__ import annotations
@@ -53,9 +54,12 @@ def one_run(spec: dict) -> dict:
         params.update(
             train_steps=spec["steps"], sampling_method="ddim", sampling_steps=50
         )
-    if spec["method"] == "semres" and spec["max_tokens"] != "default":
-        tokens = None if spec["max_tokens"] == "none" else int(spec["max_tokens"])
-        params["denoiser_options"] = {"max_tokens": tokens}
+    if spec["method"] == "semres":
+        options = {}
+        for key in ("max_tokens", "grouped_tokens"):
+            if spec[key] != "default":
+                options[key] = None if spec[key] == "none" else int(spec[key])
+        params["denoiser_options"] = options or None
     start = time.perf_counter()
     X_res, _ = cls(**params).fit_resample(X, y)
     seconds = time.perf_counter() - start
@@ -67,6 +71,7 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--max-tokens", default="default")
+    parser.add_argument("--grouped-tokens", default="default")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=SHAPES)
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -85,6 +90,7 @@ def main(argv=None) -> None:
                         "method": method,
                         "steps": args.steps,
                         "max_tokens": args.max_tokens,
+                        "grouped_tokens": args.grouped_tokens,
                         "threads": args.threads,
                     }
                     result = run_in_child(__file__, spec)
@@ -107,7 +113,10 @@ def main(argv=None) -> None:
         }
     )
     out.index = [f"{shape}, {setting}" for shape, setting in out.index]
-    out.index.name = f"table, setting (SEMST max_tokens {args.max_tokens})"
+    out.index.name = (
+        f"table, setting (SEMST max_tokens {args.max_tokens}, "
+        f"grouped_tokens {args.grouped_tokens})"
+    )
     print(markdown_table(out))
 
 

@@ -219,10 +219,13 @@ def test_semst_groups_the_attributes_of_a_wide_table():
     x = torch.randn(4, 103, generator=torch.Generator().manual_seed(0))
     out = net(x, t, None)
     assert not torch.allclose(out[:, 0], out[:, 1])
-    # The default bound leaves 64 attributes one token each.
+    # The default bound leaves 64 attributes one token each, and groups a
+    # table over it into 32 tokens (as many as the bound if asked; never more).
     assert SEMSTDenoiser(64).token_of is None
-    assert SEMSTDenoiser(65).n_tokens == 64
+    assert SEMSTDenoiser(65).n_tokens == 32
+    assert SEMSTDenoiser(65, grouped_tokens=None).n_tokens == 64
     assert SEMSTDenoiser(65, max_tokens=None).n_tokens == 65
+    assert SEMSTDenoiser(65, max_tokens=16).n_tokens == 16
 
 
 def test_semst_parameters_grow_linearly_with_the_columns_when_grouped():

@@ -1,4 +1,6 @@
+import hashlib
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -108,29 +110,52 @@ def test_corrupt_foreign_and_newer_files(data, tmp_path):
         SEMResDDPM.load(folder)
 
 
-def test_a_wide_semst_model_of_0_1_0_keeps_one_token_per_attribute(tmp_path):
-    # imbdiff 0.1.0 gave SEMST one token per attribute however many; a file it
-    # saved must not be rebuilt with today's grouping of wide tables.
+@pytest.mark.parametrize(
+    ("version", "then", "tokens"),
+    [
+        # imbdiff 0.1.0 gave SEMST one token per attribute however many;
+        ("0.1.0", {"max_tokens": None}, 70),
+        # 0.2.0 grouped a table over the bound into as many tokens as the bound.
+        ("0.2.0", {"grouped_tokens": None}, 64),
+    ],
+)
+def test_a_wide_semst_model_keeps_the_tokens_it_was_saved_with(
+    tmp_path, version, then, tokens
+):
+    # A file saved by an older imbdiff must not be rebuilt with today's
+    # grouping of wide tables.
     from imbdiff.samplers import UncheckedModelWarning
+    from imbdiff.samplers._persistence import _canonical
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 70))
     y = np.array([0] * 45 + [1] * 15)
     options = {"width": 4, "n_heads": 1, "n_blocks": 1}
-    sampler = SEMResDDPM(**TINY, denoiser_options={**options, "max_tokens": None})
+    sampler = SEMResDDPM(**TINY, denoiser_options={**options, **then})
     sampler.fit_resample(X, y)
-    assert sampler.models_[1].model.n_tokens == 70
+    assert sampler.models_[1].model.n_tokens == tokens
     sampler.save(tmp_path / "model")
     config_file = tmp_path / "model" / "model.json"
     config = json.loads(config_file.read_text())
-    config["params"]["denoiser_options"] = options
-    config["version"], config["format"] = "0.1.0", 2
-    for key in ("config_sha256", "weights_sha256"):
-        config.pop(key)
+    config["params"]["denoiser_options"] = options  # as that version saved them
+    config["version"] = version
+    if version == "0.1.0":  # format 2, without checksums
+        config["format"] = 2
+        for key in ("config_sha256", "weights_sha256"):
+            config.pop(key)
+    else:
+        config["config_sha256"] = hashlib.sha256(_canonical(config)).hexdigest()
     config_file.write_text(json.dumps(config))
-    with pytest.warns(UncheckedModelWarning):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         loaded = SEMResDDPM.load(tmp_path / "model")
-    assert loaded.models_[1].model.n_tokens == 70
+    unchecked = [w for w in caught if w.category is UncheckedModelWarning]
+    assert len(unchecked) == (version == "0.1.0")
+    assert loaded.models_[1].model.n_tokens == tokens
     np.testing.assert_array_equal(
         loaded.sample(5, random_state=3), sampler.sample(5, random_state=3)
     )
+    # Fitted today, the same options group the table into 32 tokens.
+    today = SEMResDDPM(**TINY, denoiser_options=options)
+    today.fit_resample(X, y)
+    assert today.models_[1].model.n_tokens == 32

@@ -334,6 +334,11 @@ def _upgraded_params(params: dict, version: str, denoiser: str | None) -> dict:
         if denoiser == "semst":
             options = params.get("denoiser_options") or {}
             params["denoiser_options"] = {"max_tokens": None, **options}
+    if _version_tuple(version) < (0, 3) and denoiser == "semst":
+        # A table over SEMST's bound had as many tokens as the bound; it now
+        # has grouped_tokens.
+        options = params.get("denoiser_options") or {}
+        params["denoiser_options"] = {"grouped_tokens": None, **options}
     return params
 
 

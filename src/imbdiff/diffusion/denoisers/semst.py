@@ -239,14 +239,21 @@ class SEMSTDenoiser(nn.Module):
         modulation starts at zero (the identity).
     dropout : float, default=0.0
     max_tokens : int or None, default=64
-        At most this many tokens (None: one per attribute, however many). A
-        table with more attributes puts neighbouring attributes together,
-        ``ceil(attributes / max_tokens)`` or one fewer per token, so that
-        attention (quadratic in the tokens) and the shrinkage thresholds stay
-        bounded and the cost grows about linearly with the columns; every
-        column keeps its own input and output weights. With at most
-        ``max_tokens`` attributes (every tuning and suite dataset at the
-        default), one token per attribute.
+        At most this many tokens (None: one per attribute, however many).
+        With at most ``max_tokens`` attributes (every tuning and suite dataset
+        at the default), one token per attribute. A table with more puts
+        neighbouring attributes together into ``grouped_tokens`` tokens, the
+        group sizes differing by at most one, so that attention (quadratic in
+        the tokens) and the shrinkage thresholds stay bounded and the cost
+        grows about linearly with the columns; every column keeps its own
+        input and output weights.
+    grouped_tokens : int or None, default=32
+        The tokens of a table with more than ``max_tokens`` attributes (at
+        most ``max_tokens``; None: ``max_tokens``). Half the bound by default,
+        for cost: attention over 64 tokens made SEMRes-DDPM's training on a
+        753-column table about 4 times TabDDPM's, over 32 about 2 times
+        (BENCHMARKS.md, "Wide tables"). No tuning dataset is that wide, so
+        no quality measurement chose it.
 
     Examples
     --------
@@ -254,8 +261,10 @@ class SEMSTDenoiser(nn.Module):
     >>> net = SEMSTDenoiser([1, 3, 2])
     >>> len(net.blocks[0].shrink.scale[0].weight[0])  # one token per attribute
     3
-    >>> SEMSTDenoiser(1000, max_tokens=64).n_tokens  # a wide table, grouped
+    >>> SEMSTDenoiser(64).n_tokens  # one token per attribute
     64
+    >>> SEMSTDenoiser(1000).n_tokens  # a wide table, grouped
+    32
     >>> net(torch.zeros(4, 6), torch.tensor([0, 1, 2, 3]), None).shape
     torch.Size([4, 6])
     """
@@ -279,6 +288,7 @@ class SEMSTDenoiser(nn.Module):
         condition_every_block: bool = False,
         dropout: float = 0.0,
         max_tokens: int | None = 64,
+        grouped_tokens: int | None = 32,
     ) -> None:
         super().__init__()
         for name, value in (
@@ -289,11 +299,14 @@ class SEMSTDenoiser(nn.Module):
         ):
             check_positive_int(value, name)
         check_positive_int(max_tokens, "max_tokens", allow_none=True)
+        check_positive_int(grouped_tokens, "grouped_tokens", allow_none=True)
         if width % n_heads:
             raise ValueError(f"n_heads ({n_heads}) must divide width ({width}).")
         widths = attribute_widths(n_features)
         n_columns, n_attributes = sum(widths), len(widths)
-        n_tokens = n_attributes if max_tokens is None else min(n_attributes, max_tokens)
+        n_tokens = n_attributes
+        if max_tokens is not None and n_attributes > max_tokens:
+            n_tokens = min(grouped_tokens or max_tokens, max_tokens)
         # Token of each attribute: itself, or its group of neighbours (group
         # sizes differ by at most one).
         group = torch.arange(n_attributes) * n_tokens // n_attributes
