@@ -58,7 +58,10 @@ class SoftThreshold(nn.Module):
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         magnitude = h.abs().mean(dim=-1)
         theta = (magnitude * torch.sigmoid(self.scale(magnitude))).unsqueeze(-1)
-        return _Shrink.apply(h, theta)
+        if torch.is_grad_enabled():
+            return _Shrink.apply(h, theta)
+        # Without a backward, the formula itself: no Python function's call.
+        return h - torch.clamp(h, -theta, theta)
 
 
 class _Shrink(torch.autograd.Function):
@@ -82,17 +85,17 @@ class _Shrink(torch.autograd.Function):
         return kept, -(kept * out.sign()).sum(dim=-1, keepdim=True)
 
 
-#: From this many tokens on, attention uses ``torch.softmax``; below it, the
-#: softmax written out, several times faster on a CPU over rows this short
-#: (``torch.softmax`` vectorises along rows of 16 values or more, and its
-#: fused backward is what a wide table's 64 tokens need; profile_semst.py).
-SOFTMAX_TOKENS = 16
+#: From this many tokens on, attention uses ``torch.softmax`` and products in
+#: the layout of :func:`_bmm`, with their own backward; below it, plain
+#: operators and the softmax written out, where each call's overhead counts
+#: more than its arithmetic (``torch.softmax`` vectorises along rows of 16
+#: values or more; profile_semst.py times both softmaxes).
+MANY_TOKENS = 16
 
 
-def _softmax(scores: torch.Tensor) -> torch.Tensor:
-    """Softmax over the last dimension, the faster way for its length."""
-    if scores.shape[-1] >= SOFTMAX_TOKENS:
-        return torch.softmax(scores, dim=-1)
+def _written_out_softmax(scores: torch.Tensor) -> torch.Tensor:
+    """Softmax over the last dimension, several times faster than
+    ``torch.softmax`` on a CPU over rows of fewer than 16 values."""
     weights = (scores - scores.amax(dim=-1, keepdim=True)).exp()
     return weights / weights.sum(dim=-1, keepdim=True)
 
@@ -148,14 +151,26 @@ class _SelfAttention(nn.Module):
         # not slicing: its backward is one concatenation, where each slice's
         # backward would fill a zero tensor of the projection's full size.
         parts = self.qkv(h).split(head, dim=-1)
+        few = h.shape[1] < MANY_TOKENS
         heads = []
         for i in range(self.n_heads):
             q, k, v = parts[i], parts[self.n_heads + i], parts[2 * self.n_heads + i]
-            # The scale on the queries: a pass over tokens x head values, not
-            # over the tokens x tokens scores.
-            weights = _softmax(_Product.apply(q * head**-0.5, k.mT))
-            weights = F.dropout(weights, self.dropout, self.training)
-            heads.append(_Product.apply(weights, v))
+            if few:
+                # The scale inside the product: one pass over the scores.
+                scores = torch.baddbmm(
+                    h.new_zeros(()), q, k.mT, beta=0.0, alpha=head**-0.5
+                )
+                weights = F.dropout(
+                    _written_out_softmax(scores), self.dropout, self.training
+                )
+                heads.append(torch.bmm(weights, v))
+            else:
+                # The scale on the queries: a pass over tokens x head values,
+                # not over the tokens x tokens scores.
+                scores = _Product.apply(q * head**-0.5, k.mT)
+                weights = torch.softmax(scores, dim=-1)
+                weights = F.dropout(weights, self.dropout, self.training)
+                heads.append(_Product.apply(weights, v))
         return self.out(torch.cat(heads, dim=-1))
 
 
