@@ -265,10 +265,10 @@ class SEMSTDenoiser(nn.Module):
     grouped_tokens : int or None, default=32
         The tokens of a table with more than ``max_tokens`` attributes (at
         most ``max_tokens``; None: ``max_tokens``). Half the bound by default,
-        for cost: attention over 64 tokens made SEMRes-DDPM's training on a
-        753-column table about 4 times TabDDPM's, over 32 about 2 times
-        (BENCHMARKS.md, "Wide tables"). No tuning dataset is that wide, so
-        no quality measurement chose it.
+        for cost: on a 756 x 753 table, SEMRes-DDPM's ``fit_resample`` took
+        3.39 times TabDDPM's time at the same steps with 64 tokens and 2.39
+        times with 32 (BENCHMARKS.md, "Wide tables"). No tuning dataset is
+        that wide, so no quality measurement chose it.
 
     Examples
     --------
