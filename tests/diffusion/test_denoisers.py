@@ -158,14 +158,9 @@ def test_semst_attention_is_scaled_dot_product_attention(tokens):
         .transpose(1, 2)
         .reshape(5, tokens, 16)
     )
-    out = attention(h)
-    torch.testing.assert_close(out, expected)
-    # The hand-written backward gives autograd's gradients.
-    grad = torch.randn_like(out)
-    ours = torch.autograd.grad(out, [h, *attention.parameters()], grad)
-    theirs = torch.autograd.grad(expected, [h, *attention.parameters()], grad)
-    for a, b in zip(ours, theirs):
-        torch.testing.assert_close(a, b)
+    _assert_same_values_and_gradients(
+        attention(h), expected, [h, *attention.parameters()]
+    )
 
 
 def test_soft_threshold_gradients_are_those_of_its_formula():
@@ -176,10 +171,17 @@ def test_soft_threshold_gradients_are_those_of_its_formula():
     magnitude = h.abs().mean(dim=-1)
     theta = (magnitude * torch.sigmoid(shrink.scale(magnitude))).unsqueeze(-1)
     expected = torch.sign(h) * torch.relu(h.abs() - theta)
+    _assert_same_values_and_gradients(out, expected, [h, *shrink.parameters()])
+    with torch.no_grad():  # without a backward, the formula itself
+        torch.testing.assert_close(shrink(h), expected)
+
+
+def _assert_same_values_and_gradients(out, expected, inputs):
+    """The hand-written backward gives autograd's gradients of the formula."""
     torch.testing.assert_close(out, expected)
     grad = torch.randn_like(out)
-    ours = torch.autograd.grad(out, [h, *shrink.parameters()], grad)
-    theirs = torch.autograd.grad(expected, [h, *shrink.parameters()], grad)
+    ours = torch.autograd.grad(out, inputs, grad, retain_graph=True)
+    theirs = torch.autograd.grad(expected, inputs, grad, retain_graph=True)
     for a, b in zip(ours, theirs):
         torch.testing.assert_close(a, b)
 
