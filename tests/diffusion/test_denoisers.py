@@ -251,6 +251,8 @@ def test_semst_parameters_grow_linearly_with_the_columns_when_grouped():
         ([1] * 25 + [3, 5, 10, 50, 300], 64),  # one-hot blocks, one per batch
         ([2, 1, 30, 1, 3, 3, 1, 17, 2], 64),  # batches padded and interleaved
         ([1] * 100 + [6, 1, 2], 8),  # groups of 12 to 14 columns
+        ([1, 1, 4, 3], 64),  # padding only after the last column
+        ([1] * 127, 64),  # grouped, the last group one narrower
     ],
 )
 def test_semst_tokens_are_the_sums_of_their_columns(widths, max_tokens):

@@ -116,7 +116,7 @@ def auto_train_steps(n_rows: int) -> int:
 
 #: Part of a cached model's key: bumped whenever training itself changes, so
 #: that a cache never hands back weights that today's code would not train.
-_TRAINING_REVISION = 3
+_TRAINING_REVISION = 4
 
 
 @dataclass

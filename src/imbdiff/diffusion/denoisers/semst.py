@@ -104,7 +104,7 @@ def _bmm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """``a @ b`` for batches of matrices, in the faster layout.
 
     Batched matmul on a CPU is faster with the longer of the output's two
-    sides as its rows: ``python benchmarks/profile_semst.py --features 64
+    sides as its columns: ``python benchmarks/profile_semst.py --features 64
     --rows 2048`` timed ``(tokens x tokens) @ (tokens x 8)`` over 64 tokens
     at 7.5 ms per 1,024 rows on one thread, and the same product computed as
     ``((8 x tokens) @ (tokens x tokens))^T`` at 5.1 ms.
@@ -446,8 +446,7 @@ class SEMSTDenoiser(nn.Module):
             vectors = weight[columns].unflatten(0, (n_tokens, pad))
             parts.append(torch.bmm(values, vectors).transpose(0, 1))
         h = torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]
-        order = self._selection("_token_order")
-        return h if isinstance(order, slice) else h[:, order]
+        return h[:, self._selection("_token_order")]
 
     def _head(self, h: torch.Tensor) -> torch.Tensor:
         """(rows, tokens, width) -> (rows, columns): each column its token's
@@ -466,8 +465,9 @@ class SEMSTDenoiser(nn.Module):
             values = h[:, self._selection(tokens)].transpose(0, 1)
             parts.append(torch.bmm(values, vectors.mT).transpose(0, 1).flatten(1))
         out = torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]
-        order = self._selection("_column_order")
-        return out if isinstance(order, slice) else out[:, order]
+        # A slice when the columns come out in order: a view, which also
+        # drops padded positions after the last column.
+        return out[:, self._selection("_column_order")]
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None):
         condition = self.condition(t, y)
