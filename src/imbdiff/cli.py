@@ -543,7 +543,7 @@ def _cmd_regions(args: argparse.Namespace) -> int:
             print(f"{name:<8} {count:>6} {100 * count / len(group):>7.2f}%")
     if args.output is not None:
         out = types.rename_axis("row").reset_index()
-        _write_csv_atomically(out, args.output)
+        _write_frames_atomically([out], args.output)
         print(f"\nwrote {len(out)} rows to {args.output}")
     return 0
 
@@ -863,11 +863,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
     files = report(args.store, args.output, progress=_progress(args))
     _say(args, f"report of {args.store} -> {files['markdown']}, {files['html']}")
     return 0
-
-
-def _write_csv_atomically(frame, path: Path) -> None:
-    """Write to a temporary file beside ``path``, then rename it into place."""
-    _write_frames_atomically([frame], path)
 
 
 #: Output file suffixes written as Parquet; any other is written as CSV.

@@ -418,8 +418,9 @@ class DiffusionOverSampler(TabularOverSampler):
             if n == 0:
                 continue
             if self.neighbour_filter:
+                # The filter judges the class's rows together: one chunk.
                 parts = iter(
-                    [
+                    (
                         self._generate_kept(
                             fitted,
                             diffusion,
@@ -428,8 +429,8 @@ class DiffusionOverSampler(TabularOverSampler):
                             seed,
                             label=label,
                             reference=reference,
-                        )
-                    ]
+                        ),
+                    )
                 )
             else:
                 parts = self._generate_chunks(
