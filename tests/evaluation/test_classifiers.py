@@ -15,6 +15,7 @@ from imbdiff.evaluation import (
     PAPER_CLASSIFIERS,
     BudgetedMLPClassifier,
     FeatureEncoder,
+    adjust_classifier,
     classifier_scores,
     make_classifier,
 )
@@ -177,3 +178,19 @@ def test_budgeted_mlp_passes_other_warnings_on(monkeypatch):
         clf.fit([[0.0], [1.0]], [0, 1])
     assert clf.converged_ is False
     assert not any(issubclass(w.category, ConvergenceWarning) for w in record)
+
+
+@pytest.mark.parametrize("name", ["svm", "logistic_regression", "random_forest"])
+def test_balanced_classifiers_score_as_the_model_itself(name, tiny_binary):
+    X, y = tiny_binary
+    labels = np.where(y == 1, "rare", "common")
+    clf = adjust_classifier(make_classifier(name), "balanced", pos_label="rare")
+    clf.fit(X, labels)
+    inner = clf.estimator_
+    assert hasattr(clf, "predict_proba") == hasattr(inner, "predict_proba")
+    expected = (
+        inner.predict_proba(X)[:, 1]
+        if hasattr(inner, "predict_proba")
+        else inner.decision_function(X)
+    )
+    np.testing.assert_allclose(classifier_scores(clf, X, pos_label="rare"), expected)

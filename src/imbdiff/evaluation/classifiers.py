@@ -30,6 +30,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import as_frame, resolve_categorical
@@ -269,6 +270,16 @@ class NotApplicableError(ValueError):
     """The classifier cannot be changed as asked (it takes no class weights)."""
 
 
+def _estimator_has(method: str):
+    """Whether the wrapped estimator (fitted, or else as given) has ``method``:
+    an SVM without probabilities scores through its decision function."""
+
+    def check(wrapper) -> bool:
+        return hasattr(getattr(wrapper, "estimator_", wrapper.estimator), method)
+
+    return check
+
+
 class _IntegerLabels(ClassifierMixin, BaseEstimator):
     """``estimator`` fitted on the labels' integer codes, answering in the
     labels. scikit-learn's random forest with class weights fails on labels
@@ -288,9 +299,16 @@ class _IntegerLabels(ClassifierMixin, BaseEstimator):
         """The labels ``estimator`` predicts."""
         return self.classes_[np.asarray(self.estimator_.predict(X), dtype=int)]
 
+    @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
         """Class probabilities, in the order of ``classes_``."""
         return self.estimator_.predict_proba(X)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """The estimator's decision function (binary: positive towards
+        ``classes_[1]``, whose code is 1)."""
+        return self.estimator_.decision_function(X)
 
 
 def adjust_classifier(clf: Pipeline, how: str | None, *, pos_label, random_state=0):
