@@ -32,8 +32,11 @@ from ..diffusion.guidance import (
     train_guidance_classifier,
 )
 from ..regions import REGION_NAMES, minority_types, replaced_composition
+from ._guide_state import guide_state, restore_guide
+from ._persistence import register_sampler
+from ._state import _ClassModel
 from ._tabular import POSITIVE_INT, random_state_of
-from .base import DiffusionOverSampler, _ClassModel
+from .base import DiffusionOverSampler
 
 __all__ = ["GUIDANCE_NEGATIVES", "REGION_FALLBACK", "LReDDPM", "RegionFallbackWarning"]
 
@@ -82,6 +85,7 @@ _CLASSIFIER_OPTIONS = {
 }
 
 
+@register_sampler
 class LReDDPM(DiffusionOverSampler):
     """LReDDPM: region-guided diffusion oversampling (the LReDDPM paper).
 
@@ -643,6 +647,26 @@ class LReDDPM(DiffusionOverSampler):
         )
         choice = {"region": best.iloc[0]["region"], "tau": best.iloc[0]["tau"]}
         return choice, table.rename(columns={"score": f"mean_{self.auto_metric}"})
+
+    # -- saved state: each class's guidance ---------------------------------------
+    def _class_state(self, label, fitted, tensors: dict, prefix: str) -> dict:
+        if fitted.classifier is None:
+            return {}
+        return {"guide": guide_state(self, label, fitted, tensors, prefix)}
+
+    def _restore_class(self, entry: dict, fitted, tensors: dict, prefix: str, device):
+        if "guide" in entry:
+            restore_guide(self, entry, fitted, tensors, prefix, device)
+
+    @classmethod
+    def _from_state(cls, config: dict, tensors: dict, device, torch_device):
+        params = config["params"]
+        guides = [c["guide"] for c in config["classes"] if "guide" in c]
+        if isinstance(params, dict) and params.get("tau", "") is None and guides:
+            # A callable tau was saved as None; the values it gave are a valid
+            # tau that gives the same values.
+            config = {**config, "params": {**params, "tau": guides[0]["taus"]}}
+        return super()._from_state(config, tensors, device, torch_device)
 
     # -- diagnostics ---------------------------------------------------------------
     def synthetic_region_composition(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from ._persistence import register_sampler
 from .base import DiffusionOverSampler
 
 __all__ = ["FinDiff", "SEMResDDPM", "TabDDPM"]
 
 
+@register_sampler
 class SEMResDDPM(DiffusionOverSampler):
     """SEMRes-DDPM: a DDPM whose denoiser is SEMST-ResNet (``denoiser="semst"``).
 
@@ -27,6 +29,7 @@ class SEMResDDPM(DiffusionOverSampler):
     _default_denoiser = "semst"
 
 
+@register_sampler
 class TabDDPM(DiffusionOverSampler):
     """TabDDPM (Kotelnikov et al., 2023) as our core runs it: MLP denoiser,
     quantile-normal numeric columns, one-hot nominal columns diffused with
@@ -37,6 +40,7 @@ class TabDDPM(DiffusionOverSampler):
     _default_categorical = "onehot"
 
 
+@register_sampler
 class FinDiff(DiffusionOverSampler):
     """FinDiff (Sattarov et al., 2023) as our core runs it: MLP denoiser and
     per-attribute embeddings of nominal columns, decoded to the nearest one."""

@@ -4,6 +4,11 @@ A model folder holds ``model.json`` and ``weights.safetensors``. Since format
 3 the JSON carries the SHA-256 of the weights file and of its own canonical
 form, so that a damaged or edited file is refused at load instead of giving
 other rows; files of format 2 (imbdiff 0.1.0) load with a warning.
+
+This module knows the files, not the samplers: a sampler class gives its
+state as JSON and named arrays (``_state``) and rebuilds itself from them
+(``_from_state``), and joins :func:`register_sampler` so that a file names
+its class and a fresh process finds it.
 """
 
 from __future__ import annotations
@@ -13,21 +18,20 @@ import json
 import warnings
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-import torch
 from safetensors import SafetensorError
 from safetensors.torch import load, save
 from sklearn.exceptions import NotFittedError
 
 from .._files import check_writable_folder, write_atomically
-from .._validation import plain
 from .._version import __version__
-from ..diffusion import GaussianDiffusion, TrainingHistory, get_schedule
-from ..diffusion.denoisers import make_denoiser
-from ..encoding import TabularEncoder, dtype_from_json, dtype_to_json
 
-__all__ = ["FORMAT", "check_model_folder", "load_sampler", "save_sampler"]
+__all__ = [
+    "FORMAT",
+    "check_model_folder",
+    "load_sampler",
+    "register_sampler",
+    "save_sampler",
+]
 
 #: Layout of a saved model; 2: SEMST weights per attribute token (a guided
 #: model adds its classifier, tau values and shift under "guide" keys);
@@ -116,43 +120,30 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in text.split(".")[:3] if p.isdigit())
 
 
-def _json_params(params: dict) -> dict:
-    out = {key: _jsonable(value) for key, value in params.items()}
-    strategy = params.get("sampling_strategy")
-    if isinstance(strategy, dict):
-        out["sampling_strategy"] = {
-            "pairs": [[plain(k), _jsonable(v)] for k, v in strategy.items()]
-        }
-    elif callable(strategy):
-        out["sampling_strategy"] = "auto"
-    if not isinstance(out.get("random_state"), (int, type(None))):
-        # A RandomState instance: its state is not a setting to save.
-        out["random_state"] = None
-    if isinstance(out.get("tau"), np.ndarray):
-        out["tau"] = [float(v) for v in out["tau"]]
-    if out.get("model_cache") is not None:
-        out["model_cache"] = str(out["model_cache"])
-    if callable(out.get("tau")):
-        # The values it gave are saved with each class; a list of them is a
-        # valid tau that gives the same values.
-        out["tau"] = None
-    return out
+#: Sampler classes by the name a model file gives (see :func:`register_sampler`).
+_CLASSES: dict[str, type] = {}
 
 
-def _jsonable(value):
-    """A parameter value as JSON holds it: numpy scalars as numbers, a torch
-    device or a path as text, tuples and arrays as lists."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (torch.device, Path)):
-        return str(value)
-    if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    return value
+def register_sampler(cls: type) -> type:
+    """Let saved models of ``cls`` load (a class decorator).
+
+    The class must have ``_state()``, returning its fitted state as a
+    JSON-able dict and a dict of named tensors, and the classmethod
+    ``_from_state(config, tensors, device, torch_device)`` rebuilding a
+    fitted sampler from them. Its name is the key in the model file.
+
+    Raises
+    ------
+    ValueError
+        If another class has registered under the same name.
+    """
+    known = _CLASSES.setdefault(cls.__name__, cls)
+    if known is not cls:
+        raise ValueError(
+            f"a sampler class named {cls.__name__!r} is registered already "
+            f"({known.__module__})."
+        )
+    return cls
 
 
 def save_sampler(sampler, path, *, overwrite: bool = False) -> None:
@@ -161,51 +152,13 @@ def save_sampler(sampler, path, *, overwrite: bool = False) -> None:
             f"this {type(sampler).__name__} is not fitted; call fit_resample first."
         )
     folder = check_model_folder(path, overwrite=overwrite)
-    tensors: dict[str, torch.Tensor] = {}
-    classes = []
-    denoiser, _ = sampler._resolved()
-    for i, (label, fitted) in enumerate(sampler.models_.items()):
-        meta, arrays = fitted.encoder.state()
-        # Copies: the classes of a class-conditional sampler share one encoder
-        # and one network, and safetensors refuses tensors that share memory.
-        for key, value in arrays.items():
-            tensors[f"class{i}.encoder.{key}"] = torch.tensor(value)
-        for key, value in fitted.model.state_dict().items():
-            tensors[f"class{i}.model.{key}"] = value.detach().cpu().clone()
-        entry = {
-            "label": plain(label),
-            "encoder": meta,
-            "losses": fitted.history.losses,
-            "steps": fitted.history.steps,
-        }
-        if fitted.label_index is not None:
-            # A class-conditional model: every class holds the one network
-            # (saved once per class), drawn with its own label.
-            entry["condition"] = {
-                "label_index": int(fitted.label_index),
-                "null_label": int(fitted.null_label),
-            }
-        if fitted.classifier is not None:
-            entry["guide"] = _save_guide(sampler, label, fitted, tensors, f"class{i}.")
-        classes.append(entry)
-    names = getattr(sampler, "feature_names_in_", None)
-    dtypes = sampler.feature_dtypes_
+    state, tensors = sampler._state()
     config = {
         "library": "imbdiff",
         "version": __version__,
         "format": FORMAT,
         "class": type(sampler).__name__,
-        "params": _json_params(sampler.get_params()),
-        "denoiser": denoiser,
-        "n_features_in": int(sampler.n_features_in_),
-        "feature_names_in": None if names is None else [plain(n) for n in names],
-        "feature_dtypes": None
-        if dtypes is None
-        else [dtype_to_json(d) for d in dtypes],
-        "sampling_strategy_": [
-            [plain(k), int(v)] for k, v in sampler.sampling_strategy_.items()
-        ],
-        "classes": classes,
+        **state,
     }
     weights = save(tensors)
     config[_WEIGHTS_SUM] = hashlib.sha256(weights).hexdigest()
@@ -267,14 +220,14 @@ def load_sampler(cls, path, *, device: str = "auto"):
             UncheckedModelWarning,
             stacklevel=3,
         )
-    target = _sampler_class(config.get("class"))
+    target = _CLASSES.get(config.get("class"))
     if target is None or not issubclass(target, cls):
         if target is None:
             raise _corrupt(folder, f"unknown sampler class {config.get('class')!r}.")
         raise ValueError(f"{folder} holds a {config['class']}, not a {cls.__name__}.")
     torch_device = target(device=device)._torch_device()
     try:
-        return _rebuild(target, config, load(weights), device, torch_device)
+        return target._from_state(config, load(weights), device, torch_device)
     except KeyError as error:
         raise _corrupt(folder, f"{_CONFIG} lacks the entry {error}.") from None
     except (
@@ -300,239 +253,3 @@ def _verify_checksums(folder: Path, config: dict, weights: bytes) -> None:
             f"{_WEIGHTS} does not match the checksum in {_CONFIG}; it was changed "
             "or damaged after saving.",
         )
-
-
-def _sampler_class(name):
-    from . import _lreddpm, _methods, base
-
-    known = {
-        c.__name__: c
-        for c in (
-            base.DiffusionOverSampler,
-            _lreddpm.LReDDPM,
-            *(getattr(_methods, n) for n in _methods.__all__),
-        )
-    }
-    return known.get(name)
-
-
-#: Parameters renamed since a file format could hold them: old -> new.
-_RENAMED_PARAMS = {"ddim_steps": "sampling_steps"}
-
-
-def _upgraded_params(params: dict, version: str, denoiser: str | None) -> dict:
-    """Saved parameters as this imbdiff names them, meaning what they meant
-    to the imbdiff that saved them."""
-    params = {_RENAMED_PARAMS.get(key, key): value for key, value in params.items()}
-    if _version_tuple(version) < (0, 2):
-        # "quantile" named the map that is now "quantile-ends"; "quantile"
-        # now places the quantiles at Hazen's positions.
-        if params.get("numeric_encoding") == "quantile":
-            params["numeric_encoding"] = "quantile-ends"
-        # SEMST had one token per attribute however many; it now groups the
-        # attributes of a wide table.
-        if denoiser == "semst":
-            options = params.get("denoiser_options") or {}
-            params["denoiser_options"] = {"max_tokens": None, **options}
-    if _version_tuple(version) < (0, 3) and denoiser == "semst":
-        # A table over SEMST's bound had as many tokens as the bound; it now
-        # has grouped_tokens.
-        options = params.get("denoiser_options") or {}
-        params["denoiser_options"] = {"grouped_tokens": None, **options}
-    return params
-
-
-def _check_params(target, config: dict) -> dict:
-    """The saved parameters, upgraded from the version that saved them and
-    checked as the class checks them at fit time."""
-    params = config["params"]
-    if not isinstance(params, dict):
-        raise TypeError("its parameters are not a mapping.")
-    params = _upgraded_params(
-        params, str(config.get("version", "0")), config.get("denoiser")
-    )
-    valid = set(target().get_params(deep=False))
-    unknown = sorted(set(params) - valid)
-    if unknown:
-        raise ValueError(f"{target.__name__} has no parameter {unknown[0]!r}.")
-    return dict(params)
-
-
-def _check_dtype(spec):
-    """A saved column dtype, if it is one the samplers take."""
-    dtype = dtype_from_json(spec)
-    if isinstance(dtype, pd.CategoricalDtype) or (
-        not pd.api.types.is_complex_dtype(dtype)
-        and (
-            pd.api.types.is_numeric_dtype(dtype)
-            or pd.api.types.is_bool_dtype(dtype)
-            or pd.api.types.is_object_dtype(dtype)
-            or pd.api.types.is_string_dtype(dtype)
-        )
-    ):
-        return dtype
-    raise ValueError(f"column dtype {spec!r} is not one a sampler takes.")
-
-
-def _rebuild(target, config, tensors, device, torch_device):
-    from .base import _ClassModel
-
-    params = _check_params(target, config)
-    if isinstance(params.get("sampling_strategy"), dict):
-        params["sampling_strategy"] = {
-            k: v for k, v in params["sampling_strategy"]["pairs"]
-        }
-    params["device"] = device
-    guides = [c["guide"] for c in config["classes"] if "guide" in c]
-    if params.get("tau", "") is None and guides:
-        params["tau"] = guides[0]["taus"]
-    sampler = target(**params)
-    sampler._validate_params()
-    sampler._check_params()
-    sampler.diffusion_ = GaussianDiffusion(
-        get_schedule(sampler.schedule, int(sampler.n_timesteps))
-    )
-    sampler.n_features_in_ = int(config["n_features_in"])
-    if config["feature_names_in"] is not None:
-        sampler.feature_names_in_ = np.asarray(config["feature_names_in"], dtype=object)
-    sampler.feature_dtypes_ = (
-        None
-        if config["feature_dtypes"] is None
-        else [_check_dtype(d) for d in config["feature_dtypes"]]
-    )
-    for what in (sampler.feature_dtypes_, config["feature_names_in"]):
-        if what is not None and len(what) != sampler.n_features_in_:
-            raise ValueError(
-                f"it describes {len(what)} columns but has {sampler.n_features_in_} "
-                "features."
-            )
-    sampler.sampling_strategy_ = {k: v for k, v in config["sampling_strategy_"]}
-    sampler.models_ = {}
-    for i, entry in enumerate(config["classes"]):
-        prefix = f"class{i}."
-        arrays = {
-            k[len(prefix) + len("encoder.") :]: v.numpy()
-            for k, v in tensors.items()
-            if k.startswith(prefix + "encoder.")
-        }
-        encoder = TabularEncoder.from_state(entry["encoder"], arrays)
-        if len(encoder.columns_) != sampler.n_features_in_:
-            raise ValueError(
-                f"class {entry['label']!r} encodes {len(encoder.columns_)} columns "
-                f"of {sampler.n_features_in_}."
-            )
-        for spec in entry["encoder"]["columns"]:
-            _check_dtype(spec["dtype"])
-        state = {
-            k[len(prefix) + len("model.") :]: v
-            for k, v in tensors.items()
-            if k.startswith(prefix + "model.")
-        }
-        options = dict(sampler.denoiser_options or {})
-        condition = entry.get("condition")
-        if condition is not None:
-            options["n_classes"] = int(condition["null_label"]) + 1
-        net = make_denoiser(config["denoiser"], encoder.widths_, **options)
-        net.load_state_dict(state)
-        net.to(torch_device).eval()
-        history = TrainingHistory(entry["losses"], entry["steps"])
-        fitted = _ClassModel(encoder, net, history)
-        if condition is not None:
-            fitted.label_index = int(condition["label_index"])
-            fitted.null_label = int(condition["null_label"])
-        if "guide" in entry:
-            _load_guide(sampler, entry, fitted, tensors, prefix, torch_device)
-        sampler.models_[entry["label"]] = fitted
-    return sampler
-
-
-def _save_guide(sampler, label, fitted, tensors: dict, prefix: str) -> dict:
-    """Store a class's guidance (classifier weights, tau values, shift) and the
-    sampler's fitted attributes of that class; return what goes in the JSON."""
-    classifier = fitted.classifier
-    for key, value in classifier.state_dict().items():
-        tensors[f"{prefix}guide.{key}"] = value.detach().cpu().contiguous()
-    shift = sampler.recentre_shift_[label]
-    tensors[f"{prefix}guide_shift"] = torch.as_tensor(np.asarray(shift, dtype=float))
-    typed = sampler.regions_[sampler.regions_["label"] == label]
-    return {
-        "n_features": classifier.n_features,
-        "hidden": list(classifier.hidden),
-        "time_dim": classifier.time_dim,
-        "noisy": classifier.time_dim > 0,
-        "taus": [float(v) for v in sampler.taus_[label]],
-        "recentred": fitted.shift is not None,
-        "regions": sampler.guide_regions_[label],
-        "region_sizes": sampler.region_sizes_[label],
-        "classifier_scores": sampler.classifier_scores_[label],
-        "auto_choice": getattr(sampler, "auto_choice_", {}).get(label),
-        "typed_rows": [int(i) for i in typed.index],
-        "same_class_neighbours": [int(v) for v in typed["same_class_neighbours"]],
-        "typed_regions": [str(v) for v in typed["region"]],
-    }
-
-
-def _load_guide(sampler, entry, fitted, tensors, prefix, device) -> None:
-    from ..diffusion.guidance import GuidanceClassifier, classifier_guidance
-    from ..regions import REGION_NAMES
-
-    guide = entry["guide"]
-    label = entry["label"]
-    classifier = GuidanceClassifier(
-        guide["n_features"], hidden=guide["hidden"], time_dim=guide["time_dim"]
-    )
-    classifier.load_state_dict(
-        {
-            k[len(prefix) + len("guide.") :]: v
-            for k, v in tensors.items()
-            if k.startswith(prefix + "guide.")
-        }
-    )
-    classifier.to(device).eval()
-    for p in classifier.parameters():
-        p.requires_grad_(False)
-    taus = np.asarray(guide["taus"], dtype=np.float64)
-    shift = tensors[prefix + "guide_shift"].numpy().astype(np.float64)
-    fitted.classifier = classifier
-    through_x0 = sampler.guidance == "region_x0"
-    fitted.guidance = classifier_guidance(
-        classifier,
-        taus,
-        noisy=guide["noisy"],
-        max_norm=sampler.max_grad_norm,
-        denoiser=fitted.model if through_x0 else None,
-        diffusion=sampler.diffusion_ if through_x0 else None,
-    )
-    fitted.shift = shift if guide["recentred"] else None
-    for name in (
-        "guide_regions_",
-        "region_sizes_",
-        "classifier_scores_",
-        "recentre_shift_",
-        "taus_",
-    ):
-        if not hasattr(sampler, name):
-            setattr(sampler, name, {})
-    sampler.guide_regions_[label] = guide["regions"]
-    sampler.region_sizes_[label] = guide["region_sizes"]
-    sampler.classifier_scores_[label] = guide["classifier_scores"]
-    sampler.recentre_shift_[label] = shift
-    sampler.taus_[label] = taus
-    if guide.get("auto_choice") is not None:
-        if not hasattr(sampler, "auto_choice_"):
-            sampler.auto_choice_ = {}
-        sampler.auto_choice_[label] = guide["auto_choice"]
-    typed = pd.DataFrame(
-        {
-            "label": [label] * len(guide["typed_rows"]),
-            "same_class_neighbours": guide["same_class_neighbours"],
-            "region": pd.Categorical(
-                guide["typed_regions"], categories=list(REGION_NAMES)
-            ),
-        },
-        index=guide["typed_rows"],
-    )
-    before = getattr(sampler, "regions_", None)
-    sampler.regions_ = (
-        typed if before is None else pd.concat([before, typed]).sort_index()
-    )

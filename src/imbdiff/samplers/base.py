@@ -14,7 +14,7 @@ import json
 import os
 import time
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from numbers import Real
 from pathlib import Path
 from typing import ClassVar
@@ -33,7 +33,6 @@ from .._version import __version__
 from ..diffusion import (
     SOLVERS,
     GaussianDiffusion,
-    Guidance,
     Trainer,
     TrainingHistory,
     get_schedule,
@@ -41,6 +40,8 @@ from ..diffusion import (
 from ..diffusion.denoisers import DENOISERS, make_denoiser
 from ..diffusion.guidance import ClassifierFree
 from ..encoding import CATEGORICAL_ENCODINGS, NUMERIC_ENCODINGS, TabularEncoder
+from ._persistence import load_sampler, register_sampler, save_sampler
+from ._state import _ClassModel, diffusion_state, restore_diffusion
 from ._tabular import (
     CATEGORICAL_FEATURES,
     POSITIVE_INT,
@@ -119,25 +120,7 @@ def auto_train_steps(n_rows: int) -> int:
 _TRAINING_REVISION = 4
 
 
-@dataclass
-class _ClassModel:
-    """What was fitted for one oversampled class."""
-
-    encoder: TabularEncoder
-    model: torch.nn.Module
-    history: TrainingHistory
-    #: Added to the mean of every reverse step (classifier guidance).
-    guidance: Guidance | None = None
-    #: Added to every generated row in encoded space before decoding.
-    shift: np.ndarray | None = None
-    #: The network behind ``guidance``, if any.
-    classifier: torch.nn.Module | None = None
-    #: For a class-conditional model (shared by every class): the class's
-    #: label index and the "no class" index of classifier-free guidance.
-    label_index: int | None = None
-    null_label: int | None = None
-
-
+@register_sampler
 class DiffusionOverSampler(TabularOverSampler):
     """Oversample with a Gaussian DDPM trained on each minority class.
 
@@ -868,8 +851,6 @@ class DiffusionOverSampler(TabularOverSampler):
         overwrite : bool, default=False
             Replace a model already saved in ``path``.
         """
-        from ._persistence import save_sampler
-
         save_sampler(self, path, overwrite=overwrite)
 
     @classmethod
@@ -888,9 +869,25 @@ class DiffusionOverSampler(TabularOverSampler):
         UserWarning
             For a model saved by imbdiff 0.1.0, whose files carry no checksum.
         """
-        from ._persistence import load_sampler
-
         return load_sampler(cls, path, device=device)
+
+    # -- saved state (see _persistence and _state) ---------------------------------
+    def _state(self) -> tuple[dict, dict[str, torch.Tensor]]:
+        """The fitted state as JSON and named tensors, for :meth:`save`."""
+        return diffusion_state(self)
+
+    @classmethod
+    def _from_state(cls, config: dict, tensors: dict, device, torch_device):
+        """A fitted sampler from :meth:`_state`'s output, for :meth:`load`."""
+        return restore_diffusion(cls, config, tensors, device, torch_device)
+
+    def _class_state(self, label, fitted, tensors: dict, prefix: str) -> dict:
+        """What a subclass saves of its own for one class: JSON returned, its
+        tensors added to ``tensors`` under ``prefix``. Nothing here."""
+        return {}
+
+    def _restore_class(self, entry: dict, fitted, tensors: dict, prefix: str, device):
+        """Put back what :meth:`_class_state` saved of one class."""
 
 
 def _save_cached(model: torch.nn.Module, history: TrainingHistory, path: Path) -> None:
