@@ -159,3 +159,48 @@ def test_a_wide_semst_model_keeps_the_tokens_it_was_saved_with(
     today = SEMResDDPM(**TINY, denoiser_options=options)
     today.fit_resample(X, y)
     assert today.models_[1].model.n_tokens == 32
+
+
+def test_every_diffusion_sampler_class_is_registered_under_its_name():
+    from imbdiff.samplers import DiffusionOverSampler
+    from imbdiff.samplers._persistence import _CLASSES
+
+    def family(cls):
+        return {cls}.union(*(family(c) for c in cls.__subclasses__()))
+
+    classes = family(DiffusionOverSampler)
+    ours = {c for c in classes if c.__module__.startswith("imbdiff.")}
+    assert len(ours) >= 5
+    assert {c.__name__: c for c in ours}.items() <= _CLASSES.items()
+
+
+def test_a_second_class_under_a_registered_name_is_refused():
+    from imbdiff.samplers import DiffusionOverSampler
+    from imbdiff.samplers._persistence import register_sampler
+
+    class TabDDPM(DiffusionOverSampler):
+        pass
+
+    with pytest.raises(ValueError, match="named 'TabDDPM' is registered already"):
+        register_sampler(TabDDPM)
+
+
+def test_a_fresh_process_loads_a_model_through_the_base_class(data, tmp_path):
+    import subprocess
+    import sys
+
+    X, y = data
+    sampler = SEMResDDPM(**TINY, denoiser_options={"width": 8, "n_blocks": 1})
+    sampler.fit_resample(X, y)
+    sampler.save(tmp_path / "model")
+    code = (
+        "import sys; from imbdiff.samplers.base import DiffusionOverSampler as D; "
+        "print(type(D.load(sys.argv[1], device='cpu')).__name__)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "model")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "SEMResDDPM"
