@@ -607,7 +607,7 @@ def _make_sampler(args: argparse.Namespace, progress: bool):
         if hasattr(estimator, "_validate_params"):
             estimator._validate_params()
     if "device" in params:
-        from ._device import usable_device
+        from ._runtime import usable_device
 
         usable_device(params["device"])
     return sampler

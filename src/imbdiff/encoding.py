@@ -367,6 +367,22 @@ def signed_axes(k: int, dim: int, rng: np.random.Generator) -> np.ndarray:
     return np.ascontiguousarray(np.stack([axes, -axes], axis=1).reshape(-1, dim)[:k])
 
 
+def one_hot(column: pd.Series, categories: pd.Index) -> np.ndarray:
+    """Indicator columns of ``column``'s values among ``categories`` (a value
+    that is not one of them gets a row of zeros).
+
+    Examples
+    --------
+    >>> one_hot(pd.Series(["b", "a", "z"]), pd.Index(["a", "b"])).tolist()
+    [[0.0, 1.0], [1.0, 0.0], [0.0, 0.0]]
+    """
+    codes = categories.get_indexer(column.astype(object))
+    out = np.zeros((codes.size, len(categories)))
+    known = codes >= 0
+    out[np.flatnonzero(known), codes[known]] = 1.0
+    return out
+
+
 def dtype_to_json(dtype) -> dict:
     if isinstance(dtype, pd.CategoricalDtype):
         return {

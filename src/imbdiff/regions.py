@@ -30,14 +30,13 @@ embedding, and then the smaller computed value comes first.
 from __future__ import annotations
 
 import itertools
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
+from ._runtime import available_cores, limit_threads
 from ._validation import (
     as_frame,
     check_positive_int,
@@ -402,7 +401,7 @@ def _search(
 
     n_threads = _n_threads(n_jobs)
     # One BLAS thread per worker; the limit is process-wide, so set it once.
-    with threadpool_limits(limits=1):
+    with limit_threads(blas_threads=1):
         if n_threads == 1 or len(chunks) == 1:
             results = [work(c) for c in chunks]
         else:
@@ -503,11 +502,7 @@ def _n_threads(n_jobs: int | None) -> int:
             f"n_jobs must be None, a positive number of threads, or negative "
             f"(-1 = all cores); got {n_jobs!r}."
         )
-    available = (
-        len(os.sched_getaffinity(0))
-        if hasattr(os, "sched_getaffinity")
-        else (os.cpu_count() or 1)
-    )
+    available = available_cores()
     if n_jobs is None or n_jobs == -1:
         return available
     if n_jobs < 1:

@@ -21,6 +21,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 from tqdm.auto import tqdm
 
+from .._runtime import available_cores, limit_threads
 from .._version import __version__
 from ..datasets import load_dataset
 from ..evaluation import (
@@ -55,7 +56,7 @@ SAMPLER_METRICS = (
 )
 
 #: Columns of :func:`results`, in order.
-RESULT_COLUMNS = (
+BENCH_RESULT_COLUMNS = (
     "dataset",
     "method",
     "label",
@@ -356,7 +357,7 @@ def machine() -> dict[str, str | int]:
                 break
     return {
         "cpu": cpu,
-        "cores": os.cpu_count() or 1,
+        "cores": available_cores(),
         "system": platform.system(),
         "python": platform.python_version(),
         "torch": torch.__version__,
@@ -382,7 +383,7 @@ def results(
     values = store.results(keys)
     merged = stored.merge(values, on="cell", how="left")
     merged["classifier"] = merged["classifier"].fillna("")
-    return merged[list(RESULT_COLUMNS)].reset_index(drop=True)
+    return merged[list(BENCH_RESULT_COLUMNS)].reset_index(drop=True)
 
 
 def _execute(cells: Iterator[Cell], backend, jobs, scheduler) -> Iterator[dict]:
@@ -445,7 +446,7 @@ def run_cell(cell: Cell) -> dict:
                 f"the cell is keyed for device type {cell.device!r}, but its "
                 f"sampler runs on {here!r} here; run it where the run started."
             )
-        with _thread_limit(cell.threads):
+        with limit_threads(cell.threads, cell.threads):
             record.update(_fit_and_score(cell))
         record["status"], record["error"] = "done", None
     except Exception as error:  # a failed cell is data, not the end of the run
@@ -458,20 +459,6 @@ def run_cell(cell: Cell) -> dict:
     # The whole cell: loading, splitting, resampling and every classifier.
     record["cell_seconds"] = time.perf_counter() - start
     return record
-
-
-@contextlib.contextmanager
-def _thread_limit(threads: int):
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        with threadpool_limits(limits=threads):
-            yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def split(X, y, *, protocol, test_size, split_seed, folds, seed, fold):

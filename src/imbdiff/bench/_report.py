@@ -33,7 +33,7 @@ from pandas.api.types import is_numeric_dtype
 from scipy import stats
 from tqdm.auto import tqdm
 
-from ._engine import RESULT_COLUMNS
+from ._engine import BENCH_RESULT_COLUMNS
 from ._store import Store
 from ._suite import Suite, grid_key_of
 
@@ -227,7 +227,7 @@ def report(
 #: Columns of ``results.csv.gz``: one row per cell, classifier and metric,
 #: those of :func:`imbdiff.bench.results` with the cell's key and the
 #: version of imbdiff that wrote it.
-_EXPORT_COLUMNS = ("cell", *RESULT_COLUMNS, "version")
+_EXPORT_COLUMNS = ("cell", *BENCH_RESULT_COLUMNS, "version")
 
 
 # -- sections ----------------------------------------------------------------------

@@ -136,7 +136,7 @@ def device_type(sampler) -> str:
     """The torch device type (``"cpu"``, ``"cuda"``, ...) of the sampler's
     ``device`` parameter resolved on this machine, or ``"cpu"`` for a
     sampler without one (or none)."""
-    from .._device import resolve_device
+    from .._runtime import resolve_device
 
     params = {} if sampler is None else sampler.get_params(deep=True)
     if "device" not in params:

@@ -128,18 +128,30 @@ class GaussianDiffusion:
         self.alphas = alphas
         self.alpha_bars = np.cumprod(alphas)
         self.n_steps = betas.size
+        # The coefficients of x_0 and of the noise in q(x_t | x_0), and their
+        # tensors per (dtype, device), made on first use (see _coef).
+        self._coefficients = {
+            "signal": np.sqrt(self.alpha_bars),
+            "noise": np.sqrt(1.0 - self.alpha_bars),
+        }
+        self._tensors: dict[tuple, torch.Tensor] = {}
 
     # -- forward process and loss ------------------------------------------------
-    def _coef(self, values: np.ndarray, t: torch.Tensor, like: torch.Tensor):
-        out = torch.as_tensor(values, dtype=like.dtype, device=like.device)[t]
-        return out.reshape(-1, *([1] * (like.dim() - 1)))
+    def _coef(self, name: str, t: torch.Tensor, like: torch.Tensor):
+        """Coefficient ``name`` at steps ``t``, shaped to multiply ``like``
+        row by row; its tensor is made once per dtype and device."""
+        key = (name, like.dtype, like.device)
+        table = self._tensors.get(key)
+        if table is None:
+            table = torch.as_tensor(
+                self._coefficients[name], dtype=like.dtype, device=like.device
+            )
+            self._tensors[key] = table
+        return table[t].reshape(-1, *([1] * (like.dim() - 1)))
 
     def q_sample(self, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor):
         """Draw ``x_t`` from ``q(x_t | x_0)`` with the given standard noise."""
-        return (
-            self._coef(np.sqrt(self.alpha_bars), t, x0) * x0
-            + self._coef(np.sqrt(1.0 - self.alpha_bars), t, x0) * noise
-        )
+        return self._coef("signal", t, x0) * x0 + self._coef("noise", t, x0) * noise
 
     def training_loss(
         self,
@@ -161,9 +173,7 @@ class GaussianDiffusion:
 
     def predict_x0(self, x_t: torch.Tensor, t: torch.Tensor, eps: torch.Tensor):
         """The clean row implied by ``x_t`` and a noise prediction."""
-        return (
-            x_t - self._coef(np.sqrt(1.0 - self.alpha_bars), t, x_t) * eps
-        ) / self._coef(np.sqrt(self.alpha_bars), t, x_t)
+        return (x_t - self._coef("noise", t, x_t) * eps) / self._coef("signal", t, x_t)
 
     # -- reverse process -----------------------------------------------------------
     @torch.no_grad()

@@ -33,6 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._runtime import seeded
 from .denoisers import timestep_embedding
 
 __all__ = [
@@ -343,9 +344,7 @@ def _fit_classifier(
     hidden,
     time_dim,
 ) -> GuidanceClassifier:
-    devices = [x.device] if x.device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
+    with seeded(seed, x.device):
         model = GuidanceClassifier(x.shape[1], hidden=hidden, time_dim=time_dim).to(
             x.device
         )

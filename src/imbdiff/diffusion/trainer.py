@@ -17,8 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
+from torch.optim.swa_utils import get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
+from .._runtime import seeded
 from .._validation import check_positive_int
 
 __all__ = ["Trainer", "TrainingHistory"]
@@ -155,10 +157,8 @@ class Trainer:
         n = x.shape[0]
         batch = int(self.batch_size)
         window = []
-        devices = [x.device] if x.device.type == "cuda" else []
         bar = tqdm(total=self.steps, desc="training", disable=not self.verbose)
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
+        with seeded(seed, x.device):
             generator = torch.Generator(device=x.device).manual_seed(seed)
             model.train()
             for step in range(1, self.steps + 1):
@@ -185,12 +185,13 @@ class Trainer:
                 optimiser.zero_grad(set_to_none=True)
                 loss.backward()
                 optimiser.step()
-                with torch.no_grad():
-                    # Warm-up: with a fixed decay the average would keep a
-                    # share decay**steps of the untrained weights (37% after
-                    # 1,000 steps at 0.999).
-                    decay = min(self.ema_decay, (1.0 + step) / (10.0 + step))
-                    torch._foreach_lerp_(ema_params, params, 1.0 - decay)
+                # Warm-up: with a fixed decay the average would keep a share
+                # decay**steps of the untrained weights (37% after 1,000
+                # steps at 0.999). torch's EMA update takes every parameter
+                # in one call (a loop over them would cost a small network
+                # more than its arithmetic).
+                decay = min(self.ema_decay, (1.0 + step) / (10.0 + step))
+                get_ema_multi_avg_fn(decay)(ema_params, params, None)
                 window.append(value)
                 history.steps = step
                 bar.update(1)

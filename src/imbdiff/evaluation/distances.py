@@ -30,6 +30,7 @@ from .._validation import (
     coerce_numeric_text,
     resolve_categorical,
 )
+from ..encoding import one_hot
 
 __all__ = [
     "js_distance",
@@ -376,8 +377,8 @@ def _encode_pair(
     for col in real_f.columns:
         if col in nominal:
             cats = bins[col]
-            real_parts.append(_one_hot(real_f[col], cats))
-            syn_parts.append(_one_hot(syn_f[col], cats))
+            real_parts.append(one_hot(real_f[col], cats))
+            syn_parts.append(one_hot(syn_f[col], cats))
         else:
             r = real_f[col].to_numpy(dtype=float)
             s = syn_f[col].to_numpy(dtype=float)
@@ -475,10 +476,3 @@ def _real_categories(col: pd.Series) -> pd.Index:
 def _category_counts(col: pd.Series, cats: pd.Index) -> np.ndarray:
     codes = cats.get_indexer(col.astype(object))
     return np.bincount(codes, minlength=len(cats)).astype(float)
-
-
-def _one_hot(col: pd.Series, cats: pd.Index) -> np.ndarray:
-    codes = cats.get_indexer(col.astype(object))
-    out = np.zeros((codes.size, len(cats)))
-    out[np.arange(codes.size), codes] = 1.0
-    return out

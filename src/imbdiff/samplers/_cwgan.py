@@ -12,7 +12,6 @@ critic updates per generator update, a gradient penalty of weight
 
 from __future__ import annotations
 
-import contextlib
 import time
 from numbers import Real
 from typing import ClassVar
@@ -24,7 +23,7 @@ from sklearn.utils._param_validation import Interval
 from torch import nn
 from tqdm.auto import tqdm
 
-from .._device import usable_device
+from .._runtime import seeded, usable_device
 from .._validation import check_positive_int
 from ..encoding import TabularEncoder
 from ._tabular import (
@@ -187,12 +186,12 @@ class CWGANGPOverSampler(TabularOverSampler):
             self.encoder_.transform(frame), dtype=torch.float32, device=device
         )
         labels = torch.as_tensor(np.searchsorted(classes, y), device=device)
-        with _forked_rng(seed, device):
+        with seeded(seed, device):
             self._train(x, labels, len(classes), device)
         self.fit_seconds_ = time.perf_counter() - start
         start = time.perf_counter()
         new_rows, new_labels = [], []
-        with _forked_rng(seed + 1, device), torch.no_grad():
+        with seeded(seed + 1, device), torch.no_grad():
             for label, n_new in self.sampling_strategy_.items():
                 if n_new <= 0:
                     continue
@@ -270,11 +269,3 @@ class CWGANGPOverSampler(TabularOverSampler):
         bar.close()
         generator.eval()
         self.generator_ = generator
-
-
-@contextlib.contextmanager
-def _forked_rng(seed: int, device: torch.device):
-    """Seed torch inside a fork of its random state, left as it was after."""
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        torch.manual_seed(seed)
-        yield

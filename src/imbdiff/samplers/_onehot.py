@@ -16,6 +16,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods
 
+from ..encoding import one_hot
 from ._tabular import CATEGORICAL_FEATURES, TabularOverSampler, reach_counts
 
 __all__ = ["OneHotOverSampler"]
@@ -87,7 +88,7 @@ class OneHotOverSampler(TabularOverSampler):
         categories = {c: pd.Index(pd.unique(frame[c].astype(object))) for c in nominal}
         encoded = np.hstack(
             [frame[numeric].to_numpy(dtype=float)]
-            + [_one_hot(frame[c], categories[c]) for c in nominal]
+            + [one_hot(frame[c], categories[c]) for c in nominal]
         )
         X_res, y_res = inner.fit_resample(encoded, y)
         new = np.asarray(X_res)[len(y) :]
@@ -100,10 +101,3 @@ class OneHotOverSampler(TabularOverSampler):
             decoded[c] = categories[c][block.argmax(axis=1)]
             start += len(categories[c])
         return self._append(X, y, [decoded[columns]], [np.asarray(y_res)[len(y) :]])
-
-
-def _one_hot(column: pd.Series, categories: pd.Index) -> np.ndarray:
-    codes = categories.get_indexer(column.astype(object))
-    out = np.zeros((codes.size, len(categories)))
-    out[np.arange(codes.size), codes] = 1.0
-    return out

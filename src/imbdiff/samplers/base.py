@@ -8,7 +8,6 @@ and draws new rows by ancestral (or DDIM) sampling, then decodes them.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -26,8 +25,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import Interval, StrOptions
 from tqdm.auto import tqdm
 
-from .._device import usable_device
 from .._files import write_atomically
+from .._runtime import limit_threads, seeded, usable_device
 from .._validation import check_positive_int, plain
 from .._version import __version__
 from ..diffusion import (
@@ -344,15 +343,8 @@ class DiffusionOverSampler(TabularOverSampler):
     def _torch_device(self) -> torch.device:
         return usable_device(self.device)
 
-    @contextlib.contextmanager
     def _threads(self):
-        before = torch.get_num_threads()
-        if self.n_threads is not None:
-            torch.set_num_threads(int(self.n_threads))
-        try:
-            yield
-        finally:
-            torch.set_num_threads(before)
+        return limit_threads(self.n_threads)
 
     # -- fitting -----------------------------------------------------------------------
     #: Set by :meth:`fit_resample_chunks` while it fits: the generation that
@@ -547,8 +539,7 @@ class DiffusionOverSampler(TabularOverSampler):
         options = dict(self.denoiser_options or {})
         if labels is not None:
             options["n_classes"] = n_classes + 1
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            torch.manual_seed(seed)
+        with seeded(seed, device):
             net = make_denoiser(denoiser_name, widths, **options).to(device)
         if cached is not None and cached.is_file():
             return _load_cached(net, cached, device)
