@@ -33,8 +33,8 @@ LONG_MODULES = {
     "diffusion/guidance.py": 506,
     "evaluation/protocols.py": 512,
     "regions.py": 689,
-    "samplers/_lreddpm.py": 716,
-    "samplers/base.py": 928,
+    "samplers/_lreddpm.py": 683,
+    "samplers/base.py": 908,
     "_validation.py": 538,
 }
 
@@ -57,10 +57,7 @@ LONG_FUNCTIONS = {
     "samplers/_guide_state.py:restore_guide": 61,
     "samplers/_lreddpm.py:LReDDPM.__init__": 70,
     "samplers/_lreddpm.py:LReDDPM._choose": 68,
-    "samplers/_lreddpm.py:LReDDPM._fit_guided": 64,
-    "samplers/_lreddpm.py:LReDDPM._fit_resample": 75,
     "samplers/_state.py:restore_diffusion": 64,
-    "samplers/base.py:DiffusionOverSampler._fit_resample": 66,
 }
 
 

@@ -18,12 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_positive_int
-from ._tabular import (
-    CATEGORICAL_FEATURES,
-    POSITIVE_INT,
-    TabularOverSampler,
-    random_state_of,
-)
+from ._tabular import CATEGORICAL_FEATURES, POSITIVE_INT, ClassFit, PerClassOverSampler
 
 __all__ = ["CTGANOverSampler", "TVAEOverSampler"]
 
@@ -32,13 +27,13 @@ _CLASS = "__imbdiff_class__"
 _MAX_DRAWS = 20
 
 
-class _CTGANFamily(TabularOverSampler):
+class _CTGANFamily(PerClassOverSampler):
     """Shared fitting and drawing of the ``ctgan`` package's synthesizers."""
 
     _model_name: ClassVar[str]
 
     _parameter_constraints: ClassVar[dict] = {
-        **TabularOverSampler._parameter_constraints,
+        **PerClassOverSampler._parameter_constraints,
         "random_state": ["random_state"],
         "epochs": POSITIVE_INT,
         "batch_size": POSITIVE_INT,
@@ -85,34 +80,32 @@ class _CTGANFamily(TabularOverSampler):
             enable_gpu=False,
         )
 
-    def _fit_resample(self, X, y):
+    def _start_fit(self, X, y) -> ClassFit:
         frame, nominal = self._frame_of(X)
         frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
-        nominal = [str(c) for c in nominal]
-        rng = random_state_of(self.random_state)
-        self.fit_seconds_ = self.sample_seconds_ = 0.0
-        new_rows, new_labels = [], []
-        shared = None
-        for label, n_new in self.sampling_strategy_.items():
-            if n_new <= 0:
-                continue
-            seed = int(rng.randint(np.iinfo(np.int32).max))
-            start = time.perf_counter()
-            if self.conditional:
-                if shared is None:
-                    data = frame.assign(**{_CLASS: pd.Series(y).astype(str).values})
-                    shared = self._fit_model(data, [*nominal, _CLASS], seed)
-                model = shared
-            else:
-                rows = frame[y == label].reset_index(drop=True)
-                model = self._fit_model(rows, nominal, seed)
-            self.fit_seconds_ += time.perf_counter() - start
-            start = time.perf_counter()
-            rows = self._draw(model, int(n_new), label)
-            self.sample_seconds_ += time.perf_counter() - start
-            new_rows.append(rows[list(frame.columns)])
-            new_labels.append(np.full(int(n_new), label, dtype=y.dtype))
-        return self._append(X, y, new_rows, new_labels)
+        return ClassFit(frame, y, [str(c) for c in nominal])
+
+    def _fits_class(self, label) -> bool:
+        return self.sampling_strategy_[label] > 0
+
+    def _fit_class(self, fit: ClassFit, label, seed: int):
+        if not self.conditional:
+            rows = fit.frame[fit.y == label].reset_index(drop=True)
+            return self._fit_model(rows, fit.nominal, seed)
+        if fit.shared is None:
+            # One model of every row, the class a column: fitted with the
+            # first class's seed.
+            data = fit.frame.assign(**{_CLASS: pd.Series(fit.y).astype(str).values})
+            fit.shared = self._fit_model(data, [*fit.nominal, _CLASS], seed)
+        return fit.shared
+
+    def _generate_class(self, fit: ClassFit, label, model, seed: int, new) -> None:
+        n_new = int(self.sampling_strategy_[label])
+        start = time.perf_counter()
+        rows = self._draw(model, n_new, label)
+        self.sample_seconds_ += time.perf_counter() - start
+        new[0].append(rows[list(fit.frame.columns)])
+        new[1].append(np.full(n_new, label, dtype=fit.y.dtype))
 
     def _fit_model(self, data: pd.DataFrame, discrete: list, seed: int):
         model = self._model()

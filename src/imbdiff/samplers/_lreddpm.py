@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 import tempfile
-import time
 import warnings
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -24,7 +24,6 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 
 from .._validation import plain
-from ..diffusion import GaussianDiffusion, get_schedule
 from ..diffusion.guidance import (
     GUIDANCE_KINDS,
     classifier_guidance,
@@ -35,8 +34,8 @@ from ..regions import REGION_NAMES, minority_types, replaced_composition
 from ._guide_state import guide_state, restore_guide
 from ._persistence import register_sampler
 from ._state import _ClassModel
-from ._tabular import POSITIVE_INT, random_state_of
-from .base import DiffusionOverSampler
+from ._tabular import POSITIVE_INT
+from .base import DiffusionFit, DiffusionOverSampler
 
 __all__ = ["GUIDANCE_NEGATIVES", "REGION_FALLBACK", "LReDDPM", "RegionFallbackWarning"]
 
@@ -83,6 +82,16 @@ _CLASSIFIER_OPTIONS = {
     "time_dim",
     "held_out",
 }
+
+
+@dataclass
+class _GuidedFit(DiffusionFit):
+    """What LReDDPM's classes share in one fit: also the regions' names
+    (None: chosen per class by inner cross-validation) and those choices'
+    scores."""
+
+    names: list[str] | None = None
+    scores: list = field(default_factory=list)
 
 
 @register_sampler
@@ -381,81 +390,49 @@ class LReDDPM(DiffusionOverSampler):
             )
 
     # -- fitting -------------------------------------------------------------------
-    def _fit_resample(self, X, y):
-        self._check_params()
-        denoiser_name, categorical = self._resolved()
-        frame, nominal = self._frame_of(X)
-        rng = random_state_of(self.random_state)
-        device = self._torch_device()
-        diffusion = GaussianDiffusion(
-            get_schedule(self.schedule, int(self.n_timesteps))
-        )
-        labels = list(self.sampling_strategy_)
+    # The steps of PerClassOverSampler's template (see DiffusionOverSampler).
+    def _start_fit(self, X, y) -> _GuidedFit:
+        fit = _GuidedFit(**vars(super()._start_fit(X, y)))
         self.regions_ = minority_types(
-            frame, y, minority_classes=labels, categorical_features=nominal
+            fit.frame,
+            y,
+            minority_classes=list(self.sampling_strategy_),
+            categorical_features=fit.nominal,
         )
-        self.models_: dict = {}
         self.guide_regions_: dict = {}
         self.region_sizes_: dict = {}
         self.classifier_scores_: dict = {}
         self.recentre_shift_: dict = {}
         self.taus_: dict = {}
-        self.filtered_: dict = {}
-        self.fit_seconds_ = self.sample_seconds_ = 0.0
-        names = self._region_names()
-        if names is None:
+        fit.names = self._region_names()
+        if fit.names is None:
             self.auto_choice_: dict = {}
-            scores = []
-        new_rows, new_labels = [], []
-        with self._threads():
-            for label in labels:
-                seed = int(rng.randint(np.iinfo(np.int32).max))
-                start = time.perf_counter()
-                tau = self.tau
-                if names is None:
-                    choice, table = self._choose(frame, y, label, seed, nominal)
-                    self.auto_choice_[label] = choice
-                    scores.append(table.assign(label=label))
-                    guide, tau = [choice["region"]], choice["tau"]
-                elif self.region is None:
-                    guide = self._fallback_guide(label, len(y))
-                else:
-                    guide = names
-                fitted, region_mask = self._fit_guided(
-                    frame,
-                    y,
-                    label,
-                    guide,
-                    tau,
-                    nominal,
-                    categorical,
-                    denoiser_name,
-                    diffusion,
-                    device,
-                    seed,
-                )
-                self.models_[label] = fitted
-                self.fit_seconds_ += time.perf_counter() - start
-                n_new = (
-                    int(region_mask.sum())
-                    if self.n_samples == "region"
-                    else int(self.sampling_strategy_[label])
-                )
-                self.sampling_strategy_[label] = n_new
-                self._add_generated(
-                    (new_rows, new_labels),
-                    fitted,
-                    diffusion,
-                    n_new,
-                    device,
-                    seed + 1,
-                    label=label,
-                    reference=(frame, y, nominal),
-                )
-        if names is None:
-            self.auto_scores_ = pd.concat(scores, ignore_index=True)
-        self.diffusion_ = diffusion
-        return self._append(X, y, new_rows, new_labels)
+        return fit
+
+    def _fit_class(self, fit: _GuidedFit, label, seed: int) -> _ClassModel:
+        tau = self.tau
+        if fit.names is None:
+            choice, table = self._choose(fit.frame, fit.y, label, seed, fit.nominal)
+            self.auto_choice_[label] = choice
+            fit.scores.append(table.assign(label=label))
+            guide, tau = [choice["region"]], choice["tau"]
+        elif self.region is None:
+            guide = self._fallback_guide(label, len(fit.y))
+        else:
+            guide = fit.names
+        fitted, region_mask = self._fit_guided(fit, label, guide, tau, seed)
+        self.models_[label] = fitted
+        self.sampling_strategy_[label] = (
+            int(region_mask.sum())
+            if self.n_samples == "region"
+            else int(self.sampling_strategy_[label])
+        )
+        return fitted
+
+    def _finish_fit(self, fit: _GuidedFit) -> None:
+        if fit.names is None:
+            self.auto_scores_ = pd.concat(fit.scores, ignore_index=True)
+        super()._finish_fit(fit)
 
     def _region_mask(self, label, y, guide: list[str]) -> np.ndarray:
         """Rows of class ``label`` in the regions ``guide``; checks the size."""
@@ -510,28 +487,18 @@ class LReDDPM(DiffusionOverSampler):
         return mask
 
     def _fit_guided(
-        self,
-        frame,
-        y,
-        label,
-        guide,
-        tau,
-        nominal,
-        categorical,
-        denoiser_name,
-        diffusion,
-        device,
-        seed,
+        self, fit: _GuidedFit, label, guide: list[str], tau, seed: int
     ) -> tuple[_ClassModel, np.ndarray]:
+        """The denoiser and the guidance of class ``label``, guided by the
+        regions ``guide`` with ``tau``; and the mask of the region's rows."""
+        frame, y, device, diffusion = fit.frame, fit.y, fit.device, fit.diffusion
         region_mask = self._region_mask(label, y, guide)
         self.guide_regions_[label] = list(guide)
         in_class = y == label
-        encoder = self._make_encoder(frame, nominal, categorical, seed)
+        encoder = self._make_encoder(frame, fit.nominal, fit.categorical, seed)
         z = encoder.transform(frame)
         train_rows = z[in_class if self.train_on == "minority" else region_mask]
-        model, history = self._train_denoiser(
-            train_rows, encoder.widths_, denoiser_name, diffusion, device, seed
-        )
+        model, history = self._train_denoiser(fit, train_rows, encoder.widths_, seed)
         noisy = self.guidance in ("region_noisy", "noisy")
         positive = in_class if self.guidance == "noisy" else region_mask
         keep = positive | _at_most(~in_class, GUIDANCE_NEGATIVES, seed + 3)

@@ -8,6 +8,9 @@ DataFrame, whose dtypes ``fit_resample`` restores).
 
 from __future__ import annotations
 
+import contextlib
+import time
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -21,7 +24,7 @@ from sklearn.utils.validation import validate_data
 
 from .._validation import as_frame, check_label_types, prepare_frame
 
-__all__ = ["TabularOverSampler", "random_state_of"]
+__all__ = ["PerClassOverSampler", "TabularOverSampler", "random_state_of"]
 
 #: Parameter constraints (scikit-learn's) shared by several samplers; a value
 #: of the wrong type is refused with ``InvalidParameterError`` at fit time.
@@ -149,3 +152,75 @@ class TabularOverSampler(BaseOverSampler):
         else:
             X_res = np.vstack([X, generated.to_numpy(dtype=X.dtype)])
         return X_res, np.hstack([y, *new_labels])
+
+
+@dataclass
+class ClassFit:
+    """What the fits of one ``fit_resample`` call share across the classes."""
+
+    frame: pd.DataFrame
+    y: np.ndarray
+    nominal: list
+    #: A model that every class shares (a class-conditional one), if any.
+    shared: object = None
+
+
+class PerClassOverSampler(TabularOverSampler):
+    """Base of the samplers that fit a model for each class to oversample
+    (or one that every class shares), then generate that class's rows.
+
+    :meth:`_fit_resample` is the template and fixes the order, so that every
+    such sampler draws its seeds alike: one per class from ``random_state``,
+    in the order of ``sampling_strategy_``. A subclass writes
+    :meth:`_start_fit`, :meth:`_fit_class` and :meth:`_generate_class`, and
+    where it needs to :meth:`_fit_shared`, :meth:`_fits_class`,
+    :meth:`_finish_fit` and :meth:`_threads`.
+    """
+
+    def _fit_resample(self, X, y):
+        fit = self._start_fit(X, y)
+        rng = random_state_of(self.random_state)
+        self.fit_seconds_ = self.sample_seconds_ = 0.0
+        new: tuple[list, list] = ([], [])
+        with self._threads():
+            start = time.perf_counter()
+            self._fit_shared(fit, rng)
+            self.fit_seconds_ += time.perf_counter() - start
+            for label in list(self.sampling_strategy_):
+                if not self._fits_class(label):
+                    continue
+                seed = int(rng.randint(np.iinfo(np.int32).max))
+                start = time.perf_counter()
+                model = self._fit_class(fit, label, seed)
+                self.fit_seconds_ += time.perf_counter() - start
+                self._generate_class(fit, label, model, seed, new)
+        self._finish_fit(fit)
+        return self._append(X, y, *new)
+
+    def _start_fit(self, X, y) -> ClassFit:
+        """Check the settings and read the table: what the classes share."""
+        frame, nominal = self._frame_of(X)
+        return ClassFit(frame, y, nominal)
+
+    def _fit_shared(self, fit: ClassFit, rng: np.random.RandomState) -> None:
+        """Fit what every class shares before the classes (nothing here)."""
+
+    def _fits_class(self, label) -> bool:
+        """Whether class ``label`` is fitted (and draws a seed) at all."""
+        return True
+
+    def _fit_class(self, fit: ClassFit, label, seed: int):
+        """The model of class ``label``, fitted with ``seed``."""
+        raise NotImplementedError
+
+    def _generate_class(self, fit: ClassFit, label, model, seed: int, new) -> None:
+        """Append the new rows of ``label`` and their labels to the lists
+        ``new`` (rows, labels), counting the time as sampling."""
+        raise NotImplementedError
+
+    def _finish_fit(self, fit: ClassFit) -> None:
+        """Keep what the fit leaves behind (nothing here)."""
+
+    def _threads(self):
+        """The thread limits the fit runs under (none here)."""
+        return contextlib.nullcontext()

@@ -13,7 +13,7 @@ import json
 import os
 import time
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from numbers import Real
 from pathlib import Path
 from typing import ClassVar
@@ -45,7 +45,8 @@ from ._tabular import (
     CATEGORICAL_FEATURES,
     POSITIVE_INT,
     POSITIVE_REAL,
-    TabularOverSampler,
+    ClassFit,
+    PerClassOverSampler,
     random_state_of,
 )
 
@@ -119,8 +120,20 @@ def auto_train_steps(n_rows: int) -> int:
 _TRAINING_REVISION = 4
 
 
+@dataclass
+class DiffusionFit(ClassFit):
+    """What the classes of one diffusion ``fit_resample`` share."""
+
+    categorical: str = "onehot"
+    denoiser_name: str = "mlp"
+    device: torch.device | None = None
+    diffusion: GaussianDiffusion | None = None
+    #: Each class's label index in a class-conditional network.
+    index: dict | None = None
+
+
 @register_sampler
-class DiffusionOverSampler(TabularOverSampler):
+class DiffusionOverSampler(PerClassOverSampler):
     """Oversample with a Gaussian DDPM trained on each minority class.
 
     Parameters
@@ -232,7 +245,7 @@ class DiffusionOverSampler(TabularOverSampler):
     _default_categorical = "onehot"
 
     _parameter_constraints: ClassVar[dict] = {
-        **TabularOverSampler._parameter_constraints,
+        **PerClassOverSampler._parameter_constraints,
         "random_state": ["random_state"],
         "denoiser": [StrOptions({"auto", *DENOISERS})],
         "denoiser_options": [dict, None],
@@ -414,99 +427,76 @@ class DiffusionOverSampler(TabularOverSampler):
             for rows in self._outputs(parts):
                 yield rows, np.full(len(rows), label, dtype=reference[1].dtype)
 
-    def _fit_resample(self, X, y):
+    # The steps of PerClassOverSampler's template.
+    def _start_fit(self, X, y) -> DiffusionFit:
         self._check_params()
         denoiser_name, categorical = self._resolved()
         frame, nominal = self._frame_of(X)
-
-        rng = random_state_of(self.random_state)
-        device = self._torch_device()
-        diffusion = GaussianDiffusion(
-            get_schedule(self.schedule, int(self.n_timesteps))
+        fit = DiffusionFit(
+            frame,
+            y,
+            nominal,
+            categorical=categorical,
+            denoiser_name=denoiser_name,
+            device=self._torch_device(),
+            diffusion=GaussianDiffusion(
+                get_schedule(self.schedule, int(self.n_timesteps))
+            ),
         )
         self.models_: dict = {}
         self.filtered_: dict = {}
-        self.fit_seconds_ = self.sample_seconds_ = 0.0
-        new_rows, new_labels = [], []
-        shared = None
-        with self._threads():
-            if self.conditional:
-                start = time.perf_counter()
-                seed = int(rng.randint(np.iinfo(np.int32).max))
-                shared, index = self._fit_conditional(
-                    frame,
-                    y,
-                    nominal,
-                    categorical,
-                    denoiser_name,
-                    diffusion,
-                    device,
-                    seed,
-                )
-                self.fit_seconds_ += time.perf_counter() - start
-            for label, n_new in self.sampling_strategy_.items():
-                seed = int(rng.randint(np.iinfo(np.int32).max))
-                start = time.perf_counter()
-                if shared is not None:
-                    fitted = replace(shared, label_index=index[label])
-                else:
-                    rows = frame[y == label]
-                    if len(rows) < 2:
-                        raise ValueError(
-                            f"class {plain(label)!r} has {len(rows)} row; a "
-                            "diffusion model needs at least 2 rows of a class to "
-                            "learn from."
-                        )
-                    fitted = self._fit_class(
-                        rows,
-                        nominal,
-                        categorical,
-                        denoiser_name,
-                        diffusion,
-                        device,
-                        seed,
-                    )
-                self.models_[label] = fitted
-                self.fit_seconds_ += time.perf_counter() - start
-                self._add_generated(
-                    (new_rows, new_labels),
-                    fitted,
-                    diffusion,
-                    int(n_new),
-                    device,
-                    seed + 1,
-                    label=label,
-                    reference=(frame, y, nominal),
-                )
-        self.diffusion_ = diffusion
-        return self._append(X, y, new_rows, new_labels)
+        return fit
 
-    def _fit_class(
-        self, rows, nominal, categorical, denoiser_name, diffusion, device, seed
-    ):
-        encoder = self._make_encoder(rows, nominal, categorical, seed)
-        x = encoder.transform(rows)
-        model, history = self._train_denoiser(
-            x, encoder.widths_, denoiser_name, diffusion, device, seed
+    def _fit_shared(self, fit: DiffusionFit, rng) -> None:
+        if self.conditional:
+            seed = int(rng.randint(np.iinfo(np.int32).max))
+            fit.shared, fit.index = self._fit_conditional(fit, seed)
+
+    def _fit_class(self, fit: DiffusionFit, label, seed: int) -> _ClassModel:
+        if fit.shared is not None:
+            fitted = replace(fit.shared, label_index=fit.index[label])
+        else:
+            rows = fit.frame[fit.y == label]
+            if len(rows) < 2:
+                raise ValueError(
+                    f"class {plain(label)!r} has {len(rows)} row; a diffusion "
+                    "model needs at least 2 rows of a class to learn from."
+                )
+            encoder = self._make_encoder(rows, fit.nominal, fit.categorical, seed)
+            model, history = self._train_denoiser(
+                fit, encoder.transform(rows), encoder.widths_, seed
+            )
+            fitted = _ClassModel(encoder, model, history)
+        self.models_[label] = fitted
+        return fitted
+
+    def _generate_class(self, fit: DiffusionFit, label, fitted, seed: int, new):
+        self._add_generated(
+            new,
+            fitted,
+            fit.diffusion,
+            int(self.sampling_strategy_[label]),
+            fit.device,
+            seed + 1,
+            label=label,
+            reference=(fit.frame, fit.y, fit.nominal),
         )
-        return _ClassModel(encoder, model, history)
 
-    def _fit_conditional(
-        self, frame, y, nominal, categorical, denoiser_name, diffusion, device, seed
-    ):
+    def _finish_fit(self, fit: DiffusionFit) -> None:
+        self.diffusion_ = fit.diffusion
+
+    def _fit_conditional(self, fit: DiffusionFit, seed: int):
         """One network for every class, the class as input; returns the model
         (``label_index`` unset) and each class's label index."""
-        classes = np.unique(y).tolist()
+        classes = np.unique(fit.y).tolist()
         index = {label: i for i, label in enumerate(classes)}
-        encoder = self._make_encoder(frame, nominal, categorical, seed)
+        encoder = self._make_encoder(fit.frame, fit.nominal, fit.categorical, seed)
         model, history = self._train_denoiser(
-            encoder.transform(frame),
+            fit,
+            encoder.transform(fit.frame),
             encoder.widths_,
-            denoiser_name,
-            diffusion,
-            device,
             seed,
-            labels=np.array([index[label] for label in np.asarray(y).tolist()]),
+            labels=np.array([index[label] for label in np.asarray(fit.y).tolist()]),
             n_classes=len(classes),
         )
         fitted = _ClassModel(encoder, model, history, null_label=len(classes))
@@ -522,11 +512,9 @@ class DiffusionOverSampler(TabularOverSampler):
 
     def _train_denoiser(
         self,
+        fit: DiffusionFit,
         x: np.ndarray,
         widths,
-        denoiser_name,
-        diffusion,
-        device,
         seed,
         *,
         labels: np.ndarray | None = None,
@@ -535,6 +523,7 @@ class DiffusionOverSampler(TabularOverSampler):
         """Train a denoiser on the encoded rows ``x`` (or load it from the
         cache); with ``labels`` (indices below ``n_classes``), a class-
         conditional one with one more label, ``n_classes``, for "no class"."""
+        denoiser_name, diffusion, device = fit.denoiser_name, fit.diffusion, fit.device
         cached = self._cache_path(x, widths, denoiser_name, diffusion, seed, labels)
         options = dict(self.denoiser_options or {})
         if labels is not None:
