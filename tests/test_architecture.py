@@ -31,7 +31,6 @@ LONG_MODULES = {
     "bench/_suite.py": 604,
     "cli.py": 922,
     "diffusion/guidance.py": 506,
-    "evaluation/protocols.py": 512,
     "regions.py": 689,
     "samplers/_lreddpm.py": 683,
     "samplers/base.py": 908,

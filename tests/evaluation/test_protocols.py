@@ -19,9 +19,9 @@ from imbdiff.evaluation import (
     evaluate_cv,
     evaluate_holdout,
     holdout_split,
-    protocols,
     summarise,
 )
+from imbdiff.evaluation import _scoring as scoring
 
 
 class RecordingSMOTE(SMOTE):
@@ -47,13 +47,13 @@ def recording_smote():
 def scored(monkeypatch):
     """Record the true labels and positive label of every scoring call."""
     seen: list[dict] = []
-    original = protocols.classification_metrics
+    original = scoring.classification_metrics
 
     def recording(y_true, y_pred, y_score, *, pos_label):
         seen.append({"y_true": np.asarray(y_true), "pos_label": pos_label})
         return original(y_true, y_pred, y_score, pos_label=pos_label)
 
-    monkeypatch.setattr(protocols, "classification_metrics", recording)
+    monkeypatch.setattr(scoring, "classification_metrics", recording)
     return seen
 
 

@@ -31,8 +31,7 @@ from ..evaluation import (
     js_distance,
     memorisation_summary,
     mmd,
-    resample,
-    score_classifiers,
+    resample_and_score,
     wasserstein_distance,
 )
 from ..samplers import make_sampler
@@ -485,15 +484,10 @@ def _fit_and_score(cell: Cell) -> dict:
         fold=cell.fold,
     )
     minority = dataset.minority_label
-    sampler = make_sampler(cell.method.method, cell.method.params)
-    start = time.perf_counter()
-    sampler, X_res, y_res = resample(sampler, X_train, y_train, seed=cell.seed)
-    total = time.perf_counter() - start
-    params = {} if sampler is None else _json_params(sampler.get_params(deep=False))
-    n_synthetic = int(len(y_res) - len(y_train))
-    scores = score_classifiers(
-        X_res,
-        y_res,
+    sampler, X_res, y_res, scores, total = resample_and_score(
+        make_sampler(cell.method.method, cell.method.params),
+        X_train,
+        y_train,
         X_test,
         y_test,
         names=cell.classifiers,
@@ -502,6 +496,8 @@ def _fit_and_score(cell: Cell) -> dict:
         # balanced and threshold change the classifiers instead of the rows.
         adjust=cell.method.method if cell.method.method in ADJUSTMENTS else None,
     )
+    params = {} if sampler is None else _json_params(sampler.get_params(deep=False))
+    n_synthetic = int(len(y_res) - len(y_train))
     metrics = [
         (name, metric, value)
         for name, values in scores.items()

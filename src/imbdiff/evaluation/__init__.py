@@ -11,6 +11,7 @@
   distances between real and synthetic rows.
 """
 
+from ._scoring import resample, resample_and_score, score_classifiers
 from .classifiers import (
     ADJUSTMENTS,
     CLASSIFIER_NAMES,
@@ -36,8 +37,6 @@ from .protocols import (
     evaluate_cv,
     evaluate_holdout,
     holdout_split,
-    resample,
-    score_classifiers,
     summarise,
 )
 
@@ -65,6 +64,7 @@ __all__ = [
     "memorisation_summary",
     "mmd",
     "resample",
+    "resample_and_score",
     "score_classifiers",
     "summarise",
     "wasserstein_distance",

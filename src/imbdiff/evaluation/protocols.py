@@ -31,7 +31,6 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from .._validation import (
@@ -40,23 +39,15 @@ from .._validation import (
     minority_label,
     prepare_frame,
 )
-from .classifiers import (
-    CLASSIFIER_NAMES,
-    PAPER_CLASSIFIERS,
-    NotApplicableError,
-    adjust_classifier,
-    classifier_scores,
-    make_classifier,
-)
-from .metrics import METRIC_NAMES, classification_metrics
+from ._scoring import resample_and_score
+from .classifiers import CLASSIFIER_NAMES, PAPER_CLASSIFIERS
+from .metrics import METRIC_NAMES
 
 __all__ = [
     "RESULT_COLUMNS",
     "evaluate_cv",
     "evaluate_holdout",
     "holdout_split",
-    "resample",
-    "score_classifiers",
     "summarise",
 ]
 
@@ -351,11 +342,10 @@ def _run_repeat(
     fold: int,
 ) -> list[dict]:
     """Resample one training part, then train and score every classifier."""
-    _, X_res, y_res = resample(sampler, X_train, y_train, seed=seed)
-    n_synthetic = int(len(y_res) - len(y_train))
-    scores = score_classifiers(
-        X_res,
-        y_res,
+    _, _, y_res, scores, _ = resample_and_score(
+        sampler,
+        X_train,
+        y_train,
         X_test,
         y_test,
         names=names,
@@ -363,6 +353,7 @@ def _run_repeat(
         pos_label=pos_label,
         categorical_features=categorical_features,
     )
+    n_synthetic = int(len(y_res) - len(y_train))
     return [
         {
             "protocol": protocol,
@@ -376,74 +367,6 @@ def _run_repeat(
         for name in names
         for metric in METRIC_NAMES
     ]
-
-
-def resample(sampler, X, y, *, seed: int):
-    """Fit a fresh clone of ``sampler`` (``random_state`` = ``seed`` when it has
-    one) on ``X, y``: ``(fitted, X_res, y_res)``; ``None`` keeps the data."""
-    if sampler is None:
-        return None, X, y
-    fitted = clone(sampler)
-    if "random_state" in fitted.get_params(deep=False):
-        fitted.set_params(random_state=seed)
-    X_res, y_res = fitted.fit_resample(X, y)
-    return fitted, X_res, y_res
-
-
-def score_classifiers(
-    X_train,
-    y_train,
-    X_test,
-    y_test,
-    *,
-    names: Sequence[str],
-    seed: int,
-    pos_label,
-    categorical_features="auto",
-    adjust: str | None = None,
-) -> dict[str, dict[str, float]]:
-    """Train each classifier on the (resampled) training rows, score it on the
-    test rows: ``{classifier: {metric: value}}``.
-
-    ``adjust`` changes each classifier (:func:`adjust_classifier`); a
-    classifier it does not apply to is left out of the result, not scored
-    as something else.
-    """
-    out = {}
-    for name in names:
-        clf = make_classifier(
-            name, random_state=seed, categorical_features=categorical_features
-        )
-        try:
-            clf = adjust_classifier(clf, adjust, pos_label=pos_label, random_state=seed)
-        except NotApplicableError:
-            continue
-        clf = _fit_tuned(clf, X_train, y_train)
-        out[name] = classification_metrics(
-            y_test,
-            clf.predict(X_test),
-            classifier_scores(clf, X_test, pos_label=pos_label),
-            pos_label=pos_label,
-        )
-    return out
-
-
-def _fit_tuned(clf, X, y):
-    """Fit ``clf``; a threshold-tuned classifier whose inner fits predict one
-    constant score has no threshold to tune (every threshold gives the same
-    predictions), so it is scored as the classifier it wraps, fitted on all
-    rows at its default threshold, which is what tuning would have kept."""
-    from sklearn.model_selection import TunedThresholdClassifierCV
-
-    try:
-        return clf.fit(X, y)
-    except ValueError as error:
-        if not (
-            isinstance(clf, TunedThresholdClassifierCV)
-            and "constant predictions" in str(error)
-        ):
-            raise
-        return clf.estimator.fit(X, y)
 
 
 def _results_frame(rows: list[dict]) -> pd.DataFrame:
