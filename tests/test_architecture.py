@@ -33,7 +33,7 @@ LONG_MODULES = {
     "diffusion/guidance.py": 506,
     "regions.py": 689,
     "samplers/_lreddpm.py": 683,
-    "samplers/base.py": 908,
+    "samplers/base.py": 794,
     "_validation.py": 538,
 }
 

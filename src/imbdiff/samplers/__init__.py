@@ -3,6 +3,7 @@
 from ._classic import PROWSYN_INSTALL, ProWSyn, TabularSMOTE
 from ._ctgan import CTGANOverSampler, TVAEOverSampler
 from ._cwgan import CWGANGPOverSampler
+from ._filter import FILTER_ROUNDS, NeighbourFilterWarning
 from ._lreddpm import (
     GUIDANCE_NEGATIVES,
     REGION_FALLBACK,
@@ -23,10 +24,8 @@ from ._registry import (
 from .base import (
     AUTO_STEPS_BOUNDS,
     AUTO_STEPS_PER_ROW,
-    FILTER_ROUNDS,
     GENERATION_CHUNK,
     DiffusionOverSampler,
-    NeighbourFilterWarning,
     auto_train_steps,
 )
 

@@ -8,14 +8,10 @@ and draws new rows by ancestral (or DDIM) sampling, then decodes them.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import time
-import warnings
 from dataclasses import dataclass, replace
 from numbers import Real
-from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -25,20 +21,19 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import Interval, StrOptions
 from tqdm.auto import tqdm
 
-from .._files import write_atomically
 from .._runtime import limit_threads, seeded, usable_device
 from .._validation import check_positive_int, plain
-from .._version import __version__
 from ..diffusion import (
     SOLVERS,
     GaussianDiffusion,
     Trainer,
-    TrainingHistory,
     get_schedule,
 )
 from ..diffusion.denoisers import DENOISERS, make_denoiser
 from ..diffusion.guidance import ClassifierFree
 from ..encoding import CATEGORICAL_ENCODINGS, NUMERIC_ENCODINGS, TabularEncoder
+from ._cache import cache_path, load_cached, save_cached
+from ._filter import keep_agreeing
 from ._persistence import load_sampler, register_sampler, save_sampler
 from ._state import _ClassModel, diffusion_state, restore_diffusion
 from ._tabular import (
@@ -53,44 +48,16 @@ from ._tabular import (
 __all__ = [
     "AUTO_STEPS_BOUNDS",
     "AUTO_STEPS_PER_ROW",
-    "FILTER_ROUNDS",
     "GENERATION_CHUNK",
     "DiffusionOverSampler",
-    "NeighbourFilterWarning",
     "auto_train_steps",
 ]
 
-#: Rounds of the neighbour filter (``neighbour_filter=True``), the first draw
-#: included: rows it dropped are drawn again at most this many times less one.
-FILTER_ROUNDS = 5
-#: Real neighbours a generated row is judged by.
-FILTER_NEIGHBOURS = 5
 #: Rows generated at a time. Each chunk runs the whole reverse process and is
 #: decoded before the next begins, so memory grows with the decoded rows, not
 #: with the rows asked for times the encoded width (a nominal column of 1,000
 #: categories is 1,000 encoded columns one-hot).
 GENERATION_CHUNK = 65536
-
-
-class NeighbourFilterWarning(UserWarning):
-    """The neighbour filter kept fewer rows than asked for (the message gives
-    the counts)."""
-
-
-def _neighbours_agree(rows: pd.DataFrame, label, frame, y, nominal) -> np.ndarray:
-    """Whether each generated row of class ``label`` has, among its
-    :data:`FILTER_NEIGHBOURS` nearest real rows under HVDM, one of its class."""
-    from ..regions import hvdm_neighbours_of
-
-    k = min(FILTER_NEIGHBOURS, len(frame))
-    _, indices = hvdm_neighbours_of(
-        frame,
-        y,
-        rows.set_axis(frame.columns, axis=1),
-        n_neighbors=k,
-        categorical_features=nominal,
-    )
-    return (np.asarray(y)[indices] == label).any(axis=1)
 
 
 #: ``train_steps="auto"``: optimiser steps per row trained on (the class's
@@ -113,11 +80,6 @@ def auto_train_steps(n_rows: int) -> int:
     """
     low, high = AUTO_STEPS_BOUNDS
     return int(min(high, max(low, AUTO_STEPS_PER_ROW * int(n_rows))))
-
-
-#: Part of a cached model's key: bumped whenever training itself changes, so
-#: that a cache never hands back weights that today's code would not train.
-_TRAINING_REVISION = 4
 
 
 @dataclass
@@ -524,14 +486,14 @@ class DiffusionOverSampler(PerClassOverSampler):
         cache); with ``labels`` (indices below ``n_classes``), a class-
         conditional one with one more label, ``n_classes``, for "no class"."""
         denoiser_name, diffusion, device = fit.denoiser_name, fit.diffusion, fit.device
-        cached = self._cache_path(x, widths, denoiser_name, diffusion, seed, labels)
+        cached = cache_path(self, x, widths, denoiser_name, diffusion, seed, labels)
         options = dict(self.denoiser_options or {})
         if labels is not None:
             options["n_classes"] = n_classes + 1
         with seeded(seed, device):
             net = make_denoiser(denoiser_name, widths, **options).to(device)
         if cached is not None and cached.is_file():
-            return _load_cached(net, cached, device)
+            return load_cached(net, cached, device)
         steps = self._steps_for(len(x))
         trainer = Trainer(
             steps=steps,
@@ -550,7 +512,7 @@ class DiffusionOverSampler(PerClassOverSampler):
                 net, diffusion, rows, y, null_label=n_classes, seed=seed
             )
         if cached is not None:
-            _save_cached(model, history, cached)
+            save_cached(model, history, cached)
         return model, history
 
     def _steps_for(self, n_rows: int) -> int:
@@ -564,35 +526,6 @@ class DiffusionOverSampler(PerClassOverSampler):
         if self.cap_batch:
             return min(int(self.batch_size), int(n_rows))
         return int(self.batch_size)
-
-    def _cache_path(
-        self, x, widths, denoiser_name, diffusion, seed, labels=None
-    ) -> Path | None:
-        if self.model_cache is None:
-            return None
-        digest = hashlib.sha256()
-        digest.update(np.ascontiguousarray(x, dtype=np.float64).tobytes())
-        if labels is not None:
-            digest.update(np.ascontiguousarray(labels, dtype=np.int64).tobytes())
-            digest.update(f"label_dropout={float(self.label_dropout)!r}".encode())
-        digest.update(np.ascontiguousarray(diffusion.betas).tobytes())
-        settings = [
-            __version__,
-            _TRAINING_REVISION,
-            list(x.shape),
-            [int(w) for w in widths],
-            denoiser_name,
-            self.denoiser_options or {},
-            self._steps_for(len(x)),
-            self._batch_for(len(x)),
-            float(self.learning_rate),
-            int(seed),
-            # Weights trained on another kind of device differ in their last
-            # bits; a shared cache must not mix them.
-            self._torch_device().type,
-        ]
-        digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
-        return Path(self.model_cache) / f"{digest.hexdigest()[:32]}.safetensors"
 
     def _add_generated(
         self, out, fitted, diffusion, n, device, seed, *, label, reference
@@ -628,24 +561,15 @@ class DiffusionOverSampler(PerClassOverSampler):
         rows = self._generate(fitted, diffusion, n, device, seed)
         if not self.neighbour_filter:
             return rows
-        kept, short = [], n
-        for round_ in range(FILTER_ROUNDS):
-            passed = _neighbours_agree(rows, label, *reference)
-            kept.append(rows[passed])
-            self.filtered_[label] += int((~passed).sum())
-            short -= int(passed.sum())
-            if short == 0 or round_ == FILTER_ROUNDS - 1:
-                break
-            rows = self._generate(fitted, diffusion, short, device, seed + 1 + round_)
-        if short:
-            warnings.warn(
-                f"class {plain(label)!r}: the neighbour filter dropped "
-                f"{self.filtered_[label]} generated rows in {FILTER_ROUNDS} rounds; "
-                f"{n - short} of the {n} rows asked for are kept.",
-                NeighbourFilterWarning,
-                stacklevel=4,
-            )
-        return pd.concat(kept, ignore_index=True)
+        kept, self.filtered_[label] = keep_agreeing(
+            rows,
+            lambda short, round_: self._generate(
+                fitted, diffusion, short, device, seed + 1 + round_
+            ),
+            label=label,
+            reference=reference,
+        )
+        return kept
 
     def _generate(self, fitted, diffusion, n, device, seed) -> pd.DataFrame:
         chunks = list(self._generate_chunks(fitted, diffusion, n, device, seed))
@@ -868,41 +792,3 @@ class DiffusionOverSampler(PerClassOverSampler):
 
     def _restore_class(self, entry: dict, fitted, tensors: dict, prefix: str, device):
         """Put back what :meth:`_class_state` saved of one class."""
-
-
-def _save_cached(model: torch.nn.Module, history: TrainingHistory, path: Path) -> None:
-    """Write the weights and history to ``path`` atomically (a second process
-    training the same model meanwhile finds either nothing or a whole file)."""
-    from safetensors.torch import save_file
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    meta = {
-        "history": json.dumps(
-            {
-                "losses": history.losses,
-                "steps": history.steps,
-            }
-        )
-    }
-    write_atomically(path, lambda tmp: save_file(tensors, tmp, metadata=meta))
-
-
-def _load_cached(net: torch.nn.Module, path: Path, device: torch.device):
-    from safetensors import safe_open
-    from safetensors.torch import load_file
-
-    try:
-        state = load_file(str(path))
-        with safe_open(str(path), framework="pt") as handle:
-            record = json.loads(handle.metadata()["history"])
-        net.load_state_dict(state)
-    except Exception as error:
-        raise ValueError(
-            f"the cached model {path} is corrupt ({error}); delete it to train anew."
-        ) from None
-    net.to(device).eval()
-    for p in net.parameters():
-        p.requires_grad_(False)
-    history = TrainingHistory(record["losses"], record["steps"])
-    return net, history
