@@ -26,12 +26,12 @@ FUNCTION_LINES = 60
 
 #: Modules still over MODULE_LINES: path -> most lines allowed.
 LONG_MODULES = {
-    "bench/_engine.py": 577,
+    "bench/_engine.py": 560,
     "bench/_report.py": 1006,
     "bench/_suite.py": 604,
     "cli.py": 922,
-    "diffusion/guidance.py": 506,
-    "regions.py": 689,
+    "diffusion/guidance.py": 505,
+    "regions.py": 684,
     "samplers/_lreddpm.py": 683,
     "samplers/base.py": 794,
     "_validation.py": 538,
@@ -52,7 +52,7 @@ LONG_FUNCTIONS = {
     "datasets/_keel.py:read_keel": 66,
     "diffusion/denoisers/semst.py:SEMSTDenoiser.__init__": 66,
     "diffusion/guidance.py:train_guidance_classifier": 70,
-    "diffusion/trainer.py:Trainer.fit": 83,
+    "diffusion/trainer.py:Trainer.fit": 82,
     "samplers/_guide_state.py:restore_guide": 61,
     "samplers/_lreddpm.py:LReDDPM.__init__": 70,
     "samplers/_lreddpm.py:LReDDPM._choose": 68,
