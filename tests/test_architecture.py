@@ -26,9 +26,8 @@ FUNCTION_LINES = 60
 
 #: Modules still over MODULE_LINES: path -> most lines allowed.
 LONG_MODULES = {
-    "bench/_engine.py": 560,
+    "bench/_engine.py": 561,
     "bench/_report.py": 1006,
-    "bench/_suite.py": 604,
     "cli.py": 922,
     "diffusion/guidance.py": 505,
     "regions.py": 684,
@@ -45,7 +44,6 @@ LONG_FUNCTIONS = {
     "bench/_report.py:_paper_section": 66,
     "bench/_report.py:report": 98,
     "bench/_rule.py:apply_rule": 81,
-    "bench/_suite.py:parse_suite": 172,
     "cli.py:_cmd_bench": 61,
     "cli.py:_cmd_resample": 74,
     "cli.py:_resample_arguments": 88,

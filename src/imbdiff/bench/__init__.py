@@ -12,15 +12,8 @@ from ._engine import SAMPLER_METRICS, results, run, run_cell
 from ._report import average_ranks, critical_difference, report
 from ._rule import TUNING_GROUP, RuleVerdict, apply_rule, check_tuning_group
 from ._store import SCHEMA_VERSION, Store
-from ._suite import (
-    Cell,
-    Method,
-    Suite,
-    grid_key_of,
-    list_suites,
-    load_suite,
-    parse_suite,
-)
+from ._suite import Cell, Method, Suite, grid_key_of
+from ._suite_file import list_suites, load_suite, parse_suite
 
 __all__ = [
     "SAMPLER_METRICS",

@@ -36,7 +36,8 @@ from ..evaluation import (
 )
 from ..samplers import make_sampler
 from ._store import Store, now_iso
-from ._suite import Cell, Suite, device_type, load_suite
+from ._suite import Cell, Suite, device_type
+from ._suite_file import load_suite
 
 __all__ = ["SAMPLER_METRICS", "machine", "run", "run_cell"]
 

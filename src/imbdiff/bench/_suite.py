@@ -1,37 +1,9 @@
-"""Benchmark suites: a grid of datasets, methods, seeds and folds, from TOML.
+"""Benchmark suites: a grid of datasets, methods, seeds and folds.
 
-A suite file names its grid and protocol; every name in it is checked before
-any cell runs, and an error names the line of the file it comes from::
-
-    name = "quick"
-    protocol = "holdout"          # or "cv" (stratified k-fold)
-    seeds = [0, 1]
-    test_size = 0.2               # holdout: share of rows in the test part
-    split_seed = 0                # holdout: the one split, for every seed
-    folds = 5                     # cv: number of folds
-    classifiers = ["decision_tree", "logistic_regression"]
-    datasets = ["yeast3", { path = "my.csv", target = "label" }]
-    keep_samples = false          # true: keep the first seed and fold's
-                                  # synthetic rows (the report's maps)
-    group = "tuning"              # optional: a study that chooses defaults;
-                                  # refuses any dataset outside the tuning
-                                  # group (as the suite named "tuning" does)
-
-    [[methods]]
-    method = "none"
-
-    [[methods]]
-    method = "semres"
-    label = "semres-short"        # optional; the method's name by default
-    params = { train_steps = 200 }
-
-    [[methods]]
-    method = "lreddpm"
-    params = { region = "safe" }
-    # optional: parameters that differ on some datasets, and why (the
-    # report shows both)
-    per_dataset = { crg = { region = "border" } }
-    note = "crg is guided by its border examples, as in the paper."
+:class:`Suite` is the grid and its protocol, :class:`Method` a method with
+its parameters, :class:`Cell` one (dataset, method, seed, fold) of the grid
+with the key the store keeps its result under. Suites are read from TOML
+files by :mod:`._suite_file`.
 """
 
 from __future__ import annotations
@@ -39,40 +11,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
-from typing import NoReturn
 
-from ..datasets import load_dataset
-from ..evaluation import CLASSIFIER_NAMES
 from ..samplers import make_sampler
-from ._rule import TUNING_GROUP, check_tuning_group
+from ._rule import check_tuning_group
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
-__all__ = ["Cell", "Method", "Suite", "list_suites", "load_suite"]
-
-_KEYS = {
-    "name",
-    "description",
-    "protocol",
-    "seeds",
-    "test_size",
-    "split_seed",
-    "folds",
-    "classifiers",
-    "datasets",
-    "methods",
-    "keep_samples",
-    "group",
-}
-_METHOD_KEYS = {"method", "label", "params", "per_dataset", "note"}
+__all__ = ["Cell", "Method", "Suite"]
 
 
 def _chooses_defaults(name: str, group: str | None) -> bool:
@@ -327,6 +272,7 @@ class Suite:
 
         Examples
         --------
+        >>> from imbdiff.bench import load_suite
         >>> suite = load_suite("lreddpm-paper")
         >>> cells = suite.select(datasets=["yeast3"], methods=["lreddpm"], seeds=[3])
         >>> [(c.dataset, c.method.label, c.seed, c.fold) for c in cells]
@@ -372,233 +318,3 @@ def _stable(value) -> str:
         )
         return f"{type(value).__name__}{params}"
     return repr(value)
-
-
-def list_suites() -> list[str]:
-    """Names of the suites shipped with imbdiff.
-
-    Examples
-    --------
-    >>> "quick" in list_suites()
-    True
-    """
-    folder = resources.files("imbdiff.bench") / "suites"
-    return sorted(
-        p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml")
-    )
-
-
-def load_suite(name_or_path: str | Path) -> Suite:
-    """Load and check a shipped suite by name, or a suite file by path.
-
-    Every dataset is loaded once and every method built once with its
-    parameters, so that a misspelt name fails here, naming its line, and not
-    hours into a run.
-
-    Examples
-    --------
-    >>> suite = load_suite("quick")
-    >>> suite.protocol, len(suite.cells()) > 0
-    ('holdout', True)
-    """
-    text_name = str(name_or_path)
-    if text_name in list_suites() and not Path(text_name).is_file():
-        source = resources.files("imbdiff.bench") / "suites" / f"{text_name}.toml"
-        where = f"suite {text_name!r}"
-        text = source.read_text()
-    else:
-        path = Path(text_name)
-        if not path.is_file():
-            raise ValueError(
-                f"no suite {text_name!r}: not a shipped suite "
-                f"({', '.join(list_suites())}) nor a file."
-            )
-        where = str(path)
-        text = path.read_text()
-    return parse_suite(text, where=where)
-
-
-def parse_suite(text: str, *, where: str = "<suite>") -> Suite:
-    """Check the TOML ``text`` of a suite and build it (see :func:`load_suite`)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"{where}: not valid TOML: {error}") from None
-    lines = text.splitlines()
-
-    def fail(
-        message: str, *needles: str, after: int = 0, before: int | None = None
-    ) -> NoReturn:
-        line = _line_of(lines, needles, after, before)
-        at = f"{where}, line {line}" if line else where
-        raise ValueError(f"{at}: {message}")
-
-    for key in data:
-        if key not in _KEYS:
-            fail(f"unknown key {key!r}; known: {', '.join(sorted(_KEYS))}.", key)
-    for key in ("name", "protocol", "seeds", "classifiers", "datasets", "methods"):
-        if key not in data:
-            fail(f"the suite has no {key!r}.")
-    name = data["name"]
-    if not isinstance(name, str) or not name:
-        fail("name must be a non-empty string.", "name")
-    protocol = data["protocol"]
-    if protocol not in ("holdout", "cv"):
-        fail(f"protocol must be 'holdout' or 'cv'; got {protocol!r}.", "protocol")
-    seeds = data["seeds"]
-    if (
-        not isinstance(seeds, list)
-        or not seeds
-        or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds)
-        or len(set(seeds)) != len(seeds)
-    ):
-        fail("seeds must be a non-empty list of distinct integers.", "seeds")
-    test_size = data.get("test_size", 0.2)
-    if not isinstance(test_size, (int, float)) or not 0 < test_size < 1:
-        fail(f"test_size must be in (0, 1); got {test_size!r}.", "test_size")
-    split_seed = data.get("split_seed", 0)
-    if not isinstance(split_seed, int) or isinstance(split_seed, bool):
-        fail(f"split_seed must be an integer; got {split_seed!r}.", "split_seed")
-    folds = data.get("folds", 5)
-    if not isinstance(folds, int) or isinstance(folds, bool) or folds < 2:
-        fail(f"folds must be an integer >= 2; got {folds!r}.", "folds")
-    keep_samples = data.get("keep_samples", False)
-    if not isinstance(keep_samples, bool):
-        fail("keep_samples must be true or false.", "keep_samples")
-
-    classifiers = data["classifiers"]
-    if not isinstance(classifiers, list) or not classifiers:
-        fail("classifiers must be a non-empty list of names.", "classifiers")
-    for clf in classifiers:
-        if clf not in CLASSIFIER_NAMES:
-            fail(
-                f"unknown classifier {clf!r}; known: {', '.join(CLASSIFIER_NAMES)}.",
-                f'"{clf}"',
-                "classifiers",
-            )
-
-    datasets = []
-    if not isinstance(data["datasets"], list) or not data["datasets"]:
-        fail("datasets must be a non-empty list.", "datasets")
-    for entry in data["datasets"]:
-        if isinstance(entry, str):
-            dataset, target, needle = entry, None, f'"{entry}"'
-        elif isinstance(entry, dict) and set(entry) <= {"path", "target"}:
-            dataset, target = entry.get("path"), entry.get("target")
-            needle = f'"{dataset}"'
-        else:
-            fail(
-                f"a dataset is a name or {{ path, target }}; got {entry!r}.", "datasets"
-            )
-        try:
-            load_dataset(dataset, target=target)
-        except (ValueError, OSError) as error:
-            fail(str(error), needle, "datasets")
-        datasets.append((dataset, target))
-    if len(set(datasets)) != len(datasets):
-        fail("a dataset is listed twice.", "datasets")
-    group = data.get("group")
-    if group not in (None, "tuning"):
-        fail(f"group must be 'tuning' if given; got {group!r}.", "group")
-    # Suite() checks this too; here the error can name the line.
-    if _chooses_defaults(name, group):
-        try:
-            check_tuning_group(d for d, _ in datasets)
-        except ValueError as error:
-            outside = [d for d, _ in datasets if d not in TUNING_GROUP]
-            fail(str(error), f'"{outside[0]}"', "datasets")
-
-    methods = []
-    starts = [i + 1 for i, line in enumerate(lines) if line.strip() == "[[methods]]"]
-    if not isinstance(data["methods"], list) or not data["methods"]:
-        fail("methods must be one or more [[methods]] tables.", "methods")
-    for i, entry in enumerate(data["methods"]):
-        after = starts[i] if i < len(starts) else 0
-        before = starts[i + 1] if i + 1 < len(starts) else None
-        for key in entry:
-            if key not in _METHOD_KEYS:
-                fail(
-                    f"unknown key {key!r} in a method; known: "
-                    f"{', '.join(sorted(_METHOD_KEYS))}.",
-                    key,
-                    after=after,
-                    before=before,
-                )
-        method = entry.get("method")
-        params = entry.get("params", {})
-        if not isinstance(params, dict):
-            fail("params must be a table.", "params", after=after, before=before)
-        try:
-            make_sampler(method, params)
-        except (ValueError, TypeError) as error:
-            bad = [key for key in params if f"parameter {key!r}" in str(error)]
-            fail(str(error), *bad, "method", after=after, before=before)
-        label = entry.get("label", method)
-        if not isinstance(label, str) or not label or "|" in label:
-            fail("label must be a non-empty string without '|'.", "label", after=after)
-        per_dataset = entry.get("per_dataset", {})
-        if not isinstance(per_dataset, dict) or not all(
-            isinstance(v, dict) for v in per_dataset.values()
-        ):
-            fail(
-                "per_dataset must be a table of dataset = { parameters }.",
-                "per_dataset",
-                after=after,
-                before=before,
-            )
-        listed = {d for d, _ in datasets}
-        for dataset, overrides in per_dataset.items():
-            if dataset not in listed:
-                fail(
-                    f"per_dataset names {dataset!r}, which is not among the "
-                    f"suite's datasets.",
-                    "per_dataset",
-                    after=after,
-                    before=before,
-                )
-            try:
-                make_sampler(method, {**params, **overrides})
-            except (ValueError, TypeError) as error:
-                fail(f"{dataset}: {error}", "per_dataset", after=after, before=before)
-        note = entry.get("note", "")
-        if not isinstance(note, str):
-            fail("note must be a string.", "note", after=after, before=before)
-        methods.append(
-            Method(
-                method=method,
-                label=label,
-                params=params,
-                per_dataset=per_dataset,
-                note=note,
-            )
-        )
-    labels = [m.label for m in methods]
-    duplicated = sorted({label for label in labels if labels.count(label) > 1})
-    if duplicated:
-        fail(f"method labels must be unique; repeated: {duplicated}.", "label")
-
-    return Suite(
-        name=name,
-        description=str(data.get("description", "")),
-        protocol=protocol,
-        seeds=tuple(seeds),
-        classifiers=tuple(classifiers),
-        datasets=tuple(datasets),
-        methods=tuple(methods),
-        test_size=float(test_size),
-        split_seed=split_seed,
-        folds=folds,
-        keep_samples=keep_samples,
-        group=group,
-    )
-
-
-def _line_of(lines, needles, after: int = 0, before: int | None = None) -> int | None:
-    """1-based number of the first line in ``lines[after:before]`` holding one of
-    ``needles`` (tried in order), or None."""
-    stop = len(lines) if before is None else before
-    for needle in needles:
-        for number in range(after, stop):
-            if needle in lines[number]:
-                return number + 1
-    return None
