@@ -120,3 +120,18 @@ def test_a_changed_default_makes_another_cell(monkeypatch):
     monkeypatch.setattr(_suite, "make_sampler", other_default)
     # Same suite text, but the sampler would now run with another default.
     assert Method("smote", "s", {}).fingerprint != before
+
+
+def test_an_error_names_the_line_that_sets_the_key_not_one_that_mentions_it(
+    tiny_suite_text,
+):
+    text = tiny_suite_text.replace(
+        'name = "tiny"', 'name = "tiny"\ndescription = "folds of the seeds = protocol"'
+    ).replace("seeds = [0, 1]", "seeds = [0, 0]")
+    with pytest.raises(ValueError, match="seeds must be") as info:
+        parse_suite(text, where="my.toml")
+    assert "my.toml, line 4:" in str(info.value)  # not line 2, the description
+    text = tiny_suite_text.replace("k_neighbors = 3", "k_neighbors = 3, k = 1")
+    with pytest.raises(ValueError, match="no parameter 'k'") as info:
+        parse_suite(text, where="my.toml")
+    assert f"my.toml, line {_line(text, 'k = 1')}:" in str(info.value)
