@@ -1,121 +1,14 @@
-"""The ``imbdiff`` command: a thin layer over the library.
-
-Every sub-command parses its arguments, calls one library function and prints
-the result. Errors in the user's input are reported on one line (exit code 1),
-and output paths are checked before any long work starts; nothing is written
-to an output path unless the command succeeds. Ctrl-C (exit code 130) and
-SIGTERM (143) stop a command with one line and leave no half-written file.
-"""
+"""What each ``imbdiff`` command does with its parsed arguments."""
 
 from __future__ import annotations
 
 import argparse
 import inspect
 import json
-import os
 import shlex
-import signal
-import sqlite3
 import sys
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-
-from ._version import __version__
-
-__all__ = ["main"]
-
-# Only the standard library and the version are imported here: the heavy
-# imports (torch, scikit-learn, pandas) happen in the command that needs them,
-# so that ``imbdiff --help`` answers at once.
-
-
-def _build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser, with the arguments of ``command`` only (the top-level help
-    lists the commands and needs none of their arguments)."""
-    parser = argparse.ArgumentParser(
-        prog="imbdiff",
-        description="Diffusion-model oversampling for imbalanced tabular data.",
-    )
-    parser.add_argument("--version", action="version", version=f"imbdiff {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, (summary, add_arguments) in _COMMANDS.items():
-        sub = commands.add_parser(name, help=summary, description=summary)
-        if name == command:
-            add_arguments(sub)
-    return parser
-
-
-def _command_of(argv: Sequence[str]) -> str | None:
-    """The sub-command named in ``argv`` (the top level takes no values, so it
-    is the first word that is not an option)."""
-    for word in argv:
-        if not word.startswith("-"):
-            return word if word in _COMMANDS else None
-    return None
-
-
-def _datasets_arguments(ds: argparse.ArgumentParser) -> None:
-    ds.description = (
-        "List the shipped two-class datasets: rows, numeric and categorical "
-        "columns, imbalance ratio."
-    )
-    ds.add_argument(
-        "--min-ir",
-        type=float,
-        default=0.0,
-        help="only datasets with at least this imbalance ratio (default %(default)s)",
-    )
-    ds.add_argument("--csv", action="store_true", help="print CSV instead of a table")
-    ds.set_defaults(handler=_cmd_datasets)
-
-
-def _methods_arguments(mt: argparse.ArgumentParser) -> None:
-    from .samplers import METHODS
-
-    mt.description = (
-        "List the oversampling methods, or one method's parameters with their "
-        "defaults (what 'resample --param' and a suite's params accept)."
-    )
-    mt.add_argument(
-        "method",
-        metavar="METHOD",
-        nargs="?",
-        choices=list(METHODS),
-        help="show this method's parameters",
-    )
-    mt.set_defaults(handler=_cmd_methods)
-
-
-def _regions_arguments(rg: argparse.ArgumentParser) -> None:
-    from .regions import minority_types
-
-    defaults = _defaults(minority_types)
-    rg.description = (
-        "Type every minority example by its k nearest neighbours under HVDM "
-        "(LReDDPM section 3.1) and print the count of each type."
-    )
-    _add_data_arguments(rg)
-    rg.add_argument(
-        "-k",
-        type=int,
-        default=defaults["k"],
-        help="neighbours per example (default %(default)s)",
-    )
-    rg.add_argument(
-        "--output",
-        "-o",
-        type=Path,
-        help="write one row per minority example to this CSV file",
-    )
-    rg.add_argument(
-        "--jobs",
-        type=int,
-        default=defaults["n_jobs"],
-        help="threads for the neighbour search (default: all cores)",
-    )
-    rg.set_defaults(handler=_cmd_regions)
-
 
 #: Parameters with an option of their own in ``resample``.
 _OWN_OPTIONS = {
@@ -129,226 +22,18 @@ _OWN_OPTIONS = {
     "final_step": "--final-step",
     "train_on": "--train-on",
 }
+
+
 _DIFFUSION_OPTIONS = ("train_steps", "n_timesteps")
+
+
 _LREDDPM_OPTIONS = ("region", "tau", "guidance", "final_step", "train_on")
-
-
-def _train_steps(text: str) -> int | str:
-    """``--train-steps``: a whole number, or ``auto``."""
-    if text == "auto":
-        return text
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number or auto, got {text!r}"
-        ) from None
-
-
-def _resample_arguments(rs: argparse.ArgumentParser) -> None:
-    from .samplers import REGION_FALLBACK, LReDDPM
-
-    rs.description = (
-        "Fit an oversampler on DATA and write the resampled rows (original + "
-        "synthetic) with the label column to a CSV file."
-    )
-    _add_data_arguments(rs)
-    rs.add_argument(
-        "--method",
-        choices=_resample_methods(),
-        default="tabddpm",
-        help="oversampler (default %(default)s; 'imbdiff methods' describes them)",
-    )
-    rs.add_argument(
-        "--output",
-        "-o",
-        type=Path,
-        required=True,
-        help="file to write: Parquet if it ends in .parquet or .pq, else CSV",
-    )
-    rs.add_argument(
-        "--param",
-        action="append",
-        metavar="KEY=VALUE",
-        help="set any parameter of the method (repeat for several); VALUE is "
-        "read as JSON (a number, true, false, null, a list, an object) or else "
-        "as text. "
-        "'imbdiff methods METHOD' lists the parameters and their defaults",
-    )
-    rs.add_argument(
-        "--mark-synthetic",
-        action="store_true",
-        help="add a boolean column 'synthetic' marking generated rows",
-    )
-    rs.add_argument(
-        "--save-model",
-        type=Path,
-        help="folder to save a fitted diffusion model to (new or empty)",
-    )
-    rs.add_argument(
-        "--force",
-        action="store_true",
-        help="let --save-model replace a model saved there before",
-    )
-    rs.add_argument(
-        "--random-state", type=int, default=0, help="seed (default %(default)s)"
-    )
-    diffusion = rs.add_argument_group("diffusion methods")
-    diffusion.add_argument(
-        _OWN_OPTIONS["train_steps"],
-        type=_train_steps,
-        help="training step budget (also cwgan_gp's), or auto: scaled with the "
-        f"rows trained on (default {_diffusion_defaults('train_steps')})",
-    )
-    diffusion.add_argument(
-        _OWN_OPTIONS["n_timesteps"],
-        type=int,
-        help=f"diffusion steps T (default {_diffusion_defaults('n_timesteps')})",
-    )
-    lr = rs.add_argument_group("LReDDPM (--method lreddpm)")
-    defaults = _defaults(LReDDPM)
-    region = defaults["region"]
-    if region is None:  # the fallback order
-        region = ", then ".join("+".join(g) for g in REGION_FALLBACK)
-        region += ": the first with 2 examples of the class"
-    lr.add_argument(
-        "--region",
-        help="guiding region: safe, border, rare, outlier, several joined by "
-        f"commas, or auto (default {region})",
-    )
-    lr.add_argument(
-        "--tau",
-        help="gradient scale: 1, 60, 1/sqrt(beta), 60/sqrt(beta), "
-        f"C/sqrt(beta) or a number >= 0 (default {defaults['tau']})",
-    )
-    for key, text in (
-        ("guidance", "guidance classifier"),
-        ("final_step", "recentre: shift the rows to the region's mean at the end"),
-        ("train_on", "what the DDPM learns"),
-    ):
-        lr.add_argument(
-            _OWN_OPTIONS[key],
-            choices=_options_of(LReDDPM, key),
-            help=f"{text} (default {defaults[key]})",
-        )
-    _add_progress_arguments(rs, "training and sampling", alias="--verbose")
-    rs.set_defaults(handler=_cmd_resample)
-
-
-def _bench_arguments(bn: argparse.ArgumentParser) -> None:
-    from .bench import list_suites, run
-
-    defaults = _defaults(run)
-    bn.description = (
-        "Run every cell of a suite (datasets x methods x seeds x folds) that "
-        "the store does not hold yet; each finished cell is saved at once, so "
-        "a stopped run resumes where it was. Several runs may share one store: "
-        "each claims a cell before it starts it, so no cell is computed twice."
-    )
-    bn.add_argument(
-        "--suite",
-        required=True,
-        help="a shipped suite (" + ", ".join(list_suites()) + ") or a TOML file",
-    )
-    bn.add_argument("--store", type=Path, required=True, help="SQLite store file")
-    bn.add_argument(
-        "--jobs",
-        type=int,
-        default=defaults["jobs"],
-        help="worker processes (default %(default)s)",
-    )
-    bn.add_argument(
-        "--backend",
-        choices=["joblib", "dask"],
-        default=defaults["backend"],
-        help="where cells run: local processes (joblib) or a Dask cluster "
-        "(default %(default)s)",
-    )
-    bn.add_argument("--scheduler", help="the Dask scheduler's address (with dask)")
-    bn.add_argument(
-        "--threads",
-        type=int,
-        default=defaults["threads"],
-        help="torch and BLAS threads per cell (default %(default)s, whatever "
-        "--jobs is); part of each cell's key, since results depend on it",
-    )
-    bn.add_argument(
-        "--claim-expiry",
-        type=float,
-        default=defaults["claim_expiry"],
-        metavar="SECONDS",
-        help="a cell claimed by a run that stopped renewing its claim (a "
-        "killed run) is taken over after this many seconds (default %(default)s)",
-    )
-    only = bn.add_argument_group(
-        "a part of the grid (each may repeat or take a comma list; the run "
-        "and its printout cover only these cells)"
-    )
-    only.add_argument(
-        "--dataset", action="append", help="datasets as the suite names them"
-    )
-    only.add_argument("--method", action="append", help="methods by their label")
-    only.add_argument("--seed", action="append", help="seeds")
-    only.add_argument("--fold", action="append", help="folds (cv suites), from 0")
-    _add_progress_arguments(bn, "the cells")
-    bn.set_defaults(handler=_cmd_bench)
-
-
-def _report_arguments(rp: argparse.ArgumentParser) -> None:
-    rp.description = (
-        "Turn a benchmark store into report.md, a self-contained report.html "
-        "and PNG pictures in a folder."
-    )
-    rp.add_argument("store", metavar="STORE", type=Path, help="SQLite store file")
-    rp.add_argument(
-        "--output", "-o", type=Path, required=True, help="folder to write into"
-    )
-    _add_progress_arguments(rp, "the report's steps")
-    rp.set_defaults(handler=_cmd_report)
-
-
-#: Command -> (one line of help, the function that adds its arguments).
-_COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
-    "datasets": ("list the shipped datasets", _datasets_arguments),
-    "methods": ("list the oversamplers and their parameters", _methods_arguments),
-    "regions": (
-        "type minority examples as safe/border/rare/outlier",
-        _regions_arguments,
-    ),
-    "resample": (
-        "oversample the minority class and write the result",
-        _resample_arguments,
-    ),
-    "bench": ("run a benchmark suite into a resumable store", _bench_arguments),
-    "report": (
-        "write a benchmark store's report (markdown, HTML, PNG)",
-        _report_arguments,
-    ),
-}
-
-
-def _defaults(function) -> dict:
-    """The default of every keyword parameter of ``function`` (or a class)."""
-    return {
-        name: parameter.default
-        for name, parameter in inspect.signature(function).parameters.items()
-        if parameter.default is not inspect.Parameter.empty
-    }
-
-
-def _options_of(cls, key: str) -> list[str]:
-    """The values a string option of ``cls`` accepts, from its constraints."""
-    for constraint in cls._parameter_constraints[key]:
-        options = getattr(constraint, "options", None)
-        if options is not None:
-            return sorted(options)
-    raise TypeError(f"{cls.__name__}.{key} is not a string option.")
 
 
 def _resample_methods() -> list[str]:
     # Every method that adds rows: not "none", which would write the data
     # unchanged, nor those that change the classifier instead.
-    from .samplers import CLASSIFIER_METHODS, METHODS
+    from ..samplers import CLASSIFIER_METHODS, METHODS
 
     return sorted(
         name for name in METHODS if name != "none" and name not in CLASSIFIER_METHODS
@@ -365,45 +50,6 @@ _NO_SAMPLER = {
 }
 
 
-def _diffusion_methods() -> list[str]:
-    from .samplers import DiffusionOverSampler, method_class
-
-    return [
-        name
-        for name in _resample_methods()
-        if issubclass(method_class(name), DiffusionOverSampler)
-    ]
-
-
-def _diffusion_defaults(key: str) -> str:
-    """``key``'s default in every diffusion method, said once if all agree."""
-    from .samplers import method_class
-
-    values = {name: _defaults(method_class(name))[key] for name in _diffusion_methods()}
-    if len(set(values.values())) == 1:
-        return f"{next(iter(values.values()))} in every diffusion method"
-    return ", ".join(f"{name} {value}" for name, value in values.items())
-
-
-def _add_progress_arguments(
-    parser: argparse.ArgumentParser, what: str, alias: str | None = None
-) -> None:
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        *(["--progress", alias] if alias else ["--progress"]),
-        dest="progress",
-        action="store_true",
-        help=f"progress bars of {what} even when standard error is not a "
-        "terminal (by default they show on a terminal only)",
-    )
-    group.add_argument(
-        "--quiet",
-        "-q",
-        action="store_true",
-        help="no progress bars and no summary: print errors only (on standard error)",
-    )
-
-
 def _progress(args: argparse.Namespace) -> bool:
     """Whether to draw progress bars: asked for, or on a terminal unless quiet."""
     if args.quiet:
@@ -418,88 +64,8 @@ def _say(args: argparse.Namespace, *lines: str) -> None:
             print(line)
 
 
-def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "data",
-        metavar="DATA",
-        help="a dataset name (see 'imbdiff datasets') or a CSV, "
-        "Parquet or KEEL .dat file",
-    )
-    parser.add_argument("--target", help="label column of a CSV or Parquet file")
-    parser.add_argument(
-        "--drop",
-        action="append",
-        metavar="COL",
-        help="leave out this column (repeat, or a comma list), e.g. an identifier",
-    )
-    parser.add_argument(
-        "--categorical",
-        action="append",
-        metavar="COL",
-        help="read this column as nominal (repeat, or a comma list)",
-    )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code.
-
-    Examples
-    --------
-    >>> from imbdiff.cli import main
-    >>> main(["regions", "yeast3"])  # doctest: +SKIP
-    """
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = _build_parser(_command_of(argv)).parse_args(argv)
-    args.argv = argv
-    previous = _stop_on_sigterm()
-    try:
-        return args.handler(args)
-    except BrokenPipeError:
-        # The reader went away (``imbdiff methods | head``): stop quietly.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 141
-    except (ValueError, OSError, ImportError, sqlite3.Error) as error:
-        print(f"imbdiff {args.command}: error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt as stop:
-        what = "terminated" if isinstance(stop, _Terminated) else "interrupted"
-        if args.command == "bench":
-            print(
-                f"imbdiff bench: {what}; every finished cell is in "
-                f"{args.store}. Run the same command again to go on.",
-                file=sys.stderr,
-            )
-        else:
-            print(
-                f"imbdiff {args.command}: {what} before it finished; no file was "
-                "left half-written.",
-                file=sys.stderr,
-            )
-        return 143 if isinstance(stop, _Terminated) else 130
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the program is, so that cleanup runs as for Ctrl-C."""
-
-
-def _raise_terminated(signum, frame):
-    raise _Terminated
-
-
-def _stop_on_sigterm():
-    """Turn SIGTERM into :class:`_Terminated`; return the handler it replaced
-    (None where signals cannot be handled, off the main thread)."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, _raise_terminated)
-
-
 def _cmd_datasets(args: argparse.Namespace) -> int:
-    from .datasets import list_datasets
+    from ..datasets import list_datasets
 
     table = list_datasets()
     table = table[table["imbalance_ratio"] >= args.min_ir]
@@ -519,9 +85,9 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
 
 
 def _cmd_regions(args: argparse.Namespace) -> int:
-    from ._files import check_output_file
-    from ._validation import plain
-    from .regions import REGION_NAMES, minority_types
+    from .._files import check_output_file
+    from .._validation import plain
+    from ..regions import REGION_NAMES, minority_types
 
     if args.output is not None:
         check_output_file(args.output, inputs=_input_files(args))
@@ -549,7 +115,7 @@ def _cmd_regions(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace):
-    from .datasets import load_dataset
+    from ..datasets import load_dataset
 
     return load_dataset(
         args.data,
@@ -568,7 +134,7 @@ def _input_files(args: argparse.Namespace) -> list[Path]:
 def _make_sampler(args: argparse.Namespace, progress: bool):
     """The sampler the options ask for, every parameter checked before any
     data are read."""
-    from .samplers import (
+    from ..samplers import (
         DiffusionOverSampler,
         make_sampler,
         method_class,
@@ -607,7 +173,7 @@ def _make_sampler(args: argparse.Namespace, progress: bool):
         if hasattr(estimator, "_validate_params"):
             estimator._validate_params()
     if "device" in params:
-        from ._runtime import usable_device
+        from .._runtime import usable_device
 
         usable_device(params["device"])
     return sampler
@@ -629,7 +195,7 @@ def _parsed_params(items: Sequence[str] | None) -> list[tuple[str, object]]:
 
 
 def _cmd_methods(args: argparse.Namespace) -> int:
-    from .samplers import (
+    from ..samplers import (
         METHODS,
         NUMERIC_ONLY,
         OneHotOverSampler,
@@ -705,9 +271,9 @@ def _cmd_resample(args: argparse.Namespace) -> int:
     import pandas as pd
     from tqdm.auto import tqdm
 
-    from ._files import check_output_file
-    from ._validation import plain
-    from .samplers import check_model_folder
+    from .._files import check_output_file
+    from .._validation import plain
+    from ..samplers import check_model_folder
 
     # Every check that can fail runs before the data are read and the model
     # trained, so that no fit is lost to a path that cannot be written.
@@ -778,11 +344,13 @@ def _cmd_resample(args: argparse.Namespace) -> int:
 
 #: A run of at most this many cells prints their scores.
 _PRINTED_CELLS = 10
+
+
 _PRINTED_METRICS = ("f1", "gmean", "auc")
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import load_suite, run
+    from ..bench import load_suite, run
 
     suite = load_suite(args.suite)
     if args.backend == "dask" and args.scheduler is None:
@@ -858,7 +426,7 @@ def _listed(values, kind=str, flag=""):
 def _cmd_report(args: argparse.Namespace) -> int:
     if args.output.exists() and not args.output.is_dir():
         raise ValueError(f"{args.output} is a file; name a folder.")
-    from .bench import report
+    from ..bench import report
 
     files = report(args.store, args.output, progress=_progress(args))
     _say(args, f"report of {args.store} -> {files['markdown']}, {files['html']}")
@@ -873,7 +441,7 @@ def _write_frames_atomically(frames, path: Path, progress=None) -> int:
     """Write the frames one after another as one table (CSV, or Parquet by
     the suffix) to a temporary file beside ``path``, then rename it into
     place; return the rows written. ``progress(rows)`` after each frame."""
-    from ._files import write_atomically
+    from .._files import write_atomically
 
     parquet = path.suffix.lower() in _PARQUET_SUFFIXES
     if parquet:
@@ -916,7 +484,3 @@ def _write_frames_atomically(frames, path: Path, progress=None) -> int:
 
     write_atomically(path, write)
     return written
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,5 @@
+"""``python -m imbdiff.cli``."""
+
+from . import main
+
+raise SystemExit(main())
