@@ -135,3 +135,16 @@ def test_an_error_names_the_line_that_sets_the_key_not_one_that_mentions_it(
     with pytest.raises(ValueError, match="no parameter 'k'") as info:
         parse_suite(text, where="my.toml")
     assert f"my.toml, line {_line(text, 'k = 1')}:" in str(info.value)
+
+
+def test_a_key_set_by_a_table_header_is_named_by_its_line(tiny_suite_text):
+    text = tiny_suite_text.replace("keep_samples = true", "[options]\nfast = true")
+    with pytest.raises(ValueError, match="unknown key 'options'") as info:
+        parse_suite(text, where="my.toml")
+    assert f"my.toml, line {_line(text, '[options]')}:" in str(info.value)
+
+
+def test_the_datasets_are_checked_before_the_group(tiny_suite_text):
+    text = tiny_suite_text.replace('"glass4"]', '"glass44"]\ngroup = "x"')
+    with pytest.raises(ValueError, match="unknown dataset 'glass44'"):
+        parse_suite(text, where="my.toml")

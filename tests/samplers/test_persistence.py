@@ -204,3 +204,33 @@ def test_a_fresh_process_loads_a_model_through_the_base_class(data, tmp_path):
         check=True,
     )
     assert out.stdout.strip() == "SEMResDDPM"
+
+
+def test_a_reloaded_module_registers_its_classes_again(monkeypatch):
+    from imbdiff.samplers import DiffusionOverSampler, _persistence
+
+    monkeypatch.setattr(_persistence, "_CLASSES", dict(_persistence._CLASSES))
+
+    def define():  # as a module's reload defines the class again
+        attributes = {"__module__": "elsewhere", "__qualname__": "Twice"}
+        return type("Twice", (DiffusionOverSampler,), attributes)
+
+    _persistence.register_sampler(define())
+    again = _persistence.register_sampler(define())
+    assert _persistence._CLASSES["Twice"] is again
+
+
+def test_a_model_whose_class_does_not_use_its_guidance_is_refused(data, tmp_path):
+    from imbdiff.samplers._persistence import _canonical
+
+    X, y = data
+    sampler = TabDDPM(**TINY)
+    sampler.fit_resample(X, y)
+    sampler.save(tmp_path / "model")
+    config_file = tmp_path / "model" / "model.json"
+    config = json.loads(config_file.read_text())
+    config["classes"][0]["guide"] = {"taus": [1.0]}  # what LReDDPM saves
+    config["config_sha256"] = hashlib.sha256(_canonical(config)).hexdigest()
+    config_file.write_text(json.dumps(config))
+    with pytest.raises(ValueError, match="carries guidance, which a TabDDPM has not"):
+        TabDDPM.load(tmp_path / "model")

@@ -128,7 +128,17 @@ def parse_suite(text: str, *, where: str = "<suite>") -> Suite:
             source.fail(f"the suite has no {key!r}.")
     settings = _settings(source)
     classifiers = _classifiers(source)
-    datasets = _datasets(source, settings["name"], settings["group"])
+    datasets = _datasets(source)
+    group = data.get("group")
+    if group not in (None, "tuning"):
+        source.fail(f"group must be 'tuning' if given; got {group!r}.", "group")
+    # Suite() checks this too; here the error can name the line.
+    if _chooses_defaults(settings["name"], group):
+        try:
+            check_tuning_group(d for d, _ in datasets)
+        except ValueError as error:
+            outside = [d for d, _ in datasets if d not in TUNING_GROUP]
+            source.fail(str(error), f'"{outside[0]}"', "datasets")
     listed = {d for d, _ in datasets}
     methods = [
         _method(source, entry, after, before, listed)
@@ -143,6 +153,7 @@ def parse_suite(text: str, *, where: str = "<suite>") -> Suite:
         classifiers=classifiers,
         datasets=tuple(datasets),
         methods=tuple(methods),
+        group=group,
         **settings,
     )
 
@@ -180,7 +191,7 @@ class _SuiteText:
 
 
 def _settings(source: _SuiteText) -> dict:
-    """The suite's name, protocol, seeds, split and group, checked."""
+    """The suite's name, protocol, seeds and split settings, checked."""
     data, fail = source.data, source.fail
     name = data["name"]
     if not isinstance(name, str) or not name:
@@ -208,9 +219,6 @@ def _settings(source: _SuiteText) -> dict:
     keep_samples = data.get("keep_samples", False)
     if not isinstance(keep_samples, bool):
         fail("keep_samples must be true or false.", "keep_samples")
-    group = data.get("group")
-    if group not in (None, "tuning"):
-        fail(f"group must be 'tuning' if given; got {group!r}.", "group")
     return {
         "name": name,
         "protocol": protocol,
@@ -219,7 +227,6 @@ def _settings(source: _SuiteText) -> dict:
         "split_seed": split_seed,
         "folds": folds,
         "keep_samples": keep_samples,
-        "group": group,
     }
 
 
@@ -237,7 +244,7 @@ def _classifiers(source: _SuiteText) -> tuple[str, ...]:
     return tuple(classifiers)
 
 
-def _datasets(source: _SuiteText, name: str, group) -> list[tuple]:
+def _datasets(source: _SuiteText) -> list[tuple]:
     """(name or path, target) of each dataset, each loaded once to check it."""
     entries, fail = source.data["datasets"], source.fail
     if not isinstance(entries, list) or not entries:
@@ -259,13 +266,6 @@ def _datasets(source: _SuiteText, name: str, group) -> list[tuple]:
         datasets.append((dataset, target))
     if len(set(datasets)) != len(datasets):
         fail("a dataset is listed twice.", "datasets")
-    # Suite() checks this too; here the error can name the line.
-    if _chooses_defaults(name, group):
-        try:
-            check_tuning_group(d for d, _ in datasets)
-        except ValueError as error:
-            outside = [d for d, _ in datasets if d not in TUNING_GROUP]
-            fail(str(error), f'"{outside[0]}"', "datasets")
     return datasets
 
 
@@ -335,12 +335,15 @@ def _line_of(lines, needles, after: int = 0, before: int | None = None) -> int |
     inline table) or else holds it as text, needles tried in order; or None."""
     stop = len(lines) if before is None else before
     for needle in needles:
+        number = None
         if re.fullmatch(r"\w+", needle):
             setting = re.compile(rf'(^|[{{,])\s*"?{needle}"?\s*=')
             found = (n for n in range(after, stop) if setting.search(lines[n]))
-        else:
+            number = next(found, None)
+        if number is None:
+            # A table header, a dotted key or a value: the text anywhere.
             found = (n for n in range(after, stop) if needle in lines[n])
-        number = next(found, None)
+            number = next(found, None)
         if number is not None:
             return number + 1
     return None

@@ -39,7 +39,7 @@ from .._validation import (
     minority_label,
     prepare_frame,
 )
-from ._scoring import resample_and_score
+from ._scoring import resample, resample_and_score, score_classifiers
 from .classifiers import CLASSIFIER_NAMES, PAPER_CLASSIFIERS
 from .metrics import METRIC_NAMES
 
@@ -48,6 +48,8 @@ __all__ = [
     "evaluate_cv",
     "evaluate_holdout",
     "holdout_split",
+    "resample",
+    "score_classifiers",
     "summarise",
 ]
 

@@ -75,6 +75,6 @@ def keep_agreeing(
             f"generated rows in {FILTER_ROUNDS} rounds; {n - short} of the {n} "
             "rows asked for are kept.",
             NeighbourFilterWarning,
-            stacklevel=6,
+            stacklevel=5,
         )
     return pd.concat(kept, ignore_index=True), dropped

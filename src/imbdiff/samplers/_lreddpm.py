@@ -474,7 +474,7 @@ class LReDDPM(DiffusionOverSampler):
                 f"too few to guide; {'+'.join(guide)} ({size} examples) guides it "
                 "instead. Name a region to choose one yourself.",
                 RegionFallbackWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         return list(guide)
 
@@ -628,7 +628,7 @@ class LReDDPM(DiffusionOverSampler):
     @classmethod
     def _from_state(cls, config: dict, tensors: dict, device, torch_device):
         params = config["params"]
-        guides = [c["guide"] for c in config["classes"] if "guide" in c]
+        guides = [c["guide"] for c in config.get("classes") or () if "guide" in c]
         if isinstance(params, dict) and params.get("tau", "") is None and guides:
             # A callable tau was saved as None; the values it gave are a valid
             # tau that gives the same values.

@@ -138,7 +138,10 @@ def register_sampler(cls: type) -> type:
         If another class has registered under the same name.
     """
     known = _CLASSES.setdefault(cls.__name__, cls)
-    if known is not cls:
+    if (known.__module__, known.__qualname__) == (cls.__module__, cls.__qualname__):
+        # The same class again (its module reloaded): the newer one.
+        _CLASSES[cls.__name__] = cls
+    else:
         raise ValueError(
             f"a sampler class named {cls.__name__!r} is registered already "
             f"({known.__module__})."

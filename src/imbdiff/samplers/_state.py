@@ -24,7 +24,7 @@ from ..diffusion.gaussian import Guidance
 from ..encoding import TabularEncoder, dtype_from_json, dtype_to_json
 from ._persistence import _version_tuple
 
-__all__ = ["diffusion_state", "restore_diffusion", "saved_params"]
+__all__ = ["diffusion_state", "refuse_own_state", "restore_diffusion", "saved_params"]
 
 
 @dataclass
@@ -44,6 +44,16 @@ class _ClassModel:
     #: label index and the "no class" index of classifier-free guidance.
     label_index: int | None = None
     null_label: int | None = None
+
+
+def refuse_own_state(sampler, entry: dict) -> None:
+    """Refuse a class entry that carries what another sampler class saves of
+    its own (LReDDPM's guidance), which ``sampler`` would silently drop."""
+    if "guide" in entry:
+        raise ValueError(
+            f"class {entry['label']!r} carries guidance, which a "
+            f"{type(sampler).__name__} has not."
+        )
 
 
 def diffusion_state(sampler) -> tuple[dict, dict[str, torch.Tensor]]:

@@ -35,7 +35,7 @@ from ..encoding import CATEGORICAL_ENCODINGS, NUMERIC_ENCODINGS, TabularEncoder
 from ._cache import cache_path, load_cached, save_cached
 from ._filter import keep_agreeing
 from ._persistence import load_sampler, register_sampler, save_sampler
-from ._state import _ClassModel, diffusion_state, restore_diffusion
+from ._state import _ClassModel, diffusion_state, refuse_own_state, restore_diffusion
 from ._tabular import (
     CATEGORICAL_FEATURES,
     POSITIVE_INT,
@@ -786,9 +786,9 @@ class DiffusionOverSampler(PerClassOverSampler):
         return restore_diffusion(cls, config, tensors, device, torch_device)
 
     def _class_state(self, label, fitted, tensors: dict, prefix: str) -> dict:
-        """What a subclass saves of its own for one class: JSON returned, its
-        tensors added to ``tensors`` under ``prefix``. Nothing here."""
+        """A subclass's own state of a class: JSON, tensors into ``tensors``."""
         return {}
 
     def _restore_class(self, entry: dict, fitted, tensors: dict, prefix: str, device):
-        """Put back what :meth:`_class_state` saved of one class."""
+        """Put back what :meth:`_class_state` saved of one class (here: none)."""
+        refuse_own_state(self, entry)
