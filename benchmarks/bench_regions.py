@@ -75,7 +75,7 @@ def _imbdiff_neighbours(X, y, n_jobs):
 def _sklearn_neighbours(X, y, n_jobs):
     from sklearn.neighbors import NearestNeighbors
 
-    from imbdiff.regions import _embed
+    from imbdiff._hvdm import _embed
 
     embedding = _embed(X, y, [c for c in X.columns if c.startswith("cat")])
     rows = np.flatnonzero(y == 1)

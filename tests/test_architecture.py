@@ -28,7 +28,6 @@ FUNCTION_LINES = 60
 LONG_MODULES = {
     "bench/_engine.py": 561,
     "bench/_report.py": 1006,
-    "regions.py": 684,
     "samplers/_lreddpm.py": 683,
     "samplers/base.py": 794,
 }

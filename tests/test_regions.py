@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from imbdiff import REGION_NAMES, hvdm_kneighbors, minority_types
-from imbdiff import regions as regions_module
+from imbdiff import _hvdm as hvdm_module
 from imbdiff.regions import region_of
 
 
@@ -72,8 +72,8 @@ def small_blocks(monkeypatch, request):
 
     Blocks of 16 columns take the 8-bytes-at-a-time scan, 17 the plain one.
     """
-    monkeypatch.setattr(regions_module, "_REFERENCE_BLOCK", request.param)
-    monkeypatch.setattr(regions_module, "_QUERY_CHUNK", 23)
+    monkeypatch.setattr(hvdm_module, "_REFERENCE_BLOCK", request.param)
+    monkeypatch.setattr(hvdm_module, "_QUERY_CHUNK", 23)
 
 
 @pytest.mark.parametrize("data", ["mixed_data", "mixed_data_complete"])
@@ -82,8 +82,8 @@ def test_fast_hvdm_matches_brute_force_reference(data, block, request, monkeypat
     # Small blocks force many query chunks and reference blocks; 16 columns take
     # the 8-bytes-at-a-time scan, 17 the plain one.
     if block is not None:
-        monkeypatch.setattr(regions_module, "_REFERENCE_BLOCK", block)
-        monkeypatch.setattr(regions_module, "_QUERY_CHUNK", 23)
+        monkeypatch.setattr(hvdm_module, "_REFERENCE_BLOCK", block)
+        monkeypatch.setattr(hvdm_module, "_QUERY_CHUNK", 23)
     X, y = request.getfixturevalue(data)
     ref = reference_hvdm(X, y, nominal={"nom_c", "nom_d"})
     ref_d, ref_i = reference_neighbours(ref, 5)
@@ -129,7 +129,7 @@ def test_true_positions_matches_nonzero():
         mask = rng.random((37, width)) < 0.01
         mask[5, -1] = mask[0, 0] = True
         expected = np.nonzero(mask)
-        got = regions_module._true_positions(mask)
+        got = hvdm_module._true_positions(mask)
         np.testing.assert_array_equal(got[0], expected[0])
         np.testing.assert_array_equal(got[1], expected[1])
 
@@ -199,20 +199,20 @@ def test_an_extreme_value_does_not_widen_every_margin(monkeypatch):
     X[3, 0] = 1e6
     y = (rng.random(20000) < 0.1).astype(int)
     reranked = []
-    original = regions_module._Embedding.exact_sq
+    original = hvdm_module._Embedding.exact_sq
 
     def counting(self, rows, cols):
         reranked.append(len(rows))
         return original(self, rows, cols)
 
-    monkeypatch.setattr(regions_module._Embedding, "exact_sq", counting)
+    monkeypatch.setattr(hvdm_module._Embedding, "exact_sq", counting)
     query = np.flatnonzero(y == 1)
     hvdm_kneighbors(X, y, query=query)
     assert sum(reranked) < 100 * len(query)  # brute force: 20,000 per query
 
 
 def test_exact_with_extreme_value_and_missing(monkeypatch):
-    monkeypatch.setattr(regions_module, "_REFERENCE_BLOCK", 16)
+    monkeypatch.setattr(hvdm_module, "_REFERENCE_BLOCK", 16)
     rng = np.random.default_rng(4)
     X = pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80)})
     X.loc[0, "a"] = 1e4
