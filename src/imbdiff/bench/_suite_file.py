@@ -140,9 +140,10 @@ def parse_suite(text: str, *, where: str = "<suite>") -> Suite:
             outside = [d for d, _ in datasets if d not in TUNING_GROUP]
             source.fail(str(error), f'"{outside[0]}"', "datasets")
     listed = {d for d, _ in datasets}
+    tables = _method_tables(source)
     methods = [
         _method(source, entry, after, before, listed)
-        for entry, (after, before) in zip(_method_tables(source), source.method_spans())
+        for entry, (after, before) in zip(tables, source.method_spans(len(tables)))
     ]
     labels = [m.label for m in methods]
     duplicated = sorted({label for label in labels if labels.count(label) > 1})
@@ -178,16 +179,15 @@ class _SuiteText:
         at = f"{self.where}, line {line}" if line else self.where
         raise ValueError(f"{at}: {message}")
 
-    def method_spans(self):
-        """(first line, end) of each ``[[methods]]`` table in turn; the whole
-        text for tables written another way."""
+    def method_spans(self, count: int) -> list[tuple[int, int | None]]:
+        """(first line, end) of each of ``count`` ``[[methods]]`` tables; the
+        whole text for a table written another way."""
         starts = [
             i + 1 for i, line in enumerate(self.lines) if line.strip() == "[[methods]]"
         ]
-        for i, start in enumerate(starts):
-            yield start, starts[i + 1] if i + 1 < len(starts) else None
-        while True:
-            yield 0, None
+        ends = [*starts[1:], None]
+        spans = list(zip(starts, ends))
+        return spans[:count] + [(0, None)] * (count - len(spans))
 
 
 def _settings(source: _SuiteText) -> dict:
