@@ -59,15 +59,26 @@ def read_keel(path: str | Path) -> tuple[pd.DataFrame, pd.Series]:
         has no class.
     """
     path = Path(path)
+    lines = _decode(path).splitlines()
+    attributes, target, data_start = _read_header(lines, path)
+    rows = _read_rows(lines, data_start, len(attributes), path)
+    return _to_frame(attributes, rows, target, path)
+
+
+def _decode(path: Path) -> str:
+    """The text of ``path``, as UTF-8 or else as Latin-1."""
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         # Older KEEL and ARFF files are Latin-1; every byte decodes, nothing lost.
-        text = raw.decode("latin-1")
+        return raw.decode("latin-1")
+
+
+def _read_header(lines: list[str], path: Path) -> tuple[list[_Attribute], str, int]:
+    """The attributes, the target's name and the number of the ``@data`` line."""
     attributes: list[_Attribute] = []
     outputs: list[str] = []
-    lines = text.splitlines()
     data_start = None
     for lineno, raw in enumerate(lines, start=1):
         line = raw.strip()
@@ -94,33 +105,46 @@ def read_keel(path: str | Path) -> tuple[pd.DataFrame, pd.Series]:
     target = outputs[0] if outputs else names[-1]
     if target not in names:
         raise ValueError(f"{path}: output attribute {target!r} is not declared.")
+    return attributes, target, data_start
 
+
+def _read_rows(
+    lines: list[str], data_start: int, n_attributes: int, path: Path
+) -> list[list[str]]:
+    """The stripped fields of each data row after line ``data_start``."""
     rows = []
     for lineno in range(data_start, len(lines)):
         line = lines[lineno].strip()
         if not line or line.startswith("%"):
             continue
         fields = [f.strip() for f in line.split(",")]
-        if len(fields) != len(attributes):
+        if len(fields) != n_attributes:
             raise ValueError(
                 f"{path}, line {lineno + 1}: {len(fields)} fields where the header "
-                f"declares {len(attributes)} attributes."
+                f"declares {n_attributes} attributes."
             )
         rows.append(fields)
     if not rows:
         raise ValueError(f"{path}: the file has a header but no data rows.")
-    columns = list(zip(*rows))
+    return rows
 
+
+def _to_frame(
+    attributes: list[_Attribute], rows: list[list[str]], target: str, path: Path
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Typed features and the target's strings, from the rows' fields."""
+    columns = list(zip(*rows))
     data = {}
     for attr, values in zip(attributes, columns):
         data[attr.name] = _convert(attr, values, path)
     frame = pd.DataFrame(data)
     y = frame.pop(target)
     if y.isna().any():
-        rows = (np.flatnonzero(y.isna().to_numpy()) + 1).tolist()
+        missing = (np.flatnonzero(y.isna().to_numpy()) + 1).tolist()
         raise ValueError(
-            f"{path}: the class {target!r} is missing in {len(rows)} data rows "
-            f"(rows {rows[:5]}{' ...' if len(rows) > 5 else ''}); drop them first."
+            f"{path}: the class {target!r} is missing in {len(missing)} data rows "
+            f"(rows {missing[:5]}{' ...' if len(missing) > 5 else ''}); "
+            "drop them first."
         )
     return frame, y.astype(str).rename(target)
 

@@ -151,18 +151,11 @@ def train_guidance_classifier(
     scores : ClassifierScores
         Held-out balanced accuracy and AUC (on noised rows when ``noisy``).
     """
-    from sklearn.metrics import balanced_accuracy_score, roc_auc_score
     from sklearn.model_selection import train_test_split
 
     if noisy and diffusion is None:
         raise ValueError("a classifier of noised rows needs the diffusion process.")
-    y = labels.detach().cpu().numpy().astype(int)
-    n_pos, n_neg = int(y.sum()), int((1 - y).sum())
-    if n_pos < 2 or n_neg < 2:
-        raise ValueError(
-            f"a guidance classifier needs at least 2 rows of each kind; got "
-            f"{n_pos} to guide towards and {n_neg} others."
-        )
+    y, n_pos, n_neg = _count_labels(labels)
     fit_rows, test_rows = train_test_split(
         np.arange(len(y)), test_size=held_out, stratify=y, random_state=seed
     )
@@ -184,28 +177,63 @@ def train_guidance_classifier(
         )
 
     probe = fit(fit_rows)
-    generator = torch.Generator(device=x.device).manual_seed(seed + 1)
-    x_test, t_test = x[test_rows], None
+    score = _held_out_logits(probe, x[test_rows], diffusion if noisy else None, seed)
+    truth = y[test_rows.cpu().numpy()]
+    scores = _scores(truth, score, n_pos, n_neg)
+    return fit(torch.arange(len(y), device=x.device)), scores
+
+
+def _count_labels(labels: torch.Tensor) -> tuple[np.ndarray, int, int]:
+    """The labels as integers, and how many are positive and negative.
+
+    Raises
+    ------
+    ValueError
+        With fewer than 2 rows of either kind (no stratified split).
+    """
+    y = labels.detach().cpu().numpy().astype(int)
+    n_pos, n_neg = int(y.sum()), int((1 - y).sum())
+    if n_pos < 2 or n_neg < 2:
+        raise ValueError(
+            f"a guidance classifier needs at least 2 rows of each kind; got "
+            f"{n_pos} to guide towards and {n_neg} others."
+        )
+    return y, n_pos, n_neg
+
+
+def _held_out_logits(
+    probe: GuidanceClassifier, x_test: torch.Tensor, diffusion, seed: int
+) -> np.ndarray:
+    """The logits of ``probe`` on the held-out rows, noised at uniformly drawn
+    steps when ``diffusion`` is given (the generator seeded ``seed + 1``)."""
+    generator = torch.Generator(device=x_test.device).manual_seed(seed + 1)
+    t_test = None
     with torch.no_grad():
-        if noisy:
+        if diffusion is not None:
             t_test = torch.randint(
                 0,
                 diffusion.n_steps,
-                (len(test_rows),),
-                device=x.device,
+                (len(x_test),),
+                device=x_test.device,
                 generator=generator,
             )
-            noise = torch.randn(x_test.shape, generator=generator, device=x.device)
+            noise = torch.randn(x_test.shape, generator=generator, device=x_test.device)
             x_test = diffusion.q_sample(x_test, t_test, noise)
-        score = probe(x_test, t_test).cpu().numpy()
-    truth = y[test_rows.cpu().numpy()]
-    scores = ClassifierScores(
+        return probe(x_test, t_test).cpu().numpy()
+
+
+def _scores(
+    truth: np.ndarray, score: np.ndarray, n_pos: int, n_neg: int
+) -> ClassifierScores:
+    """Balanced accuracy (at logit 0) and AUC of held-out logits."""
+    from sklearn.metrics import balanced_accuracy_score, roc_auc_score
+
+    return ClassifierScores(
         balanced_accuracy=float(balanced_accuracy_score(truth, score > 0)),
         auc=float(roc_auc_score(truth, score)),
         n_positive=n_pos,
         n_negative=n_neg,
     )
-    return fit(torch.arange(len(y), device=x.device)), scores
 
 
 def _fit_classifier(

@@ -142,6 +142,43 @@ class Trainer:
         if dropout > 0 and (y is None or null_label is None):
             raise ValueError("label_dropout needs labels y and a null_label.")
         history = TrainingHistory()
+        ema, optimiser = self._prepare(model)
+        ema_params, params = list(ema.parameters()), list(model.parameters())
+        batch = int(self.batch_size)
+        window: list[float] = []
+        bar = tqdm(total=self.steps, desc="training", disable=not self.verbose)
+        with seeded(seed, x.device):
+            generator = torch.Generator(device=x.device).manual_seed(seed)
+            model.train()
+            for step in range(1, self.steps + 1):
+                rows, labels = _draw_batch(x, y, batch, dropout, null_label, generator)
+                loss = diffusion.training_loss(
+                    model, x[rows], labels, generator=generator
+                )
+                value = _finite_loss(loss, step, bar)
+                optimiser.zero_grad(set_to_none=True)
+                loss.backward()
+                optimiser.step()
+                self._update_ema(ema_params, params, step)
+                window.append(value)
+                history.steps = step
+                bar.update(1)
+                if step % self.check_every == 0:
+                    _end_window(history, window, bar)
+                    window = []
+                    if callback is not None:
+                        callback(step, ema)
+        bar.close()
+        if window:
+            history.losses.append(sum(window) / len(window))
+        model.eval()
+        ema.eval()
+        return ema, history
+
+    def _prepare(
+        self, model: torch.nn.Module
+    ) -> tuple[torch.nn.Module, torch.optim.Optimizer]:
+        """A frozen copy of ``model`` to average into, and the optimiser."""
         ema = copy.deepcopy(model)
         for p in ema.parameters():
             p.requires_grad_(False)
@@ -153,58 +190,55 @@ class Trainer:
             weight_decay=self.weight_decay,
             fused=True,
         )
-        ema_params, params = list(ema.parameters()), list(model.parameters())
-        n = x.shape[0]
-        batch = int(self.batch_size)
-        window = []
-        bar = tqdm(total=self.steps, desc="training", disable=not self.verbose)
-        with seeded(seed, x.device):
-            generator = torch.Generator(device=x.device).manual_seed(seed)
-            model.train()
-            for step in range(1, self.steps + 1):
-                rows = torch.randint(
-                    0, n, (batch,), device=x.device, generator=generator
-                )
-                labels = None if y is None else y[rows]
-                if dropout > 0:
-                    dropped = (
-                        torch.rand(batch, device=x.device, generator=generator)
-                        < dropout
-                    )
-                    labels = torch.where(dropped, null_label, labels)
-                loss = diffusion.training_loss(
-                    model, x[rows], labels, generator=generator
-                )
-                value = float(loss.detach())
-                if not math.isfinite(value):
-                    bar.close()
-                    raise ValueError(
-                        f"training diverged at step {step} (the loss is {value}); "
-                        "try a smaller learning_rate."
-                    )
-                optimiser.zero_grad(set_to_none=True)
-                loss.backward()
-                optimiser.step()
-                # Warm-up: with a fixed decay the average would keep a share
-                # decay**steps of the untrained weights (37% after 1,000
-                # steps at 0.999). torch's EMA update takes every parameter
-                # in one call (a loop over them would cost a small network
-                # more than its arithmetic).
-                decay = min(self.ema_decay, (1.0 + step) / (10.0 + step))
-                get_ema_multi_avg_fn(decay)(ema_params, params, None)
-                window.append(value)
-                history.steps = step
-                bar.update(1)
-                if step % self.check_every == 0:
-                    mean = sum(window) / len(window)
-                    history.losses.append(mean)
-                    window = []
-                    bar.set_postfix(loss=f"{mean:.4f}")
-                    if callback is not None:
-                        callback(step, ema)
+        return ema, optimiser
+
+    def _update_ema(
+        self,
+        ema_params: list[torch.nn.Parameter],
+        params: list[torch.nn.Parameter],
+        step: int,
+    ) -> None:
+        """Move the averaged weights towards the current ones after ``step``."""
+        # Warm-up: with a fixed decay the average would keep a share
+        # decay**steps of the untrained weights (37% after 1,000
+        # steps at 0.999). torch's EMA update takes every parameter
+        # in one call (a loop over them would cost a small network
+        # more than its arithmetic).
+        decay = min(self.ema_decay, (1.0 + step) / (10.0 + step))
+        get_ema_multi_avg_fn(decay)(ema_params, params, None)
+
+
+def _draw_batch(
+    x: torch.Tensor,
+    y: torch.Tensor | None,
+    batch: int,
+    dropout: float,
+    null_label: int | None,
+    generator: torch.Generator,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Rows of one step, drawn with replacement, and their (dropped) labels."""
+    rows = torch.randint(0, x.shape[0], (batch,), device=x.device, generator=generator)
+    labels = None if y is None else y[rows]
+    if dropout > 0:
+        dropped = torch.rand(batch, device=x.device, generator=generator) < dropout
+        labels = torch.where(dropped, null_label, labels)
+    return rows, labels
+
+
+def _finite_loss(loss: torch.Tensor, step: int, bar) -> float:
+    """The loss as a float; closes ``bar`` and raises if it is not finite."""
+    value = float(loss.detach())
+    if not math.isfinite(value):
         bar.close()
-        if window:
-            history.losses.append(sum(window) / len(window))
-        model.eval()
-        ema.eval()
-        return ema, history
+        raise ValueError(
+            f"training diverged at step {step} (the loss is {value}); "
+            "try a smaller learning_rate."
+        )
+    return value
+
+
+def _end_window(history: TrainingHistory, window: list[float], bar) -> None:
+    """Record the mean loss of a finished window and show it on ``bar``."""
+    mean = sum(window) / len(window)
+    history.losses.append(mean)
+    bar.set_postfix(loss=f"{mean:.4f}")

@@ -226,6 +226,42 @@ class _Block(nn.Module):
         return h + z if self.residual else z
 
 
+def _check_sizes(
+    width: int,
+    n_blocks: int,
+    n_heads: int,
+    ff_multiplier: int,
+    max_tokens: int | None,
+    grouped_tokens: int | None,
+) -> None:
+    """Check :class:`SEMSTDenoiser`'s sizes; raise on the first bad one."""
+    for name, value in (
+        ("width", width),
+        ("n_blocks", n_blocks),
+        ("n_heads", n_heads),
+        ("ff_multiplier", ff_multiplier),
+    ):
+        check_positive_int(value, name)
+    check_positive_int(max_tokens, "max_tokens", allow_none=True)
+    check_positive_int(grouped_tokens, "grouped_tokens", allow_none=True)
+    if width % n_heads:
+        raise ValueError(f"n_heads ({n_heads}) must divide width ({width}).")
+
+
+def _token_of_columns(
+    widths: tuple[int, ...], max_tokens: int | None, grouped_tokens: int | None
+) -> tuple[int, torch.Tensor]:
+    """The number of tokens, and the token of each encoded column."""
+    n_attributes = len(widths)
+    n_tokens = n_attributes
+    if max_tokens is not None and n_attributes > max_tokens:
+        n_tokens = min(grouped_tokens or max_tokens, max_tokens)
+    # Token of each attribute: itself, or its group of neighbours (group
+    # sizes differ by at most one).
+    group = torch.arange(n_attributes) * n_tokens // n_attributes
+    return n_tokens, torch.repeat_interleave(group, torch.tensor(widths))
+
+
 class SEMSTDenoiser(nn.Module):
     """``(x_t, t, y) -> eps`` over attribute tokens.
 
@@ -306,27 +342,13 @@ class SEMSTDenoiser(nn.Module):
         grouped_tokens: int | None = 32,
     ) -> None:
         super().__init__()
-        for name, value in (
-            ("width", width),
-            ("n_blocks", n_blocks),
-            ("n_heads", n_heads),
-            ("ff_multiplier", ff_multiplier),
-        ):
-            check_positive_int(value, name)
-        check_positive_int(max_tokens, "max_tokens", allow_none=True)
-        check_positive_int(grouped_tokens, "grouped_tokens", allow_none=True)
-        if width % n_heads:
-            raise ValueError(f"n_heads ({n_heads}) must divide width ({width}).")
+        _check_sizes(
+            width, n_blocks, n_heads, ff_multiplier, max_tokens, grouped_tokens
+        )
         widths = attribute_widths(n_features)
-        n_columns, n_attributes = sum(widths), len(widths)
-        n_tokens = n_attributes
-        if max_tokens is not None and n_attributes > max_tokens:
-            n_tokens = min(grouped_tokens or max_tokens, max_tokens)
-        # Token of each attribute: itself, or its group of neighbours (group
-        # sizes differ by at most one).
-        group = torch.arange(n_attributes) * n_tokens // n_attributes
-        # Token of each encoded column; None when every column is its own token.
-        token_of = torch.repeat_interleave(group, torch.tensor(widths))
+        n_columns = sum(widths)
+        n_tokens, token_of = _token_of_columns(widths, max_tokens, grouped_tokens)
+        # None when every column is its own token.
         self.register_buffer(
             "token_of", None if n_columns == n_tokens else token_of, persistent=False
         )
