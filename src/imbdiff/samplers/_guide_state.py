@@ -49,19 +49,7 @@ def restore_guide(sampler, entry, fitted, tensors, prefix, device) -> None:
     ``fitted``, the sampler's fitted attributes of that class."""
     guide = entry["guide"]
     label = entry["label"]
-    classifier = GuidanceClassifier(
-        guide["n_features"], hidden=guide["hidden"], time_dim=guide["time_dim"]
-    )
-    classifier.load_state_dict(
-        {
-            k[len(prefix) + len("guide.") :]: v
-            for k, v in tensors.items()
-            if k.startswith(prefix + "guide.")
-        }
-    )
-    classifier.to(device).eval()
-    for p in classifier.parameters():
-        p.requires_grad_(False)
+    classifier = _restore_classifier(guide, tensors, prefix, device)
     taus = np.asarray(guide["taus"], dtype=np.float64)
     shift = tensors[prefix + "guide_shift"].numpy().astype(np.float64)
     fitted.classifier = classifier
@@ -93,7 +81,35 @@ def restore_guide(sampler, entry, fitted, tensors, prefix, device) -> None:
         if not hasattr(sampler, "auto_choice_"):
             sampler.auto_choice_ = {}
         sampler.auto_choice_[label] = guide["auto_choice"]
-    typed = pd.DataFrame(
+    typed = _typed_rows(guide, label)
+    before = getattr(sampler, "regions_", None)
+    sampler.regions_ = (
+        typed if before is None else pd.concat([before, typed]).sort_index()
+    )
+
+
+def _restore_classifier(guide: dict, tensors: dict, prefix: str, device):
+    """The saved guidance classifier, frozen, on ``device``."""
+    classifier = GuidanceClassifier(
+        guide["n_features"], hidden=guide["hidden"], time_dim=guide["time_dim"]
+    )
+    classifier.load_state_dict(
+        {
+            k[len(prefix) + len("guide.") :]: v
+            for k, v in tensors.items()
+            if k.startswith(prefix + "guide.")
+        }
+    )
+    classifier.to(device).eval()
+    for p in classifier.parameters():
+        p.requires_grad_(False)
+    return classifier
+
+
+def _typed_rows(guide: dict, label) -> pd.DataFrame:
+    """The saved typing of class ``label``'s training rows, as ``regions_``
+    holds it."""
+    return pd.DataFrame(
         {
             "label": [label] * len(guide["typed_rows"]),
             "same_class_neighbours": guide["same_class_neighbours"],
@@ -102,8 +118,4 @@ def restore_guide(sampler, entry, fitted, tensors, prefix, device) -> None:
             ),
         },
         index=guide["typed_rows"],
-    )
-    before = getattr(sampler, "regions_", None)
-    sampler.regions_ = (
-        typed if before is None else pd.concat([before, typed]).sort_index()
     )

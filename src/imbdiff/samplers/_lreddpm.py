@@ -5,13 +5,15 @@ The minority examples are typed safe / border / rare / outlier
 region's examples against the other classes, and the gradient of its log
 probability shifts the mean of every reverse step (the LReDDPM paper's
 Algorithm 1, :mod:`imbdiff.diffusion.guidance`).
+
+This module holds the parameters, their checks and the fitting steps; the
+guiding regions are in :mod:`._lreddpm_regions`, ``region="auto"`` in
+:mod:`._lreddpm_auto` and the saved guidance in :mod:`._guide_state`.
 """
 
 from __future__ import annotations
 
 import math
-import tempfile
-import warnings
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import ClassVar
@@ -19,39 +21,24 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import clone
-from sklearn.model_selection import StratifiedKFold
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 
-from .._validation import plain
 from ..diffusion.guidance import (
     GUIDANCE_KINDS,
     classifier_guidance,
     tau_values,
     train_guidance_classifier,
 )
-from ..regions import REGION_NAMES, minority_types, replaced_composition
+from ..regions import minority_types
 from ._guide_state import guide_state, restore_guide
+from ._lreddpm_auto import choose_guide
+from ._lreddpm_regions import REGION_FALLBACK, GuideRegions, RegionFallbackWarning
 from ._persistence import register_sampler
 from ._state import _ClassModel
 from ._tabular import POSITIVE_INT
 from .base import DiffusionFit, DiffusionOverSampler
 
 __all__ = ["GUIDANCE_NEGATIVES", "REGION_FALLBACK", "LReDDPM", "RegionFallbackWarning"]
-
-#: The default guiding region (``region=None``), in order: the first that has
-#: at least 2 training examples of the class guides it.
-REGION_FALLBACK: tuple[tuple[str, ...], ...] = (
-    ("safe",),
-    ("safe", "border"),
-    tuple(REGION_NAMES),
-)
-
-
-class RegionFallbackWarning(UserWarning):
-    """The default region was too small; a larger one of
-    :data:`REGION_FALLBACK` guides instead (the message names it)."""
-
 
 #: The guidance classifier learns a class's region against at most this many
 #: rows of the other classes, drawn at random where there are more (a table
@@ -71,8 +58,6 @@ def _at_most(mask: np.ndarray, n: int, seed: int) -> np.ndarray:
 
 _FINAL_STEPS = ("recentre", "none")
 _TRAIN_ON = ("minority", "region")
-#: The tau schedules ``region="auto"`` tries (the paper's section 5.3).
-AUTO_TAUS: tuple[str, ...] = ("1", "60", "1/sqrt(beta)", "60/sqrt(beta)")
 _CLASSIFIER_OPTIONS = {
     "steps",
     "batch_size",
@@ -95,7 +80,7 @@ class _GuidedFit(DiffusionFit):
 
 
 @register_sampler
-class LReDDPM(DiffusionOverSampler):
+class LReDDPM(GuideRegions, DiffusionOverSampler):
     """LReDDPM: region-guided diffusion oversampling (the LReDDPM paper).
 
     For every class to oversample: its training examples are typed by their 5
@@ -313,30 +298,6 @@ class LReDDPM(DiffusionOverSampler):
         self.auto_folds = auto_folds
 
     # -- checks ------------------------------------------------------------------
-    def _region_names(self) -> list[str] | None:
-        """The guiding regions as a list (None for "auto"); checks them."""
-        region = self.region
-        if region is None:
-            return list(REGION_FALLBACK[0])
-        if isinstance(region, str):
-            if region == "auto":
-                return None
-            region = [region]
-        if not isinstance(region, (list, tuple)) or not region:
-            raise ValueError(
-                f"region must be one of {', '.join(REGION_NAMES)}, a list of them "
-                f"or 'auto'; got {self.region!r}."
-            )
-        unknown = [r for r in region if r not in REGION_NAMES]
-        if unknown:
-            raise ValueError(
-                f"unknown region {unknown[0]!r}; regions are "
-                f"{', '.join(REGION_NAMES)} (or 'auto')."
-            )
-        if len(set(region)) != len(region):
-            raise ValueError(f"region lists a region twice: {list(region)}.")
-        return list(region)
-
     def _check_params(self) -> None:
         super()._check_params()
         self._region_names()
@@ -412,7 +373,9 @@ class LReDDPM(DiffusionOverSampler):
     def _fit_class(self, fit: _GuidedFit, label, seed: int) -> _ClassModel:
         tau = self.tau
         if fit.names is None:
-            choice, table = self._choose(fit.frame, fit.y, label, seed, fit.nominal)
+            choice, table = choose_guide(
+                self, fit.frame, fit.y, label, seed, fit.nominal
+            )
             self.auto_choice_[label] = choice
             fit.scores.append(table.assign(label=label))
             guide, tau = [choice["region"]], choice["tau"]
@@ -433,58 +396,6 @@ class LReDDPM(DiffusionOverSampler):
         if fit.names is None:
             self.auto_scores_ = pd.concat(fit.scores, ignore_index=True)
         super()._finish_fit(fit)
-
-    def _region_mask(self, label, y, guide: list[str]) -> np.ndarray:
-        """Rows of class ``label`` in the regions ``guide``; checks the size."""
-        typed = self.regions_[self.regions_["label"] == label]
-        sizes = typed["region"].value_counts().reindex(list(REGION_NAMES), fill_value=0)
-        self.region_sizes_[label] = {r: int(n) for r, n in sizes.items()}
-        mask = self._guide_mask(label, guide, len(y))
-        chosen = np.flatnonzero(mask)
-        if len(chosen) < 2:
-            listing = ", ".join(f"{r} {int(n)}" for r, n in sizes.items())
-            large = [r for r, n in sizes.items() if n >= 2]
-            hint = (
-                f"try region={max(large, key=lambda r: sizes[r])!r}"
-                if large
-                else f"try region={list(REGION_NAMES)!r} (all of them)"
-            )
-            what = guide[0] if len(guide) == 1 else guide
-            raise ValueError(
-                f"region {what!r} of class {plain(label)!r} has {len(chosen)} training "
-                f"example(s), too few to guide (at least 2 are needed). Training "
-                f"examples per region: {listing}; {hint}."
-            )
-        return mask
-
-    def _fallback_guide(self, label, n_rows: int) -> list[str]:
-        """The first region of :data:`REGION_FALLBACK` with at least 2
-        training examples of class ``label`` (the last one if none has)."""
-        for guide in REGION_FALLBACK:
-            size = int(self._guide_mask(label, list(guide), n_rows).sum())
-            if size >= 2:
-                break
-        if list(guide) != list(REGION_FALLBACK[0]) and size >= 2:
-            first = "+".join(REGION_FALLBACK[0])
-            n_first = int(
-                self._guide_mask(label, list(REGION_FALLBACK[0]), n_rows).sum()
-            )
-            warnings.warn(
-                f"class {plain(label)!r} has {n_first} {first} training example(s), "
-                f"too few to guide; {'+'.join(guide)} ({size} examples) guides it "
-                "instead. Name a region to choose one yourself.",
-                RegionFallbackWarning,
-                stacklevel=5,
-            )
-        return list(guide)
-
-    def _guide_mask(self, label, guide: list[str], n_rows: int) -> np.ndarray:
-        """Training rows of class ``label`` typed as one of ``guide``."""
-        typed = self.regions_[self.regions_["label"] == label]
-        chosen = typed.index[typed["region"].isin(guide).to_numpy()]
-        mask = np.zeros(n_rows, dtype=bool)
-        mask[np.asarray(chosen, dtype=int)] = True
-        return mask
 
     def _fit_guided(
         self, fit: _GuidedFit, label, guide: list[str], tau, seed: int
@@ -541,80 +452,6 @@ class LReDDPM(DiffusionOverSampler):
         self.recentre_shift_[label] = shift
         return fitted, region_mask
 
-    def _choose(self, frame, y, label, seed, nominal) -> tuple[dict, pd.DataFrame]:
-        """Inner stratified CV over (region, tau): the best mean ``auto_metric``.
-
-        The inner fits get the nominal columns as resolved on the whole
-        training set, so that a part of it is never read otherwise.
-        """
-        from ..evaluation import score_classifiers
-
-        folds = StratifiedKFold(
-            n_splits=int(self.auto_folds), shuffle=True, random_state=seed % 2**31
-        )
-        rows = []
-        minority = y == label
-        # Inner fits of the same fold share their DDPM through a model cache.
-        with tempfile.TemporaryDirectory(prefix="lreddpm-auto-") as cache:
-            for fold, (train, test) in enumerate(folds.split(frame, minority)):
-                # imbalanced-learn reads a dict as the class's total after
-                # resampling: the inner part's rows plus a proportional share
-                # of the rows this fit adds.
-                add = round(self.sampling_strategy_[label] * len(train) / len(y))
-                total = int(minority[train].sum()) + int(add)
-                for region in REGION_NAMES:
-                    for tau in AUTO_TAUS:
-                        inner = clone(self).set_params(
-                            region=region,
-                            tau=tau,
-                            sampling_strategy={label: total},
-                            random_state=seed + fold,
-                            model_cache=cache,
-                            # Inner fits score candidates; the filter is the
-                            # outer fit's business.
-                            neighbour_filter=False,
-                            categorical_features=list(nominal),
-                            verbose=False,
-                        )
-                        try:
-                            X_res, y_res = inner.fit_resample(
-                                frame.iloc[train], y[train]
-                            )
-                        except ValueError as error:
-                            if "too few to guide" not in str(error):
-                                raise
-                            continue
-                        score = score_classifiers(
-                            X_res,
-                            (y_res == label).astype(int),
-                            frame.iloc[test],
-                            minority[test].astype(int),
-                            names=["decision_tree"],
-                            seed=seed % 2**31,
-                            pos_label=1,
-                            categorical_features=list(nominal),
-                        )["decision_tree"][self.auto_metric]
-                        rows.append(
-                            {"region": region, "tau": tau, "fold": fold, "score": score}
-                        )
-        if not rows:
-            raise ValueError(
-                f"region='auto': no region of class {label!r} has 2 or more "
-                "examples in every inner training part; name a list of regions."
-            )
-        table = (
-            pd.DataFrame(rows)
-            .groupby(["region", "tau"], sort=False)
-            .agg(score=("score", "mean"), folds=("fold", "nunique"))
-            .reset_index()
-        )
-        complete = table[table["folds"] == int(self.auto_folds)]
-        best = (complete if len(complete) else table).sort_values(
-            "score", ascending=False, kind="stable"
-        )
-        choice = {"region": best.iloc[0]["region"], "tau": best.iloc[0]["tau"]}
-        return choice, table.rename(columns={"score": f"mean_{self.auto_metric}"})
-
     # -- saved state: each class's guidance ---------------------------------------
     def _class_state(self, label, fitted, tensors: dict, prefix: str) -> dict:
         if fitted.classifier is None:
@@ -634,50 +471,3 @@ class LReDDPM(DiffusionOverSampler):
             # tau that gives the same values.
             config = {**config, "params": {**params, "tau": guides[0]["taus"]}}
         return super()._from_state(config, tensors, device, torch_device)
-
-    # -- diagnostics ---------------------------------------------------------------
-    def synthetic_region_composition(
-        self, X, y, X_synthetic=None, *, label=None, random_state=None
-    ) -> pd.DataFrame:
-        """Regions of synthetic rows put in place of the guiding region's examples.
-
-        The LReDDPM paper's Figure 5: the training examples of the guiding
-        region are replaced by synthetic rows and every example of the class is
-        typed again; the result is the composition of the synthetic rows.
-
-        Parameters
-        ----------
-        X, y : the training data given to ``fit_resample``.
-        X_synthetic : array-like or DataFrame, optional
-            The synthetic rows; by default as many new rows as the guiding
-            region has examples are drawn (:meth:`sample`).
-        label : optional
-            The class (may be left out when one class was oversampled).
-        random_state : int, optional
-            Seed of the draw when ``X_synthetic`` is not given.
-
-        Returns
-        -------
-        DataFrame
-            ``count`` and ``share`` of the synthetic rows per region.
-        """
-        label = self._fitted_label(label)
-        y = np.asarray(y)
-        typed = self.regions_[self.regions_["label"] == label]
-        if len(y) <= int(typed.index.max()) or int((y == label).sum()) != len(typed):
-            raise ValueError(
-                "X and y must be the training data the sampler was fitted on."
-            )
-        mask = self._guide_mask(label, self.guide_regions_[label], len(y))
-        if X_synthetic is None:
-            X_synthetic = self.sample(
-                int(mask.sum()), label=label, random_state=random_state
-            )
-        return replaced_composition(
-            X,
-            y,
-            mask,
-            X_synthetic,
-            label=label,
-            categorical_features=self.categorical_features,
-        )

@@ -235,36 +235,47 @@ def restore_diffusion(target, config: dict, tensors: dict, device, torch_device)
     sampler.models_ = {}
     for i, entry in enumerate(config["classes"]):
         prefix = f"class{i}."
-        arrays = {
-            k[len(prefix) + len("encoder.") :]: v.numpy()
-            for k, v in tensors.items()
-            if k.startswith(prefix + "encoder.")
-        }
-        encoder = TabularEncoder.from_state(entry["encoder"], arrays)
-        if len(encoder.columns_) != sampler.n_features_in_:
-            raise ValueError(
-                f"class {entry['label']!r} encodes {len(encoder.columns_)} columns "
-                f"of {sampler.n_features_in_}."
-            )
-        for spec in entry["encoder"]["columns"]:
-            _check_dtype(spec["dtype"])
-        state = {
-            k[len(prefix) + len("model.") :]: v
-            for k, v in tensors.items()
-            if k.startswith(prefix + "model.")
-        }
-        options = dict(sampler.denoiser_options or {})
-        condition = entry.get("condition")
-        if condition is not None:
-            options["n_classes"] = int(condition["null_label"]) + 1
-        net = make_denoiser(config["denoiser"], encoder.widths_, **options)
-        net.load_state_dict(state)
-        net.to(torch_device).eval()
-        history = TrainingHistory(entry["losses"], entry["steps"])
-        fitted = _ClassModel(encoder, net, history)
-        if condition is not None:
-            fitted.label_index = int(condition["label_index"])
-            fitted.null_label = int(condition["null_label"])
+        fitted = _restore_class_model(
+            sampler, config, entry, tensors, prefix, torch_device
+        )
         sampler._restore_class(entry, fitted, tensors, prefix, torch_device)
         sampler.models_[entry["label"]] = fitted
     return sampler
+
+
+def _restore_class_model(
+    sampler, config: dict, entry: dict, tensors: dict, prefix: str, torch_device
+) -> _ClassModel:
+    """One class's encoder and network (on ``torch_device``) from its entry
+    and the tensors under ``prefix``, checked against ``sampler``."""
+    arrays = {
+        k[len(prefix) + len("encoder.") :]: v.numpy()
+        for k, v in tensors.items()
+        if k.startswith(prefix + "encoder.")
+    }
+    encoder = TabularEncoder.from_state(entry["encoder"], arrays)
+    if len(encoder.columns_) != sampler.n_features_in_:
+        raise ValueError(
+            f"class {entry['label']!r} encodes {len(encoder.columns_)} columns "
+            f"of {sampler.n_features_in_}."
+        )
+    for spec in entry["encoder"]["columns"]:
+        _check_dtype(spec["dtype"])
+    state = {
+        k[len(prefix) + len("model.") :]: v
+        for k, v in tensors.items()
+        if k.startswith(prefix + "model.")
+    }
+    options = dict(sampler.denoiser_options or {})
+    condition = entry.get("condition")
+    if condition is not None:
+        options["n_classes"] = int(condition["null_label"]) + 1
+    net = make_denoiser(config["denoiser"], encoder.widths_, **options)
+    net.load_state_dict(state)
+    net.to(torch_device).eval()
+    history = TrainingHistory(entry["losses"], entry["steps"])
+    fitted = _ClassModel(encoder, net, history)
+    if condition is not None:
+        fitted.label_index = int(condition["label_index"])
+        fitted.null_label = int(condition["null_label"])
+    return fitted
