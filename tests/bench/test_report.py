@@ -11,6 +11,7 @@ seeds = [0, 1]
 classifiers = ["decision_tree", "logistic_regression"]
 datasets = ["yeast3", "ecoli4", "glass6"]
 keep_samples = true
+published = "lreddpm-paper"
 
 [[methods]]
 method = "none"
@@ -146,6 +147,7 @@ folds = 2
 seeds = [0]
 classifiers = ["decision_tree", "gaussian_nb"]
 datasets = ["ecoli4"]
+published = "semres"
 
 [[methods]]
 method = "none"
@@ -162,3 +164,72 @@ method = "smote"
     assert "## Beside the SEMRes-DDPM summary" in text
     assert "| f1 |" in text
     assert "0.7059" in text
+
+
+def _published_suite(folder, published: str) -> str:
+    return f"""\
+name = "mine"
+protocol = "holdout"
+seeds = [0]
+classifiers = ["decision_tree"]
+datasets = ["ecoli4"]
+
+{published}
+
+[[methods]]
+method = "none"
+
+[[methods]]
+method = "smote"
+label = "<i>smote</i>"
+"""
+
+
+def test_a_suite_names_its_papers_numbers_without_code(tmp_path):
+    (tmp_path / "averages.csv").write_text(
+        "metric,method,value\nf1,TheirNet,50.0\nauc,TheirNet,75.0\n"
+    )
+    (tmp_path / "results.csv").write_text(
+        "table,metric,classifier,method,dataset,mean\n"
+        "Table 1,f1,decision_tree,Baseline,ecoli4,42.5\n"
+        "Table 1,f1,decision_tree,Other,ecoli4,40.0\n"
+    )
+    text = _published_suite(
+        tmp_path,
+        '[published]\ntitle = "Beside their paper"\ntext = "Theirs & ours."\n'
+        'scale = 100\naverages = "averages.csv"\nresults = "results.csv"\n'
+        'methods = { Baseline = "none" }',
+    )
+    suite = parse_suite(text, folder=tmp_path)
+    # The store keeps the values with the suite: its report needs no file.
+    assert suite.definition()["published"]["averages"][0]["value"] == 50.0
+    (tmp_path / "averages.csv").unlink()
+    run(suite, tmp_path / "mine.sqlite")
+    files = report(tmp_path / "mine.sqlite", tmp_path / "out")
+    markdown = files["markdown"].read_text()
+    section = markdown[markdown.index("## Beside their paper") :]
+    assert "Theirs & ours." in section
+    assert "| none | <i>smote</i> | TheirNet (published) |" in section
+    assert "| f1 |" in section and "| 50.00 |" in section
+    # Per dataset, ours x 100 (the paper's) for the methods both have.
+    assert "*Table 1: f1, decision_tree: ours (paper)*" in section
+    assert " (42.50) |" in section and "40.00" not in section
+    page = files["html"].read_text()
+    # Every text is escaped in the HTML page: a label is not markup.
+    assert "&lt;i&gt;smote&lt;/i&gt;" in page and "<i>smote</i>" not in page
+    assert "Theirs &amp; ours." in page
+
+
+def test_published_values_of_a_shipped_suite_and_errors_that_name_the_line(
+    tmp_path,
+):
+    suite = parse_suite(_published_suite(tmp_path, 'published = "semres"'))
+    assert suite.published["title"] == "Beside the SEMRes-DDPM summary"
+    with pytest.raises(ValueError, match="line 7: published names 'nope'"):
+        parse_suite(_published_suite(tmp_path, 'published = "nope"'))
+    (tmp_path / "ranks.csv").write_text("name,js\nA,1.5\n")
+    bad = '[published]\ntitle = "T"\ndistance_ranks = "ranks.csv"'
+    with pytest.raises(ValueError, match="line 9: published: distance_ranks: .*"):
+        parse_suite(_published_suite(tmp_path, bad), folder=tmp_path)
+    with pytest.raises(ValueError, match="line 8: published: unknown key 'titel'"):
+        parse_suite(_published_suite(tmp_path, '[published]\ntitel = "T"'))

@@ -162,6 +162,9 @@ class Suite:
     keep_samples: bool = False
     #: "tuning" for a study that chooses defaults (or None).
     group: str | None = None
+    #: A paper's published values for the report (see
+    #: :mod:`imbdiff.bench._published`), or None.
+    published: dict | None = None
 
     def __post_init__(self) -> None:
         # Wherever a suite comes from (a file, a store, a replace()), one
@@ -194,6 +197,7 @@ class Suite:
             folds=definition["folds"],
             keep_samples=definition.get("keep_samples", False),
             group=definition.get("group"),
+            published=definition.get("published"),
         )
 
     def definition(self) -> dict:
@@ -220,6 +224,7 @@ class Suite:
             "folds": self.folds,
             "keep_samples": self.keep_samples,
             "group": self.group,
+            "published": self.published,
         }
 
     def cells(self, *, threads: int = 1) -> list[Cell]:

@@ -16,6 +16,10 @@ any cell runs, and an error names the line of the file it comes from::
     group = "tuning"              # optional: a study that chooses defaults;
                                   # refuses any dataset outside the tuning
                                   # group (as the suite named "tuning" does)
+    published = "lreddpm-paper"   # optional: a paper's numbers for the
+                                  # report, a shipped suite's or a
+                                  # [published] table of files (see
+                                  # imbdiff.bench._published)
 
     [[methods]]
     method = "none"
@@ -45,6 +49,7 @@ from typing import NoReturn
 from ..datasets import load_dataset
 from ..evaluation import CLASSIFIER_NAMES
 from ..samplers import make_sampler
+from ._published import read_published
 from ._rule import TUNING_GROUP, check_tuning_group
 from ._suite import Method, Suite, _chooses_defaults
 
@@ -53,7 +58,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["list_suites", "load_suite", "parse_suite"]
+__all__ = ["list_suites", "load_suite", "parse_suite", "shipped_published"]
 
 _KEYS = {
     "name",
@@ -68,6 +73,7 @@ _KEYS = {
     "methods",
     "keep_samples",
     "group",
+    "published",
 }
 _METHOD_KEYS = {"method", "label", "params", "per_dataset", "note"}
 
@@ -101,9 +107,11 @@ def load_suite(name_or_path: str | Path) -> Suite:
     """
     text_name = str(name_or_path)
     if text_name in list_suites() and not Path(text_name).is_file():
-        source = resources.files("imbdiff.bench") / "suites" / f"{text_name}.toml"
-        where = f"suite {text_name!r}"
-        text = source.read_text()
+        return parse_suite(
+            _shipped_text(text_name),
+            where=f"suite {text_name!r}",
+            folder=_shipped_folder(),
+        )
     else:
         path = Path(text_name)
         if not path.is_file():
@@ -111,13 +119,42 @@ def load_suite(name_or_path: str | Path) -> Suite:
                 f"no suite {text_name!r}: not a shipped suite "
                 f"({', '.join(list_suites())}) nor a file."
             )
-        where = str(path)
-        text = path.read_text()
-    return parse_suite(text, where=where)
+        return parse_suite(path.read_text(), where=str(path), folder=path.parent)
 
 
-def parse_suite(text: str, *, where: str = "<suite>") -> Suite:
-    """Check the TOML ``text`` of a suite and build it (see :func:`load_suite`)."""
+def shipped_published(name: str) -> dict | None:
+    """The published values of the shipped suite ``name`` (its
+    ``[published]`` table as data), or None if it has none.
+
+    Examples
+    --------
+    >>> shipped_published("semres")["title"]
+    'Beside the SEMRes-DDPM summary'
+    >>> shipped_published("quick") is None
+    True
+    """
+    if name not in list_suites():
+        return None
+    source = _SuiteText(_shipped_text(name), f"suite {name!r}")
+    return _published(source, _shipped_folder())
+
+
+def _shipped_text(name: str) -> str:
+    return (resources.files("imbdiff.bench") / "suites" / f"{name}.toml").read_text()
+
+
+def _shipped_folder() -> Path:
+    return Path(str(resources.files("imbdiff.bench") / "suites"))
+
+
+def parse_suite(
+    text: str, *, where: str = "<suite>", folder: str | Path | None = None
+) -> Suite:
+    """Check the TOML ``text`` of a suite and build it (see :func:`load_suite`).
+
+    ``folder`` is where the file names of a ``[published]`` table start (the
+    suite file's folder; the current directory if None).
+    """
     source = _SuiteText(text, where)
     data = source.data
     for key in data:
@@ -155,6 +192,7 @@ def parse_suite(text: str, *, where: str = "<suite>") -> Suite:
         datasets=tuple(datasets),
         methods=tuple(methods),
         group=group,
+        published=_published(source, Path.cwd() if folder is None else Path(folder)),
         **settings,
     )
 
@@ -188,6 +226,40 @@ class _SuiteText:
         ends = [*starts[1:], None]
         spans = list(zip(starts, ends))
         return spans[:count] + [(0, None)] * (count - len(spans))
+
+
+def _published(source: _SuiteText, folder: Path) -> dict | None:
+    """The suite's ``published`` setting as data (see :mod:`._published`)."""
+    value = source.data.get("published")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        shipped = shipped_published(value)
+        if shipped is None:
+            source.fail(
+                f"published names {value!r}, which is no shipped suite with "
+                "published values.",
+                "published",
+            )
+        return shipped
+    if not isinstance(value, dict):
+        source.fail("published must be a table or a shipped suite's name.", "published")
+    start = next(
+        (i for i, line in enumerate(source.lines) if line.strip() == "[published]"), 0
+    )
+    end = next(
+        (
+            i
+            for i in range(start + 1, len(source.lines))
+            if source.lines[i].lstrip().startswith("[")
+        ),
+        None,
+    )
+
+    def fail(message: str, *needles: str) -> NoReturn:
+        source.fail(f"published: {message}", *needles, after=start, before=end)
+
+    return read_published(value, folder, fail)
 
 
 def _settings(source: _SuiteText) -> dict:

@@ -1,0 +1,137 @@
+"""The report's statistics: means over seeds and folds, ranks, the tests."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = ["average_ranks", "critical_difference"]
+
+
+def average_ranks(means: pd.DataFrame, *, higher_is_better: bool = True):
+    """Average rank of each column over the rows (datasets), ties averaged.
+
+    A column with no value at all (a method that does not apply, such as
+    ``balanced`` with k-NN, or a distance of a method that makes no rows) is
+    left out; then rows with a missing value are left out, so every rank
+    compares the same methods. Returns the ranks and the number of rows used.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> means = pd.DataFrame({"a": [0.9, 0.8], "b": [0.7, 0.8], "c": None})
+    >>> average_ranks(means)[0].to_dict()
+    {'a': 1.25, 'b': 1.75}
+    """
+    complete = means.dropna(axis=1, how="all").dropna()
+    ranks = complete.rank(axis=1, ascending=not higher_is_better)
+    return ranks.mean(axis=0), len(complete)
+
+
+def critical_difference(n_methods: int, n_datasets: int, alpha: float = 0.05):
+    """Nemenyi critical difference of average ranks (Demsar, 2006).
+
+    Examples
+    --------
+    >>> round(critical_difference(4, 10), 3)
+    1.483
+    """
+    q = stats.studentized_range.ppf(1 - alpha, n_methods, np.inf) / math.sqrt(2)
+    return float(q * math.sqrt(n_methods * (n_methods + 1) / (6.0 * n_datasets)))
+
+
+def mean_std(rows: pd.DataFrame, order):
+    """Mean and standard deviation of ``rows``' values per dataset (rows) and
+    method label (columns, in ``order``), over seeds and folds."""
+    grouped = rows.groupby(["dataset", "label"])["value"]
+    means = grouped.mean().unstack("label")
+    stds = grouped.std().unstack("label")
+    columns = [c for c in order if c in means.columns]
+    return means.reindex(columns=columns), stds.reindex(columns=columns)
+
+
+def mean_std_cells(means, stds, *, higher_is_better: bool):
+    """``mean ± std`` texts and where each row's best is (for bold)."""
+    cells = pd.DataFrame(index=means.index, columns=means.columns, dtype=object)
+    bold = pd.DataFrame(False, index=means.index, columns=means.columns)
+    for dataset in means.index:
+        row = means.loc[dataset]
+        best = row.max() if higher_is_better else row.min()
+        for label in means.columns:
+            mean, std = row[label], stds.loc[dataset, label]
+            if pd.isna(mean):
+                cells.loc[dataset, label] = "-"
+                continue
+            spread = 0.0 if pd.isna(std) else std
+            cells.loc[dataset, label] = f"{mean:.4f} ± {spread:.4f}"
+            bold.loc[dataset, label] = bool(np.isclose(mean, best))
+    return cells, bold
+
+
+def rank_table(means, higher_is_better: bool):
+    """The average ranks as a one-row table, the best in bold, and a note
+    with the datasets used, the Friedman test and the critical difference."""
+    inapplicable = [str(c) for c in means.columns if means[c].isna().all()]
+    means = means.dropna(axis=1, how="all")
+    ranks, n = average_ranks(means, higher_is_better=higher_is_better)
+    k = len(ranks)
+    left_out = [str(d) for d in means.index if means.loc[d].isna().any()]
+    note = f"{n} datasets with every method" + (
+        f" ({', '.join(left_out)} left out)" if left_out else ""
+    )
+    if inapplicable:
+        note += f"; {', '.join(inapplicable)} not applicable"
+    if k >= 3 and n >= 2:
+        complete = means.dropna()
+        statistic, p_value = stats.friedmanchisquare(
+            *[complete[c].to_numpy() for c in complete.columns]
+        )
+        note += (
+            f"; Friedman chi2 = {statistic:.3f}, p = {p_value:.4f}; "
+            f"Nemenyi critical difference (alpha 0.05) = "
+            f"{critical_difference(k, n):.3f}"
+        )
+    table = pd.DataFrame(
+        [[f"{v:.2f}" for v in ranks.values]],
+        columns=list(ranks.index),
+        index=["average rank"],
+    )
+    bold = pd.DataFrame(
+        [[bool(np.isclose(v, ranks.min())) for v in ranks.values]],
+        columns=list(ranks.index),
+        index=["average rank"],
+    )
+    return table, bold, note
+
+
+def where_every_method_applies(scored: pd.DataFrame):
+    """The scores of the classifiers that every method has scores for (a
+    method such as ``balanced`` has none for classifiers without class
+    weights), and the names of the classifiers left out."""
+    labels = set(scored["label"])
+    left_out = sorted(
+        str(c)
+        for c, rows in scored.groupby("classifier")
+        if set(rows["label"]) != labels
+    )
+    return scored[~scored["classifier"].isin(left_out)], left_out
+
+
+def copy_flags(means: dict) -> list[str]:
+    """Methods with 10% or more synthetic rows equal to a training row.
+
+    Closeness alone is no flag: interpolating methods such as SMOTE sit
+    close to the training rows by design; the distance tables show it.
+    """
+    copies = means.get("synthetic_exact_copy_share")
+    if copies is None:
+        return []
+    shares = copies.mean(axis=0)
+    return [
+        f"{label} ({100 * share:.0f}% of synthetic rows copy a training row)"
+        for label, share in shares.items()
+        if share >= 0.1
+    ]
