@@ -176,24 +176,10 @@ def evaluate_holdout(
     X_train, X_test, y_train, y_test = holdout_split(
         X, y_arr, test_size=test_size, random_state=split_seed
     )
-    rows: list[dict] = []
-    for seed in seed_list:
-        rows.extend(
-            _run_repeat(
-                sampler,
-                X_train,
-                y_train,
-                X_test,
-                y_test,
-                names=names,
-                seed=seed,
-                pos_label=pos_label,
-                categorical_features=categorical_features,
-                protocol="holdout",
-                fold=0,
-            )
-        )
-    return _results_frame(rows)
+    splits = ((seed, 0, X_train, y_train, X_test, y_test) for seed in seed_list)
+    return _score_splits(
+        sampler, splits, "holdout", names, pos_label, categorical_features
+    )
 
 
 def evaluate_cv(
@@ -266,26 +252,20 @@ def evaluate_cv(
             "Lower n_splits."
         )
     folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
-    rows: list[dict] = []
-    for fold, (train_idx, test_idx) in enumerate(
-        folds.split(np.zeros((y_arr.size, 1)), y_arr)
-    ):
-        rows.extend(
-            _run_repeat(
-                sampler,
-                _take(X, train_idx),
-                y_arr[train_idx],
-                _take(X, test_idx),
-                y_arr[test_idx],
-                names=names,
-                seed=int(random_state),
-                pos_label=pos_label,
-                categorical_features=categorical_features,
-                protocol="cv",
-                fold=fold,
-            )
+    splits = (
+        (
+            int(random_state),
+            fold,
+            _take(X, train),
+            y_arr[train],
+            _take(X, test),
+            y_arr[test],
         )
-    return _results_frame(rows)
+        for fold, (train, test) in enumerate(
+            folds.split(np.zeros((y_arr.size, 1)), y_arr)
+        )
+    )
+    return _score_splits(sampler, splits, "cv", names, pos_label, categorical_features)
 
 
 def summarise(results: pd.DataFrame) -> pd.DataFrame:
@@ -329,49 +309,41 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _run_repeat(
-    sampler,
-    X_train,
-    y_train,
-    X_test,
-    y_test,
-    *,
-    names: list[str],
-    seed: int,
-    pos_label,
-    categorical_features,
-    protocol: str,
-    fold: int,
-) -> list[dict]:
-    """Resample one training part, then train and score every classifier."""
-    _, _, y_res, scores, _ = resample_and_score(
-        sampler,
-        X_train,
-        y_train,
-        X_test,
-        y_test,
-        names=names,
-        seed=seed,
-        pos_label=pos_label,
-        categorical_features=categorical_features,
-    )
-    n_synthetic = int(len(y_res) - len(y_train))
-    return [
-        {
-            "protocol": protocol,
-            "seed": seed,
-            "fold": fold,
-            "classifier": name,
-            "metric": metric,
-            "value": scores[name][metric],
-            "n_synthetic": n_synthetic,
-        }
-        for name in names
-        for metric in METRIC_NAMES
-    ]
+def _score_splits(
+    sampler, splits, protocol: str, names, pos_label, categorical_features
+) -> pd.DataFrame:
+    """Resample each training part, train and score every classifier on it.
 
-
-def _results_frame(rows: list[dict]) -> pd.DataFrame:
+    ``splits`` yields ``(seed, fold, X_train, y_train, X_test, y_test)``, one
+    repeat each, taken in turn; the result is the protocols' tidy frame.
+    """
+    rows: list[dict] = []
+    for seed, fold, X_train, y_train, X_test, y_test in splits:
+        _, _, y_res, scores, _ = resample_and_score(
+            sampler,
+            X_train,
+            y_train,
+            X_test,
+            y_test,
+            names=names,
+            seed=seed,
+            pos_label=pos_label,
+            categorical_features=categorical_features,
+        )
+        n_synthetic = int(len(y_res) - len(y_train))
+        rows.extend(
+            {
+                "protocol": protocol,
+                "seed": seed,
+                "fold": fold,
+                "classifier": name,
+                "metric": metric,
+                "value": scores[name][metric],
+                "n_synthetic": n_synthetic,
+            }
+            for name in names
+            for metric in METRIC_NAMES
+        )
     frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
     return frame.astype(
         {"seed": "int64", "fold": "int64", "value": "float64", "n_synthetic": "int64"}

@@ -13,7 +13,37 @@ from ._features import attribute_widths
 __all__ = ["MLPDenoiser", "ResNetDenoiser"]
 
 
-class MLPDenoiser(nn.Module):
+class _RowDenoiser(nn.Module):
+    """The input side both denoisers share: the condition embedding of the
+    step and class (``dim`` wide) and a projection of the whole encoded row to
+    ``width``; a head maps back to ``project.in_features``.
+
+    The condition is made before the projection: parameters are initialised
+    from the torch generator in that order, so a seed keeps giving the same
+    initial network.
+
+    Parameters
+    ----------
+    n_features : int or sequence of int
+        The encoded row's width, or the widths of its attributes.
+    width : int
+        Output width of the row projection.
+    dim : int
+        Width of the condition embedding.
+    n_classes : int
+        Classes of the condition (0: unconditional).
+    """
+
+    def __init__(
+        self, n_features: int | Sequence[int], width: int, dim: int, n_classes: int
+    ) -> None:
+        super().__init__()
+        n_encoded = sum(attribute_widths(n_features))
+        self.condition = Conditioning(dim, n_classes=n_classes)
+        self.project = nn.Linear(n_encoded, width)
+
+
+class MLPDenoiser(_RowDenoiser):
     """``(x_t, t, y) -> eps``: the row, projected and summed with the condition,
     through Linear-ReLU-Dropout layers (Kotelnikov et al., 2023).
 
@@ -38,17 +68,14 @@ class MLPDenoiser(nn.Module):
         n_classes: int = 0,
         dropout: float = 0.0,
     ) -> None:
-        super().__init__()
-        n_features = sum(attribute_widths(n_features))
-        self.condition = Conditioning(dim, n_classes=n_classes)
-        self.project = nn.Linear(n_features, dim)
+        super().__init__(n_features, dim, dim, n_classes)
         layers: list[nn.Module] = []
         width = dim
         for size in hidden:
             layers += [nn.Linear(width, size), nn.ReLU(), nn.Dropout(dropout)]
             width = size
         self.body = nn.Sequential(*layers)
-        self.head = nn.Linear(width, n_features)
+        self.head = nn.Linear(width, self.project.in_features)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None):
         h = self.project(x) + self.condition(t, y)
@@ -71,7 +98,7 @@ class _ResidualBlock(nn.Module):
         return h + self.branch(h)
 
 
-class ResNetDenoiser(nn.Module):
+class ResNetDenoiser(_RowDenoiser):
     """TabDDPM's residual MLP: blocks of norm-linear-ReLU-linear with skips.
 
     Examples
@@ -93,16 +120,13 @@ class ResNetDenoiser(nn.Module):
         n_classes: int = 0,
         dropout: float = 0.0,
     ) -> None:
-        super().__init__()
-        n_features = sum(attribute_widths(n_features))
-        self.condition = Conditioning(dim, n_classes=n_classes)
-        self.project = nn.Linear(n_features, width)
+        super().__init__(n_features, width, dim, n_classes)
         self.to_width = nn.Linear(dim, width)
         self.blocks = nn.Sequential(
             *[_ResidualBlock(width, hidden, dropout) for _ in range(n_blocks)]
         )
         self.head = nn.Sequential(
-            nn.LayerNorm(width), nn.ReLU(), nn.Linear(width, n_features)
+            nn.LayerNorm(width), nn.ReLU(), nn.Linear(width, self.project.in_features)
         )
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None):
