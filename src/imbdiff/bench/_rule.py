@@ -156,42 +156,59 @@ def apply_rule(
     for name in names:
         d = _summary(default[default["dataset"] == name], metric, folds, seconds)
         c = _summary(candidate[candidate["dataset"] == name], metric, folds, seconds)
-        guard = bool(
-            c["copy"] <= c["holdout_copy"] + COPY_ALLOWANCE
-            and c["dcr"] >= 0.5 * c["holdout_dcr"]
-        )
-        if not (d["complete"] and c["complete"]):
-            outcome = "missing"
-        elif not (c["failed"] or d["failed"]) and np.isclose(
-            c["mean"], d["mean"], rtol=0.0, atol=1e-12
-        ):
-            # Equal means: a change that cannot touch this dataset (a nominal
-            # encoding on numeric data) does not count, guard or not.
-            outcome = "tie"
-        elif c["failed"] or (c["has_guard"] and not guard):
-            outcome = "loss"
-        elif d["failed"]:
-            outcome = "win"
-        else:
-            outcome = "win" if c["mean"] > d["mean"] else "loss"
-        rows.append(
-            {
-                "dataset": name,
-                "default": d["mean"],
-                "candidate": c["mean"],
-                "diff": c["mean"] - d["mean"],
-                "counted": outcome in ("win", "loss"),
-                "outcome": outcome,
-                "guard": guard if c["has_guard"] else None,
-                "copy_share": c["copy"],
-                "holdout_copy_share": c["holdout_copy"],
-                "dcr_median": c["dcr"],
-                "holdout_dcr_median": c["holdout_dcr"],
-                "default_seconds": d["seconds"],
-                "candidate_seconds": c["seconds"],
-            }
-        )
-    table = pd.DataFrame(rows).set_index("dataset")
+        guard = _passes_guard(c)
+        rows.append(_dataset_row(name, d, c, guard, _outcome(d, c, guard)))
+    return _verdict(pd.DataFrame(rows).set_index("dataset"))
+
+
+def _passes_guard(c: dict) -> bool:
+    """Whether a candidate's synthetic rows copy and crowd the training rows
+    no more than held-out real rows do (within :data:`COPY_ALLOWANCE`)."""
+    return bool(
+        c["copy"] <= c["holdout_copy"] + COPY_ALLOWANCE
+        and c["dcr"] >= 0.5 * c["holdout_dcr"]
+    )
+
+
+def _outcome(d: dict, c: dict, guard: bool) -> str:
+    """The candidate's outcome on one dataset ("win", "loss", "tie" or
+    "missing"), from its summary ``c`` and the default's ``d``."""
+    if not (d["complete"] and c["complete"]):
+        return "missing"
+    if not (c["failed"] or d["failed"]) and np.isclose(
+        c["mean"], d["mean"], rtol=0.0, atol=1e-12
+    ):
+        # Equal means: a change that cannot touch this dataset (a nominal
+        # encoding on numeric data) does not count, guard or not.
+        return "tie"
+    if c["failed"] or (c["has_guard"] and not guard):
+        return "loss"
+    if d["failed"]:
+        return "win"
+    return "win" if c["mean"] > d["mean"] else "loss"
+
+
+def _dataset_row(name: str, d: dict, c: dict, guard: bool, outcome: str) -> dict:
+    """One dataset's row of :attr:`RuleVerdict.table`."""
+    return {
+        "dataset": name,
+        "default": d["mean"],
+        "candidate": c["mean"],
+        "diff": c["mean"] - d["mean"],
+        "counted": outcome in ("win", "loss"),
+        "outcome": outcome,
+        "guard": guard if c["has_guard"] else None,
+        "copy_share": c["copy"],
+        "holdout_copy_share": c["holdout_copy"],
+        "dcr_median": c["dcr"],
+        "holdout_dcr_median": c["holdout_dcr"],
+        "default_seconds": d["seconds"],
+        "candidate_seconds": c["seconds"],
+    }
+
+
+def _verdict(table: pd.DataFrame) -> RuleVerdict:
+    """The verdict of the rule on the table of every dataset's outcome."""
     complete = bool((table["outcome"] != "missing").all())
     counted = int(table["counted"].sum())
     wins = int((table["outcome"] == "win").sum())
@@ -200,21 +217,36 @@ def apply_rule(
     both = table[["default", "candidate"]].dropna()
     default_mean = float(both["default"].mean()) if complete else float("nan")
     candidate_mean = float(both["candidate"].mean()) if complete else float("nan")
-    quality = bool(
+    quality = _passes_quality(complete, counted, wins, default_mean, candidate_mean)
+    cheaper = table["candidate_seconds"].mean() < table["default_seconds"].mean()
+    cost = _passes_cost(complete, cheaper, counted, wins, default_mean, candidate_mean)
+    return RuleVerdict(
+        table, counted, wins, default_mean, candidate_mean, complete, quality, cost
+    )
+
+
+def _passes_quality(complete, counted, wins, default_mean, candidate_mean) -> bool:
+    """The quality clause: at least two thirds of at least 4 counted datasets
+    won, and a mean over all datasets not lower."""
+    return bool(
         complete
         and counted >= 4
         and wins >= 2 * counted / 3
         and candidate_mean >= default_mean
     )
-    cheaper = table["candidate_seconds"].mean() < table["default_seconds"].mean()
-    cost = bool(
+
+
+def _passes_cost(
+    complete, cheaper, counted, wins, default_mean, candidate_mean
+) -> bool:
+    """The cost clause: a cheaper candidate that wins at least half of the
+    counted datasets (or none count) and whose mean is at most
+    :data:`COST_TOLERANCE` lower."""
+    return bool(
         complete
         and cheaper
         and (counted == 0 or wins >= counted / 2)
         and candidate_mean >= default_mean - COST_TOLERANCE
-    )
-    return RuleVerdict(
-        table, counted, wins, default_mean, candidate_mean, complete, quality, cost
     )
 
 

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ._write import write_frames_atomically
+
 #: Parameters with an option of their own in ``resample``.
 _OWN_OPTIONS = {
     "random_state": "--random-state",
@@ -109,7 +111,7 @@ def _cmd_regions(args: argparse.Namespace) -> int:
             print(f"{name:<8} {count:>6} {100 * count / len(group):>7.2f}%")
     if args.output is not None:
         out = types.rename_axis("row").reset_index()
-        _write_frames_atomically([out], args.output)
+        write_frames_atomically([out], args.output)
         print(f"\nwrote {len(out)} rows to {args.output}")
     return 0
 
@@ -267,17 +269,37 @@ def _parameter_notes(doc: str | None) -> dict[str, str]:
 
 
 def _cmd_resample(args: argparse.Namespace) -> int:
-    import numpy as np
-    import pandas as pd
     from tqdm.auto import tqdm
-
-    from .._files import check_output_file
-    from .._validation import plain
-    from ..samplers import check_model_folder
 
     # Every check that can fail runs before the data are read and the model
     # trained, so that no fit is lost to a path that cannot be written.
     sampler = _make_sampler(args, _progress(args))
+    _check_resample_outputs(args)
+    dataset = _load(args)
+    target = dataset.y.name if dataset.y.name is not None else "target"
+    X, y = dataset.X.reset_index(drop=True), dataset.y.reset_index(drop=True)
+    generated, expected = _generate(sampler, X, y)
+    if args.save_model is not None:
+        sampler.save(args.save_model, overwrite=args.force)
+    frames = _resampled_frames(X, y, generated, target, args.mark_synthetic)
+    bar = tqdm(
+        total=len(X) + expected,
+        desc="writing",
+        unit="row",
+        disable=not _progress(args),
+    )
+    with bar:
+        written = write_frames_atomically(frames, args.output, bar.update)
+    _say_resampled(args, dataset, sampler, written - dataset.n_rows)
+    return 0
+
+
+def _check_resample_outputs(args: argparse.Namespace) -> None:
+    """Refuse an output file or model folder that cannot be written, and a
+    ``--force`` without a model to save."""
+    from .._files import check_output_file
+    from ..samplers import check_model_folder
+
     check_output_file(args.output, inputs=_input_files(args))
     if args.save_model is not None:
         check_model_folder(args.save_model, overwrite=args.force)
@@ -289,9 +311,13 @@ def _cmd_resample(args: argparse.Namespace) -> int:
             )
     elif args.force:
         raise ValueError("--force applies to --save-model, which is not given.")
-    dataset = _load(args)
-    target = dataset.y.name if dataset.y.name is not None else "target"
-    X, y = dataset.X.reset_index(drop=True), dataset.y.reset_index(drop=True)
+
+
+def _generate(sampler, X, y) -> tuple:
+    """Fit ``sampler``: its new rows as ``(rows, labels)`` parts, and how many
+    rows they hold in all."""
+    import numpy as np
+
     if hasattr(sampler, "fit_resample_chunks"):
         # Trained now; the new rows are made chunk by chunk as they are
         # written, so that a large output is never held whole.
@@ -302,27 +328,28 @@ def _cmd_resample(args: argparse.Namespace) -> int:
         new_rows = X_res.iloc[len(X) :].reset_index(drop=True)
         generated = [(new_rows, np.asarray(y_res)[len(X) :])]
         expected = len(new_rows)
-    if args.save_model is not None:
-        sampler.save(args.save_model, overwrite=args.force)
+    return generated, expected
 
-    def frames():
-        parts = ((X, y, False), *((r, labels, True) for r, labels in generated))
-        for rows, labels, synthetic in parts:
-            frame = pd.DataFrame(rows).reset_index(drop=True)
-            frame[target] = np.asarray(labels)
-            if args.mark_synthetic:
-                frame["synthetic"] = synthetic
-            yield frame
 
-    bar = tqdm(
-        total=len(X) + expected,
-        desc="writing",
-        unit="row",
-        disable=not _progress(args),
-    )
-    with bar:
-        written = _write_frames_atomically(frames(), args.output, bar.update)
-    added = written - dataset.n_rows
+def _resampled_frames(X, y, generated, target: str, mark_synthetic: bool):
+    """The frames to write: the data, then the new rows, each with its labels
+    in ``target`` (and a ``synthetic`` column if ``mark_synthetic``)."""
+    import numpy as np
+    import pandas as pd
+
+    parts = ((X, y, False), *((r, labels, True) for r, labels in generated))
+    for rows, labels, synthetic in parts:
+        frame = pd.DataFrame(rows).reset_index(drop=True)
+        frame[target] = np.asarray(labels)
+        if mark_synthetic:
+            frame["synthetic"] = synthetic
+        yield frame
+
+
+def _say_resampled(args: argparse.Namespace, dataset, sampler, added: int) -> None:
+    """The summary of ``resample``: rows added, guidance, where the model went."""
+    from .._validation import plain
+
     _say(
         args,
         f"{dataset.name}: {dataset.n_rows} rows + {added} synthetic "
@@ -339,7 +366,6 @@ def _cmd_resample(args: argparse.Namespace) -> int:
         )
     if args.save_model is not None:
         _say(args, f"model saved to {args.save_model}")
-    return 0
 
 
 #: A run of at most this many cells prints their scores.
@@ -355,13 +381,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     suite = load_suite(args.suite)
     if args.backend == "dask" and args.scheduler is None:
         raise ValueError("--backend dask needs --scheduler ADDRESS.")
-    selection = {
-        "datasets": _listed(args.dataset),
-        "methods": _listed(args.method),
-        "seeds": _listed(args.seed, int, "--seed"),
-        "folds": _listed(args.fold, int, "--fold"),
-    }
-    chosen = suite.select(**selection)
+    chosen = suite.select(**_bench_selection(args))
     frame = run(
         suite,
         args.store,
@@ -374,6 +394,23 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         cells=chosen,
         command=shlex.join(["imbdiff", *args.argv]),
     )
+    _say_bench(args, suite, chosen, frame)
+    return 0
+
+
+def _bench_selection(args: argparse.Namespace) -> dict:
+    """The part of the suite the options select (:meth:`Suite.select`)."""
+    return {
+        "datasets": _listed(args.dataset),
+        "methods": _listed(args.method),
+        "seeds": _listed(args.seed, int, "--seed"),
+        "folds": _listed(args.fold, int, "--fold"),
+    }
+
+
+def _say_bench(args: argparse.Namespace, suite, chosen, frame) -> None:
+    """The summary of ``bench``: cells done and failed, and the scores of a
+    short run; with ``--quiet``, the failures alone, on stderr."""
     cells = frame.drop_duplicates(["dataset", "label", "seed", "fold"])
     failed = cells[cells["status"] == "failed"]
     total = len(suite.cells())
@@ -385,7 +422,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
                 f"fold {row.fold}: {row.error}",
                 file=sys.stderr,
             )
-        return 0
+        return
     print(
         f"{suite.name}: {len(cells) - len(failed)} cells done, {len(failed)} failed"
         f"{part} -> {args.store}"
@@ -396,20 +433,24 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             f"{row.error}"
         )
     if len(cells) <= _PRINTED_CELLS:
-        scores = frame[
-            (frame["status"] == "done")
-            & (frame["classifier"] != "")
-            & frame["metric"].isin(_PRINTED_METRICS)
-        ]
-        table = scores.pivot_table(
-            index=["dataset", "label", "seed", "fold", "classifier"],
-            columns="metric",
-            values="value",
-        )
-        if not table.empty:
-            table = table[[m for m in _PRINTED_METRICS if m in table.columns]]
-            print(table.to_string(float_format=lambda v: f"{v:.6f}"))
-    return 0
+        _print_scores(frame)
+
+
+def _print_scores(frame) -> None:
+    """The table of each finished cell's :data:`_PRINTED_METRICS` (if any)."""
+    scores = frame[
+        (frame["status"] == "done")
+        & (frame["classifier"] != "")
+        & frame["metric"].isin(_PRINTED_METRICS)
+    ]
+    table = scores.pivot_table(
+        index=["dataset", "label", "seed", "fold", "classifier"],
+        columns="metric",
+        values="value",
+    )
+    if not table.empty:
+        table = table[[m for m in _PRINTED_METRICS if m in table.columns]]
+        print(table.to_string(float_format=lambda v: f"{v:.6f}"))
 
 
 def _listed(values, kind=str, flag=""):
@@ -431,56 +472,3 @@ def _cmd_report(args: argparse.Namespace) -> int:
     files = report(args.store, args.output, progress=_progress(args))
     _say(args, f"report of {args.store} -> {files['markdown']}, {files['html']}")
     return 0
-
-
-#: Output file suffixes written as Parquet; any other is written as CSV.
-_PARQUET_SUFFIXES = (".parquet", ".pq")
-
-
-def _write_frames_atomically(frames, path: Path, progress=None) -> int:
-    """Write the frames one after another as one table (CSV, or Parquet by
-    the suffix) to a temporary file beside ``path``, then rename it into
-    place; return the rows written. ``progress(rows)`` after each frame."""
-    from .._files import write_atomically
-
-    parquet = path.suffix.lower() in _PARQUET_SUFFIXES
-    if parquet:
-        try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-        except ImportError:
-            raise ValueError(
-                f"writing {path.name} as Parquet needs pyarrow (pip install "
-                "pyarrow); or name a .csv file."
-            ) from None
-    written = 0
-
-    def write(tmp: str) -> None:
-        nonlocal written
-        if parquet:
-            writer = None
-            try:
-                for frame in frames:
-                    schema = None if writer is None else writer.schema
-                    table = pa.Table.from_pandas(
-                        frame, schema=schema, preserve_index=False
-                    )
-                    if writer is None:
-                        writer = pq.ParquetWriter(tmp, table.schema)
-                    writer.write_table(table)
-                    written += len(frame)
-                    if progress is not None:
-                        progress(len(frame))
-            finally:
-                if writer is not None:
-                    writer.close()
-            return
-        with open(tmp, "w", newline="", encoding="utf-8") as handle:
-            for i, frame in enumerate(frames):
-                frame.to_csv(handle, index=False, header=i == 0)
-                written += len(frame)
-                if progress is not None:
-                    progress(len(frame))
-
-    write_atomically(path, write)
-    return written

@@ -1,0 +1,86 @@
+"""The record each run keeps in its store: options, machine, cells and times."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import time
+import uuid
+from pathlib import Path
+
+from .._runtime import available_cores
+from .._version import __version__
+
+__all__ = ["count_cell", "finish_run_record", "machine", "new_run_record"]
+
+
+def new_run_record(
+    *,
+    command: str | None,
+    started: str,
+    backend: str,
+    jobs: int,
+    threads: int,
+    claim_expiry: float,
+    selected: int,
+    pending: int,
+) -> dict:
+    """The record of a run as it starts (:meth:`Store.record_run` keeps it),
+    under a new id."""
+    return {
+        "id": uuid.uuid4().hex,
+        "command": command,
+        "started_at": started,
+        "backend": backend,
+        "jobs": jobs,
+        "threads": threads,
+        "claim_expiry": claim_expiry,
+        # Which process this is, so that runs sharing a store can be told apart.
+        "host": platform.node(),
+        "pid": os.getpid(),
+        "machine": machine(),
+        "cells_selected": selected,
+        "cells_pending": pending,
+        "cells_done": 0,
+        "cells_failed": 0,
+        "cell_seconds": 0.0,
+        "wall_seconds": 0.0,
+        "finished": False,
+    }
+
+
+def count_cell(record: dict, result: dict, start: float) -> None:
+    """Count a stored cell's result in the run's ``record``; ``start`` is the
+    run's :func:`time.perf_counter` at its start."""
+    record["cells_" + result["status"]] += 1
+    record["cell_seconds"] += result["cell_seconds"]
+    record["wall_seconds"] = time.perf_counter() - start
+
+
+def finish_run_record(record: dict, start: float) -> None:
+    """Mark the run's ``record`` finished, with its wall time since ``start``."""
+    record["wall_seconds"] = time.perf_counter() - start
+    record["finished"] = True
+
+
+def machine() -> dict[str, str | int]:
+    """Where cells run: the CPU's model, its cores and the software versions."""
+    import sklearn
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpu": cpu,
+        "cores": available_cores(),
+        "system": platform.system(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "scikit-learn": sklearn.__version__,
+        "imbdiff": __version__,
+    }
