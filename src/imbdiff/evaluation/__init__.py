@@ -8,7 +8,9 @@
 - :mod:`~imbdiff.evaluation.protocols`: the hold-out protocol of the LReDDPM
   paper and the stratified cross-validation of the SEMRes-DDPM paper;
 - :mod:`~imbdiff.evaluation.distances`: Jensen-Shannon, Wasserstein and MMD
-  distances between real and synthetic rows.
+  distances between real and synthetic rows;
+- :mod:`~imbdiff.evaluation.comparison`: the corrected resampled t-test of
+  repeated cross-validation and Holm's adjustment, to compare methods.
 """
 
 from ._scoring import resample, resample_and_score, score_classifiers
@@ -23,6 +25,7 @@ from .classifiers import (
     classifier_scores,
     make_classifier,
 )
+from .comparison import CorrectedTTest, corrected_resampled_ttest, holm
 from .distances import js_distance, js_distance_per_column, mmd, wasserstein_distance
 from .metrics import (
     METRIC_NAMES,
@@ -47,17 +50,20 @@ __all__ = [
     "PAPER_CLASSIFIERS",
     "RESULT_COLUMNS",
     "BudgetedMLPClassifier",
+    "CorrectedTTest",
     "FeatureEncoder",
     "NotApplicableError",
     "adjust_classifier",
     "classification_metrics",
     "classifier_scores",
+    "corrected_resampled_ttest",
     "distance_to_closest_record",
     "evaluate_cv",
     "evaluate_holdout",
     "gmean_pr_score",
     "gmean_score",
     "holdout_split",
+    "holm",
     "js_distance",
     "js_distance_per_column",
     "make_classifier",
