@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from imbdiff.bench import parse_suite, report, run
+from imbdiff.bench import Store, load_suite, parse_suite, report, run
 from imbdiff.cli import main
 
 PAPER_LIKE = """\
@@ -210,13 +210,16 @@ def test_a_suite_names_its_papers_numbers_without_code(tmp_path):
     section = markdown[markdown.index("## Beside their paper") :]
     assert "Theirs & ours." in section
     assert "| none | <i>smote</i> | TheirNet (published) |" in section
-    assert "| f1 |" in section and "| 50.00 |" in section
+    assert "| f1 |" in section
+    assert "| 50.00 |" in section
     # Per dataset, ours x 100 (the paper's) for the methods both have.
     assert "*Table 1: f1, decision_tree: ours (paper)*" in section
-    assert " (42.50) |" in section and "40.00" not in section
+    assert " (42.50) |" in section
+    assert "40.00" not in section
     page = files["html"].read_text()
     # Every text is escaped in the HTML page: a label is not markup.
-    assert "&lt;i&gt;smote&lt;/i&gt;" in page and "<i>smote</i>" not in page
+    assert "&lt;i&gt;smote&lt;/i&gt;" in page
+    assert "<i>smote</i>" not in page
     assert "Theirs &amp; ours." in page
 
 
@@ -227,9 +230,60 @@ def test_published_values_of_a_shipped_suite_and_errors_that_name_the_line(
     assert suite.published["title"] == "Beside the SEMRes-DDPM summary"
     with pytest.raises(ValueError, match="line 7: published names 'nope'"):
         parse_suite(_published_suite(tmp_path, 'published = "nope"'))
-    (tmp_path / "ranks.csv").write_text("name,js\nA,1.5\n")
-    bad = '[published]\ntitle = "T"\ndistance_ranks = "ranks.csv"'
-    with pytest.raises(ValueError, match="line 9: published: distance_ranks: .*"):
-        parse_suite(_published_suite(tmp_path, bad), folder=tmp_path)
     with pytest.raises(ValueError, match="line 8: published: unknown key 'titel'"):
-        parse_suite(_published_suite(tmp_path, '[published]\ntitel = "T"'))
+        parse_suite(_published_suite(tmp_path, "[published]\ntitel = 'T'"))
+    files = {
+        "ranks.csv": "name,js\nA,1.5\n",
+        "mmd.csv": "method,js,mmd\nA,1.5,2\n",
+        "empty.csv": "metric,method,value\n",
+        "text.csv": "metric,method,value\nf1,A,0.5\nauc,A,-\n",
+        "twice.csv": "metric,method,value\nf1,A,0.5\nf1,A,0.6\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    cases = {
+        'distance_ranks = "ranks.csv"': "has no column 'method'",
+        'distance_ranks = "mmd.csv"': "has a column 'mmd'; beside 'method'",
+        'averages = "empty.csv"': "'empty.csv' has no row",
+        'averages = "text.csv"': "'text.csv', line 3: value is not a number",
+        'averages = "twice.csv"': "'twice.csv', line 3: a second row",
+        'averages = "missing.csv"': "averages: cannot read 'missing.csv'",
+        "scale = nan": "scale must be a positive number",
+        'methods = { A = "smoth" }': "methods maps to 'smoth', which is no method",
+    }
+    for setting, message in cases.items():
+        # A header written with spaces and a comment is still found.
+        text = _published_suite(
+            tmp_path, f'[ published ]  # theirs\ntitle = "T"\n{setting}'
+        )
+        with pytest.raises(ValueError, match=f"line 9: published: .*{message}"):
+            parse_suite(text, folder=tmp_path)
+
+
+def test_a_copy_of_a_shipped_suite_finds_its_papers_files(tmp_path):
+    from importlib import resources
+
+    shipped = resources.files("imbdiff.bench") / "suites" / "semres.toml"
+    copy = tmp_path / "my-semres.toml"
+    copy.write_text(shipped.read_text().replace('name = "semres"', 'name = "mine"'))
+    suite = load_suite(copy)
+    assert suite.published["averages"][0]["method"] == "SEMRes-DDPM"
+
+
+def test_a_store_from_before_published_values_takes_the_shipped_suites(
+    tmp_path,
+):
+    import json
+
+    store = tmp_path / "old.sqlite"
+    run(parse_suite(COPYING.replace('name = "copying"', 'name = "semres"')), store)
+    opened = Store.open(store)
+    definition = json.loads(opened.meta()["definition"])
+    assert definition.pop("published") is None
+    text = report(store, tmp_path / "new")["markdown"].read_text()
+    assert "## Beside the SEMRes-DDPM summary" not in text
+    # As a store written before suites carried their published values.
+    opened.set_meta("definition", json.dumps(definition))
+    text = report(store, tmp_path / "old")["markdown"].read_text()
+    assert "## Beside the SEMRes-DDPM summary" in text
+    assert "| 0.7059 |" in text

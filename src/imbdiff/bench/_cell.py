@@ -26,16 +26,16 @@ from ..evaluation import (
 from ..samplers import make_sampler
 from ._suite import Cell, device_type
 
-__all__ = ["SAMPLER_METRICS", "run_cell", "split"]
+__all__ = ["DISTANCE_METRICS", "SAMPLER_METRICS", "run_cell", "split"]
+
+#: Distances of a cell's synthetic rows to the real training minority rows.
+DISTANCE_METRICS = ("js", "wasserstein", "mmd_linear", "mmd_rbf")
 
 #: Metrics of a cell's synthetic rows themselves (stored with an empty
-#: classifier): distances to the real training minority rows, and
-#: memorisation against them with real held-out minority rows as reference.
+#: classifier): the distances, and memorisation against the training
+#: minority rows with real held-out minority rows as reference.
 SAMPLER_METRICS = (
-    "js",
-    "wasserstein",
-    "mmd_linear",
-    "mmd_rbf",
+    *DISTANCE_METRICS,
     "synthetic_dcr_median",
     "synthetic_exact_copy_share",
     "holdout_dcr_median",

@@ -244,8 +244,9 @@ def _published(source: _SuiteText, folder: Path) -> dict | None:
         return shipped
     if not isinstance(value, dict):
         source.fail("published must be a table or a shipped suite's name.", "published")
+    header = re.compile(r"\s*\[\s*published\s*\]\s*(#.*)?")
     start = next(
-        (i for i, line in enumerate(source.lines) if line.strip() == "[published]"), 0
+        (i for i, line in enumerate(source.lines) if header.fullmatch(line)), 0
     )
     end = next(
         (
@@ -259,7 +260,12 @@ def _published(source: _SuiteText, folder: Path) -> dict | None:
     def fail(message: str, *needles: str) -> NoReturn:
         source.fail(f"published: {message}", *needles, after=start, before=end)
 
-    return read_published(value, folder, fail)
+    labels = [
+        str(m.get("label", m.get("method")))
+        for m in source.data.get("methods", [])
+        if isinstance(m, dict)
+    ]
+    return read_published(value, folder, labels, fail)
 
 
 def _settings(source: _SuiteText) -> dict:

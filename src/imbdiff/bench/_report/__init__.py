@@ -36,9 +36,9 @@ from .._engine import BENCH_RESULT_COLUMNS
 from .._store import Store
 from .._suite import Suite, grid_key_of
 from .._suite_file import shipped_published
-from ._figures import first_cells, pictures, tsne_pictures
+from ._figures import first_cells, mapped_datasets, pictures, pyplot, tsne_picture
 from ._paper import published_section
-from ._regions import region_section
+from ._regions import region_rows, region_section
 from ._render import render_html, render_markdown
 from ._sections import (
     MAIN_METRICS,
@@ -89,24 +89,17 @@ def report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stored = _Stored.read(store)
-    # Each dataset is loaded and split once, for the maps and the regions.
-    maps = (
-        first_cells(store, stored.done, stored.order, stored.definition)
-        if stored.definition
-        else []
-    )
-    bar = tqdm(
-        total=3 + 2 * len(maps), desc="report", unit="step", disable=not progress
-    )
+    n_maps = mapped_datasets(stored.done, stored.definition)
+    bar = tqdm(total=3 + 2 * n_maps, desc="report", unit="step", disable=not progress)
     with bar:
         sections, metrics = _sections(store, stored, bar)
-        regions, region_pictures = region_section(maps, out, bar)
+        regions, region_pictures, maps = _maps(store, stored, out, bar)
         if regions is not None:
             sections.append(regions)
         sections.append(failures_section(stored.cells))
         drawn = pictures(stored.data, stored.done, stored.order, out)
         bar.update(1)
-        drawn.update(tsne_pictures(maps, out, bar))
+        drawn.update(maps)
         drawn.update(region_pictures)
         files = {}
         if drawn:
@@ -194,6 +187,23 @@ def _sections(store: Store, stored: _Stored, bar) -> tuple[list, list]:
     if paper is not None:
         sections.append(paper)
     return sections, metrics
+
+
+def _maps(store: Store, stored: _Stored, out: Path, bar):
+    """The region composition's section and picture, and the t-SNE maps:
+    both from the first seed and fold, one dataset at a time (each loaded
+    and split once); ``bar`` advances by two per dataset."""
+    if not stored.definition:
+        return None, {}, {}
+    plt = pyplot()
+    rows, maps = [], {}
+    for mapped in first_cells(store, stored.done, stored.order, stored.definition):
+        rows += region_rows(mapped)
+        bar.update(1)
+        if plt is not None:
+            maps.update(tsne_picture(plt, mapped, out))
+        bar.update(1)
+    return *region_section(rows, out), maps
 
 
 def _export(stored: _Stored, path: Path) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,14 @@ from ...evaluation import FeatureEncoder
 from .._engine import split
 from ._statistics import mean_std
 
-__all__ = ["first_cells", "panel_grid", "pictures", "pyplot", "tsne_pictures"]
+__all__ = [
+    "first_cells",
+    "mapped_datasets",
+    "panel_grid",
+    "pictures",
+    "pyplot",
+    "tsne_picture",
+]
 
 
 def pictures(data, done, order, out: Path) -> dict[str, str]:
@@ -65,14 +73,13 @@ def pictures(data, done, order, out: Path) -> dict[str, str]:
     return drawn
 
 
-def first_cells(store, done, order, definition) -> list:
+def first_cells(store, done, order, definition) -> Iterator[tuple]:
     """Per dataset, the first seed and fold's training part and each method's
     kept synthetic rows: ``(dataset, X_train, is_minority, {label: rows})``,
-    each dataset loaded and split once for every picture and table."""
+    one dataset at a time, each loaded and split once for every picture and
+    table (see :func:`mapped_datasets`)."""
     targets = dict(tuple(d) for d in definition["datasets"])
-    first_seed = definition["seeds"][0]
-    kept = done[(done["seed"] == first_seed) & (done["fold"] == 0)]
-    loaded = []
+    kept = _first_seed_and_fold(done, definition)
     for dataset in sorted(kept["dataset"].unique()):
         data = load_dataset(dataset, target=targets.get(dataset))
         X_train, _, y_train, _ = split(
@@ -82,7 +89,7 @@ def first_cells(store, done, order, definition) -> list:
             test_size=definition["test_size"],
             split_seed=definition["split_seed"],
             folds=definition["folds"],
-            seed=first_seed,
+            seed=definition["seeds"][0],
             fold=0,
         )
         synthetic = {}
@@ -95,8 +102,18 @@ def first_cells(store, done, order, definition) -> list:
                 synthetic[label] = _training_dtypes(rows, X_train)
             else:
                 synthetic[label] = None
-        loaded.append((dataset, X_train, y_train == data.minority_label, synthetic))
-    return loaded
+        yield dataset, X_train, y_train == data.minority_label, synthetic
+
+
+def mapped_datasets(done, definition) -> int:
+    """How many datasets :func:`first_cells` yields."""
+    if not definition:
+        return 0
+    return _first_seed_and_fold(done, definition)["dataset"].nunique()
+
+
+def _first_seed_and_fold(done, definition):
+    return done[(done["seed"] == definition["seeds"][0]) & (done["fold"] == 0)]
 
 
 def _training_dtypes(rows: pd.DataFrame, X_train: pd.DataFrame) -> pd.DataFrame:
@@ -113,52 +130,47 @@ def _training_dtypes(rows: pd.DataFrame, X_train: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def tsne_pictures(maps: list, out: Path, bar) -> dict[str, str]:
-    """One t-SNE map per dataset: real classes and each method's synthetic rows."""
-    plt = pyplot()
-    if plt is None:
-        return {}
+def tsne_picture(plt, mapped: tuple, out: Path) -> dict[str, str]:
+    """A dataset's t-SNE map: real classes and each method's synthetic rows,
+    one panel per method (``mapped`` as :func:`first_cells` yields it)."""
     from sklearn.manifold import TSNE
 
-    pictures = {}
-    for dataset, X_train, minority, synthetic in maps:
-        rng = np.random.default_rng(0)
-        parts = {
-            "majority": _subsample(X_train[~minority], 600, rng),
-            "minority": _subsample(X_train[minority], 600, rng),
-        }
-        labels = list(synthetic)
-        for label, rows in synthetic.items():
-            if rows is not None:
-                parts[label] = _subsample(rows, 300, rng)
-        encoder = FeatureEncoder().fit(X_train)
-        stacked = np.vstack([encoder.transform(p) for p in parts.values()])
-        perplexity = float(min(30, max(2, (len(stacked) - 1) // 3)))
-        embedded = TSNE(
-            perplexity=perplexity, init="pca", random_state=0
-        ).fit_transform(stacked)
-        bounds = np.cumsum([0, *[len(p) for p in parts.values()]])
-        where = dict(zip(parts, itertools.pairwise(bounds)))
-        fig, axes = panel_grid(plt, len(labels), 3, 3)
-        for ax, label in zip(axes, labels):
-            for name, colour in (("majority", "0.75"), ("minority", "tab:blue")):
-                a, b = where[name]
-                ax.scatter(*embedded[a:b].T, s=3, c=colour, label=name)
-            if label in where:
-                a, b = where[label]
-                ax.scatter(*embedded[a:b].T, s=3, c="tab:red", label="synthetic")
-            ax.set_title(label)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        axes[0].legend(fontsize="x-small", markerscale=3)
-        fig.suptitle(dataset)
-        fig.tight_layout()
-        name = f"tsne_{dataset}.png"
-        fig.savefig(out / name, dpi=100)
-        plt.close(fig)
-        pictures[f"t-SNE of {dataset}: majority, minority and synthetic rows"] = name
-        bar.update(1)
-    return pictures
+    dataset, X_train, minority, synthetic = mapped
+    rng = np.random.default_rng(0)
+    parts = {
+        "majority": _subsample(X_train[~minority], 600, rng),
+        "minority": _subsample(X_train[minority], 600, rng),
+    }
+    labels = list(synthetic)
+    for label, rows in synthetic.items():
+        if rows is not None:
+            parts[label] = _subsample(rows, 300, rng)
+    encoder = FeatureEncoder().fit(X_train)
+    stacked = np.vstack([encoder.transform(p) for p in parts.values()])
+    perplexity = float(min(30, max(2, (len(stacked) - 1) // 3)))
+    embedded = TSNE(perplexity=perplexity, init="pca", random_state=0).fit_transform(
+        stacked
+    )
+    bounds = np.cumsum([0, *[len(p) for p in parts.values()]])
+    where = dict(zip(parts, itertools.pairwise(bounds)))
+    fig, axes = panel_grid(plt, len(labels), 3, 3)
+    for ax, label in zip(axes, labels):
+        for name, colour in (("majority", "0.75"), ("minority", "tab:blue")):
+            a, b = where[name]
+            ax.scatter(*embedded[a:b].T, s=3, c=colour, label=name)
+        if label in where:
+            a, b = where[label]
+            ax.scatter(*embedded[a:b].T, s=3, c="tab:red", label="synthetic")
+        ax.set_title(label)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0].legend(fontsize="x-small", markerscale=3)
+    fig.suptitle(dataset)
+    fig.tight_layout()
+    name = f"tsne_{dataset}.png"
+    fig.savefig(out / name, dpi=100)
+    plt.close(fig)
+    return {f"t-SNE of {dataset}: majority, minority and synthetic rows": name}
 
 
 def pyplot():

@@ -10,28 +10,34 @@ from ...regions import REGION_NAMES, replaced_composition
 from ._figures import panel_grid, pyplot
 from ._sections import Section
 
-__all__ = ["region_section"]
+__all__ = ["region_rows", "region_section"]
 
 
-def region_section(maps: list, out: Path, bar):
-    """Region composition of each method's synthetic rows (the paper's Figure 5):
-    the training minority replaced by them, each row typed against the rest."""
+def region_rows(mapped: tuple) -> list[dict]:
+    """A dataset's region composition of its real minority and of each
+    method's synthetic rows, these replacing the training minority and each
+    row typed against the rest (``mapped`` as :func:`first_cells` yields it)."""
+    dataset, X_train, minority, synthetic = mapped
     rows = []
-    for dataset, X_train, minority, synthetic in maps:
-        groups = {"real minority": X_train[minority]}
-        groups.update({k: v for k, v in synthetic.items() if v is not None})
-        for label, part in groups.items():
-            try:
-                shares = replaced_composition(
-                    X_train, minority.astype(int), minority, part, label=1
-                )["share"]
-            except ValueError:
-                continue
-            rows.append(
-                {"dataset": dataset, "rows": label}
-                | {name: float(shares[name]) for name in REGION_NAMES}
-            )
-        bar.update(1)
+    groups = {"real minority": X_train[minority]}
+    groups.update({k: v for k, v in synthetic.items() if v is not None})
+    for label, part in groups.items():
+        try:
+            shares = replaced_composition(
+                X_train, minority.astype(int), minority, part, label=1
+            )["share"]
+        except ValueError:
+            continue
+        rows.append(
+            {"dataset": dataset, "rows": label}
+            | {name: float(shares[name]) for name in REGION_NAMES}
+        )
+    return rows
+
+
+def region_section(rows: list[dict], out: Path):
+    """The region composition (the paper's Figure 5) of :func:`region_rows`'
+    rows as a section and a picture, or ``(None, {})`` without rows."""
     if not rows:
         return None, {}
     table = pd.DataFrame(rows)
