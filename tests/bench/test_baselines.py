@@ -4,14 +4,15 @@ import pandas as pd
 
 from imbdiff.bench import parse_suite, report, run
 
-# Named as the SEMRes suite, so that the report also averages over classifiers
-# as that paper does.
+# With the SEMRes summary's published values, so that the report also
+# averages over classifiers as that paper does.
 SUITE = """\
 name = "semres"
 protocol = "holdout"
 seeds = [0]
 classifiers = ["decision_tree", "knn"]
 datasets = ["ecoli4", "crg"]
+published = "semres"
 
 [[methods]]
 method = "none"
