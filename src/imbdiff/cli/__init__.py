@@ -26,6 +26,7 @@ from ._arguments import (
     _report_arguments,
     _resample_arguments,
 )
+from ._compare import _compare_arguments
 
 __all__ = ["main"]
 
@@ -76,6 +77,10 @@ _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
         "write a benchmark store's report (markdown, HTML, PNG)",
         _report_arguments,
     ),
+    "compare": (
+        "which oversampler, if any, helps on one table",
+        _compare_arguments,
+    ),
 }
 
 
@@ -103,10 +108,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt as stop:
         what = "terminated" if isinstance(stop, _Terminated) else "interrupted"
-        if args.command == "bench":
+        if args.command in ("bench", "compare"):
+            store = args.store if args.command == "bench" else args.output
             print(
-                f"imbdiff bench: {what}; every finished cell is in "
-                f"{args.store}. Run the same command again to go on.",
+                f"imbdiff {args.command}: {what}; every finished cell is in "
+                f"{store}. Run the same command again to go on.",
                 file=sys.stderr,
             )
         else:

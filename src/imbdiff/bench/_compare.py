@@ -1,0 +1,301 @@
+"""``imbdiff compare``: which oversampler, if any, helps on one table?
+
+:func:`compare` runs a default set of candidates (no oversampling, class
+weights, a tuned threshold, SMOTE, BorderlineSMOTE, ProWSyn when installed,
+and the diffusion samplers) at the library's defaults, with a few
+classifiers, under repeated stratified k-fold cross-validation, through the
+benchmark engine into a store in the output folder (so a stopped run
+resumes), then writes a report whose first lines answer the question
+(:mod:`._verdict`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..datasets import load_dataset
+from ..evaluation.comparison import corrected_resampled_ttest
+from ..samplers import make_sampler
+from ._engine import results, run
+from ._report._render import render_html, render_markdown
+from ._report._sections import (
+    Section,
+    failures_section,
+    memorisation_section,
+    time_section,
+)
+from ._store import Store
+from ._suite import Method, Suite
+from ._verdict import Verdict, judge
+
+__all__ = [
+    "COMPARE_CLASSIFIERS",
+    "Comparison",
+    "compare",
+    "compare_candidates",
+    "compare_report",
+    "compare_suite",
+]
+
+#: The classifiers :func:`compare` trains by default.
+COMPARE_CLASSIFIERS = ("decision_tree", "logistic_regression", "random_forest")
+
+#: Shorter training for a first look (``budget="quick"``), by method.
+_QUICK = {"train_steps": 200, "n_timesteps": 100}
+_DIFFUSION = ("tabddpm", "semres", "lreddpm", "findiff")
+
+#: The metrics of the report's per-classifier tables.
+_DETAIL_METRICS = {
+    "f1": "F1",
+    "auc": "AUC",
+    "gmean": "G-mean",
+    "balanced_accuracy": "balanced accuracy",
+}
+
+
+def compare_candidates() -> list[str]:
+    """The methods :func:`compare` tries by default (ProWSyn when
+    smote-variants is installed).
+
+    Examples
+    --------
+    >>> compare_candidates()[:4]
+    ['none', 'balanced', 'threshold', 'smote']
+    """
+    candidates = ["none", "balanced", "threshold", "smote", "borderline"]
+    if importlib.util.find_spec("smote_variants") is not None:
+        candidates.append("prowsyn")
+    return [*candidates, "tabddpm", "semres", "lreddpm"]
+
+
+def compare_suite(
+    data: str | Path,
+    *,
+    target: str | None = None,
+    methods: Sequence[str] | None = None,
+    classifiers: Sequence[str] | None = None,
+    params: dict[str, dict] | None = None,
+    folds: int = 5,
+    repeats: int = 2,
+    budget: str = "default",
+) -> Suite:
+    """The suite :func:`compare` runs: one table, the candidates, repeated
+    stratified k-fold cross-validation (``repeats`` seeds shuffle the folds).
+
+    ``params`` gives a method's parameters (by method name) over the
+    defaults; ``budget="quick"`` trains the diffusion samplers briefly, for
+    a first look, never for a decision.
+    """
+    if budget not in ("default", "quick"):
+        raise ValueError(f"budget must be 'default' or 'quick'; got {budget!r}.")
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats must be a positive integer; got {repeats!r}.")
+    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
+        raise ValueError(f"folds must be an integer >= 2; got {folds!r}.")
+    methods = list(compare_candidates() if methods is None else methods)
+    if "none" not in methods:
+        # Every method is judged against no oversampling.
+        methods.insert(0, "none")
+    if len(set(methods)) != len(methods):
+        raise ValueError(f"a method is named twice: {methods}.")
+    params = dict(params or {})
+    unknown = sorted(set(params) - set(methods))
+    if unknown:
+        raise ValueError(f"params names {unknown[0]!r}, which is not compared.")
+    dataset = str(data)
+    load_dataset(dataset, target=target)
+    entries = []
+    for method in methods:
+        chosen = dict(_QUICK) if budget == "quick" and method in _DIFFUSION else {}
+        chosen.update(params.get(method, {}))
+        make_sampler(method, chosen)
+        entries.append(Method(method, method, chosen))
+    return Suite(
+        name="compare",
+        description=f"Which oversampler helps on {Path(dataset).name}?",
+        protocol="cv",
+        seeds=tuple(range(repeats)),
+        classifiers=tuple(COMPARE_CLASSIFIERS if classifiers is None else classifiers),
+        datasets=((dataset, target),),
+        methods=tuple(entries),
+        folds=folds,
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What :func:`compare` found: the verdict, every stored value, and the
+    files it wrote (``"store"``, ``"markdown"``, ``"html"``)."""
+
+    verdict: Verdict
+    results: pd.DataFrame
+    files: dict[str, Path]
+
+
+def compare(
+    data: str | Path,
+    out_dir: str | Path,
+    *,
+    target: str | None = None,
+    methods: Sequence[str] | None = None,
+    classifiers: Sequence[str] | None = None,
+    params: dict[str, dict] | None = None,
+    metric: str = "f1",
+    folds: int = 5,
+    repeats: int = 2,
+    budget: str = "default",
+    jobs: int = 1,
+    backend: str = "joblib",
+    scheduler=None,
+    threads: int = 1,
+    progress: bool = False,
+) -> Comparison:
+    """Which oversampler, if any, helps on the table ``data``?
+
+    Runs :func:`compare_suite`'s cells that ``out_dir/compare.sqlite`` does
+    not hold yet (see :func:`imbdiff.bench.run` for ``jobs``, ``backend``,
+    ``scheduler``, ``threads`` and ``progress``), then writes
+    ``report.md`` and ``report.html`` into ``out_dir``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from imbdiff.bench import compare
+    >>> found = compare(
+    ...     "ecoli4", tempfile.mkdtemp(), methods=["smote"],
+    ...     classifiers=["decision_tree"], folds=2, repeats=1,
+    ... )
+    >>> found.verdict.table.index.tolist()
+    ['none', 'smote']
+    >>> sorted(found.files)
+    ['html', 'markdown', 'store']
+    """
+    suite = compare_suite(
+        data,
+        target=target,
+        methods=methods,
+        classifiers=classifiers,
+        params=params,
+        folds=folds,
+        repeats=repeats,
+        budget=budget,
+    )
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    store = Store(out / "compare.sqlite", suite=suite.name)
+    run(
+        suite,
+        store,
+        jobs=jobs,
+        backend=backend,
+        scheduler=scheduler,
+        threads=threads,
+        progress=progress,
+    )
+    return compare_report(suite, store, out, metric=metric)
+
+
+def compare_report(
+    suite: Suite, store: Store, out_dir: str | Path, *, metric: str = "f1"
+) -> Comparison:
+    """The verdict on ``suite``'s cells in ``store``, written as
+    ``report.md`` and ``report.html`` into ``out_dir``."""
+    frame = results(suite, store)
+    order = [m.label for m in suite.methods]
+    verdict = judge(
+        frame, metric=metric, test_to_train=1 / (suite.folds - 1), order=order
+    )
+    cells = frame.drop_duplicates(["dataset", "label", "seed", "fold"])
+    done = frame[frame["status"] == "done"]
+    sections = [
+        _answer(suite, verdict, metric),
+        *_details(done, order, suite.folds),
+        memorisation_section(done, order),
+        time_section(cells[cells["status"] == "done"], order),
+        failures_section(cells),
+    ]
+    out = Path(out_dir)
+    (out / "report.md").write_text(render_markdown(sections))
+    (out / "report.html").write_text(render_html(sections, out))
+    files = {
+        "store": Path(store.path),
+        "markdown": out / "report.md",
+        "html": out / "report.html",
+    }
+    return Comparison(verdict, frame, files)
+
+
+def _answer(suite: Suite, verdict: Verdict, metric: str) -> Section:
+    """The question, the answer, and the table it rests on."""
+    repeats, folds = len(suite.seeds), suite.folds
+    text = (
+        f"**{verdict.sentence}**\n\n"
+        f"{metric} of the minority class, averaged over the classifiers "
+        f"({', '.join(suite.classifiers)}) within each of {repeats * folds} "
+        f"splits ({repeats} x stratified {folds}-fold cross-validation). Each "
+        "method is compared with no oversampling on the same splits by the "
+        "corrected resampled t-test (Nadeau and Bengio), which allows for "
+        "the overlap of the training parts; the p-values are adjusted across "
+        "the methods by Holm's method. A method helped clearly when it is "
+        "above no oversampling at an adjusted p of 0.05 or less."
+    )
+    table = verdict.table
+    shown = pd.DataFrame(index=table.index)
+    shown[f"mean {metric}"] = table["mean"].map(lambda v: f"{v:.3f}")
+    shown["difference"] = [
+        "" if pd.isna(d) else f"{d:+.3f} ({lo:+.3f} to {hi:+.3f})"
+        for d, lo, hi in zip(table["difference"], table["low"], table["high"])
+    ]
+    shown["p (Holm)"] = table["p_holm"].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
+    shown["verdict"] = [
+        "helped" if h else "hurt" if w else "" if pd.isna(p) else "within noise"
+        for h, w, p in zip(table["helped"], table["hurt"], table["p_holm"])
+    ]
+    shown["seconds per split"] = table["seconds"].map(
+        lambda v: "" if pd.isna(v) else f"{v:.2f}"
+    )
+    bold = pd.DataFrame(False, index=shown.index, columns=shown.columns)
+    if verdict.best is not None:
+        bold.loc[verdict.best] = True
+    return Section(
+        suite.description,
+        text,
+        tables=[("difference from no oversampling, 95% interval", shown, bold)],
+    )
+
+
+def _details(done: pd.DataFrame, order: list[str], folds: int) -> list[Section]:
+    """Per metric, each method's mean and 95% interval per classifier."""
+    sections = []
+    scored = done[done["classifier"] != ""]
+    for metric, title in _DETAIL_METRICS.items():
+        rows = scored[scored["metric"] == metric]
+        if rows.empty:
+            continue
+        cells = pd.DataFrame(
+            "", index=[m for m in order if m in set(rows["label"])], columns=[]
+        )
+        for classifier, part in rows.groupby("classifier", sort=False):
+            column = []
+            for label in cells.index:
+                values = part.loc[part["label"] == label, "value"]
+                if len(values) < 2:
+                    column.append("-" if values.empty else f"{values.mean():.3f}")
+                    continue
+                test = corrected_resampled_ttest(values, test_to_train=1 / (folds - 1))
+                column.append(f"{test.mean:.3f} ({test.low:.3f} to {test.high:.3f})")
+            cells[classifier] = column
+        sections.append(
+            Section(
+                f"{title} per method and classifier",
+                "Mean over the splits, with its 95% interval from the "
+                "corrected variance.",
+                tables=[("", cells, None)],
+            )
+        )
+    return sections

@@ -1,0 +1,160 @@
+"""imbdiff compare: the verdict on fixture stores with known answers, and a
+run end to end on a CSV the project does not ship."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from imbdiff.bench import Store, compare, compare_report, compare_suite
+from imbdiff.cli import main
+
+# Ten splits (2 x 5 folds); the noise is the same for every fixture.
+NOISE = np.array([0.03, -0.02, 0.01, -0.04, 0.02, 0.0, -0.01, 0.04, -0.03, 0.0])
+WOBBLE = np.array([0.01, -0.01, 0.02, -0.02, 0.0, 0.01, -0.01, 0.0, 0.02, -0.02])
+
+
+def _fixture_store(tmp_path, f1_by_method: dict, seconds: dict):
+    """A compare store whose decision-tree F1 per split is given."""
+    methods = [m for m in f1_by_method if m != "none"]
+    suite = compare_suite(
+        "ecoli4", methods=methods, classifiers=["decision_tree"], folds=5, repeats=2
+    )
+    store = Store(tmp_path / "compare.sqlite", suite=suite.name)
+    for cell in suite.cells():
+        f1 = float(f1_by_method[cell.method.label][cell.seed * 5 + cell.fold])
+        store.write(
+            {
+                "cell": cell.key,
+                "dataset": cell.dataset,
+                "method": cell.method.method,
+                "label": cell.method.label,
+                "seed": cell.seed,
+                "fold": cell.fold,
+                "status": "done",
+                "params": {},
+                "fit_seconds": seconds[cell.method.label],
+                "sample_seconds": 0.0,
+                "total_seconds": seconds[cell.method.label],
+                "n_synthetic": 0,
+                "metrics": [("decision_tree", "f1", f1)],
+            }
+        )
+    return compare_report(suite, store, tmp_path)
+
+
+def test_one_method_clearly_best(tmp_path):
+    base = 0.5 + NOISE
+    found = _fixture_store(
+        tmp_path,
+        {"none": base, "smote": base + 0.2 + WOBBLE, "tabddpm": base + WOBBLE},
+        {"none": 0.01, "smote": 0.1, "tabddpm": 30.0},
+    )
+    verdict = found.verdict
+    assert verdict.best == "smote"
+    assert verdict.sentence.startswith(
+        "On this table smote raised F1 from 0.50 to 0.70 (+0.20, 95% interval"
+    )
+    assert "Within noise" not in verdict.sentence
+    assert verdict.table.loc["smote", "helped"]
+    assert not verdict.table.loc["tabddpm", "helped"]
+    page = found.files["markdown"].read_text()
+    assert page.startswith("# Which oversampler helps on ecoli4?\n\n**On this table")
+    assert "| **smote** |" not in page  # the label cell is the index
+    assert "| **0.700** |" in page
+
+
+def test_no_method_better_than_none(tmp_path):
+    base = 0.6 + NOISE
+    found = _fixture_store(
+        tmp_path,
+        {"none": base, "smote": base - 0.01 + WOBBLE, "borderline": base - 0.2},
+        {"none": 0.01, "smote": 0.1, "borderline": 0.1},
+    )
+    assert found.verdict.best is None
+    assert found.verdict.sentence == (
+        "No method helped on this table: none raised F1 above 0.60, that of no "
+        "oversampling. borderline lowered it clearly."
+    )
+
+
+def test_within_noise_of_none(tmp_path):
+    base = 0.6 + NOISE
+    found = _fixture_store(
+        tmp_path,
+        {"none": base, "smote": base + 0.02 + 2 * WOBBLE},
+        {"none": 0.01, "smote": 0.1},
+    )
+    assert found.verdict.sentence.startswith(
+        "No method helped clearly on this table: the best, smote, changed F1 "
+        "from 0.60 to 0.62 (+0.02, 95% interval"
+    )
+    assert found.verdict.sentence.endswith("within noise of no oversampling.")
+
+
+def test_two_methods_within_noise_of_each_other(tmp_path):
+    base = 0.5 + NOISE
+    found = _fixture_store(
+        tmp_path,
+        {"none": base, "smote": base + 0.2 + WOBBLE, "semres": base + 0.21 - WOBBLE},
+        {"none": 0.01, "smote": 0.2, "semres": 60.0},
+    )
+    verdict = found.verdict
+    assert verdict.best == "semres"
+    assert verdict.table.loc[["smote", "semres"], "helped"].all()
+    assert verdict.sentence.endswith("Within noise of it: smote (300 times faster).")
+
+
+def test_compare_end_to_end_on_a_csv_it_does_not_ship(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    n = 120
+    table = pd.DataFrame(
+        {
+            "amount": rng.lognormal(3, 1, n),
+            "age": rng.integers(18, 90, n),
+            "channel": rng.choice(["web", "shop", "phone"], n),
+        }
+    )
+    table["fraud"] = np.where(
+        (table["amount"] > 60) & (rng.random(n) < 0.8), "yes", "no"
+    )
+    table.loc[:15, "fraud"] = "yes"
+    path = tmp_path / "claims.csv"
+    table.to_csv(path, index=False)
+    out = tmp_path / "out"
+    argv = [
+        "compare", str(path), "--target", "fraud", "-o", str(out),
+        "--methods", "smote,tabddpm", "--classifiers", "decision_tree",
+        "--folds", "2", "--repeats", "2", "--budget", "quick",
+    ]  # fmt: skip
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "F1" in printed
+    assert f"report -> {out / 'report.md'}" in printed
+    text = (out / "report.md").read_text()
+    assert text.startswith("# Which oversampler helps on claims.csv?")
+    for label in ("none", "smote", "tabddpm"):
+        assert f"| {label} |" in text
+    assert "## AUC per method and classifier" in text
+    # Run again: every cell is in the store, nothing is computed anew.
+    stored = Store.open(out / "compare.sqlite").cells()
+    assert len(stored) == 3 * 4
+    assert main([*argv, "--quiet"]) == 0
+    assert capsys.readouterr().out == ""
+    assert (
+        Store.open(out / "compare.sqlite")
+        .cells()["finished_at"]
+        .equals(stored["finished_at"])
+    )
+
+
+def test_compare_refuses_what_it_cannot_do(tmp_path):
+    with pytest.raises(ValueError, match="budget must be 'default' or 'quick'"):
+        compare("ecoli4", tmp_path, budget="fast")
+    with pytest.raises(ValueError, match="a method is named twice"):
+        compare_suite("ecoli4", methods=["smote", "smote"])
+    with pytest.raises(ValueError, match="unknown method 'smoth'"):
+        compare_suite("ecoli4", methods=["smoth"])
+    with pytest.raises(ValueError, match="folds must be an integer >= 2"):
+        compare_suite("ecoli4", folds=1)
+    assert main(["compare", "ecoli4", "-o", str(tmp_path / "x"), "--folds", "1"]) == 1
+    assert not (tmp_path / "x").exists()
