@@ -19,6 +19,7 @@ _EXPORTS = {
     "Dataset": ".datasets",
     "list_datasets": ".datasets",
     "load_dataset": ".datasets",
+    "AutoOverSampler": ".samplers",
     "CTGANOverSampler": ".samplers",
     "CWGANGPOverSampler": ".samplers",
     "DiffusionOverSampler": ".samplers",

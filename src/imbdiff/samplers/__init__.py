@@ -1,5 +1,6 @@
 """Oversamplers with the imbalanced-learn API, and methods by name."""
 
+from ._auto import AUTO_CANDIDATES, AutoOverSampler
 from ._classic import PROWSYN_INSTALL, ProWSyn, TabularSMOTE
 from ._ctgan import CTGANOverSampler, TVAEOverSampler
 from ._cwgan import CWGANGPOverSampler
@@ -30,6 +31,7 @@ from .base import (
 )
 
 __all__ = [
+    "AUTO_CANDIDATES",
     "AUTO_STEPS_BOUNDS",
     "AUTO_STEPS_PER_ROW",
     "CLASSIFIER_METHODS",
@@ -40,6 +42,7 @@ __all__ = [
     "NUMERIC_ONLY",
     "PROWSYN_INSTALL",
     "REGION_FALLBACK",
+    "AutoOverSampler",
     "CTGANOverSampler",
     "CWGANGPOverSampler",
     "DiffusionOverSampler",

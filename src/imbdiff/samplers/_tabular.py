@@ -24,7 +24,12 @@ from sklearn.utils.validation import validate_data
 
 from .._validation import as_frame, check_label_types, prepare_frame
 
-__all__ = ["PerClassOverSampler", "TabularOverSampler", "random_state_of"]
+__all__ = [
+    "PerClassOverSampler",
+    "TabularInput",
+    "TabularOverSampler",
+    "random_state_of",
+]
 
 #: Parameter constraints (scikit-learn's) shared by several samplers; a value
 #: of the wrong type is refused with ``InvalidParameterError`` at fit time.
@@ -56,11 +61,12 @@ def reach_counts(y, sampling_strategy_: dict) -> dict:
     return {label: have[label] + int(n) for label, n in sampling_strategy_.items()}
 
 
-class TabularOverSampler(BaseOverSampler):
-    """Base of the generative oversamplers: mixed-type input, appended output.
+class TabularInput:
+    """Mixed-type input for an imbalanced-learn sampler, appended output.
 
-    Subclasses implement ``_fit_resample`` with :meth:`_frame_of` to read the
-    input and :meth:`_append` to return it with the generated rows.
+    A sampler class lists it before imbalanced-learn's base; its
+    ``_fit_resample`` reads the input with :meth:`_frame_of` and returns it
+    with the generated rows by :meth:`_append`.
     """
 
     def fit_resample(self, X, y, **params):
@@ -152,6 +158,14 @@ class TabularOverSampler(BaseOverSampler):
         else:
             X_res = np.vstack([X, generated.to_numpy(dtype=X.dtype)])
         return X_res, np.hstack([y, *new_labels])
+
+
+class TabularOverSampler(TabularInput, BaseOverSampler):
+    """Base of the generative oversamplers: mixed-type input, appended output.
+
+    Subclasses implement ``_fit_resample`` with :meth:`_frame_of` to read the
+    input and :meth:`_append` to return it with the generated rows.
+    """
 
 
 @dataclass
