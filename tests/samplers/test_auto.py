@@ -87,6 +87,7 @@ def test_refusals():
     data = load_dataset("ecoli4")
     for methods, message in (
         (["balanced"], "changes the classifier"),
+        (["auto"], "cannot be a candidate of itself"),
         (["smoth"], "unknown method 'smoth'"),
         (["smote", "smote"], "named twice"),
         ([3], "a candidate is a method name"),

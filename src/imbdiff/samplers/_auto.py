@@ -212,6 +212,8 @@ def _named(entry, params: Mapping) -> tuple[str, object]:
     if isinstance(entry, str):
         if entry not in METHODS:
             raise ValueError(f"unknown method {entry!r}; known: {', '.join(METHODS)}.")
+        if entry == "auto":
+            raise ValueError("'auto' cannot be a candidate of itself.")
         if entry in ("balanced", "threshold"):
             raise ValueError(
                 f"{entry!r} changes the classifier, which a sampler cannot do; "

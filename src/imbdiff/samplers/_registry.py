@@ -41,6 +41,7 @@ METHODS: dict[str, str | None] = {
     "ctgan": "imbdiff.samplers:CTGANOverSampler",
     "tvae": "imbdiff.samplers:TVAEOverSampler",
     "cwgan_gp": "imbdiff.samplers:CWGANGPOverSampler",
+    "auto": "imbdiff.samplers:AutoOverSampler",
 }
 
 
