@@ -52,7 +52,7 @@ def test_one_method_clearly_best(tmp_path):
     verdict = found.verdict
     assert verdict.best == "smote"
     assert verdict.sentence.startswith(
-        "On this table smote raised F1 from 0.50 to 0.70 (+0.20, 95% interval"
+        "On this table smote raised F1 from 0.500 to 0.700 (+0.200, 95% interval"
     )
     assert "Within noise" not in verdict.sentence
     assert verdict.table.loc["smote", "helped"]
@@ -72,7 +72,7 @@ def test_no_method_better_than_none(tmp_path):
     )
     assert found.verdict.best is None
     assert found.verdict.sentence == (
-        "No method helped on this table: none raised F1 above 0.60, that of no "
+        "No method helped on this table: none raised F1 above 0.600, that of no "
         "oversampling. borderline lowered it clearly."
     )
 
@@ -86,7 +86,7 @@ def test_within_noise_of_none(tmp_path):
     )
     assert found.verdict.sentence.startswith(
         "No method helped clearly on this table: the best, smote, changed F1 "
-        "from 0.60 to 0.62 (+0.02, 95% interval"
+        "from 0.600 to 0.620 (+0.020, 95% interval"
     )
     assert found.verdict.sentence.endswith("within noise of no oversampling.")
 

@@ -31,7 +31,7 @@ from ._report._sections import (
 )
 from ._store import Store
 from ._suite import Method, Suite
-from ._verdict import Verdict, judge
+from ._verdict import METRIC_TITLES, Verdict, judge
 
 __all__ = [
     "COMPARE_CLASSIFIERS",
@@ -233,9 +233,10 @@ def compare_report(
 def _answer(suite: Suite, verdict: Verdict, metric: str) -> Section:
     """The question, the answer, and the table it rests on."""
     repeats, folds = len(suite.seeds), suite.folds
+    title = METRIC_TITLES.get(metric, metric)
     text = (
         f"**{verdict.sentence}**\n\n"
-        f"{metric} of the minority class, averaged over the classifiers "
+        f"{title} of the minority class, averaged over the classifiers "
         f"({', '.join(suite.classifiers)}) within each of {repeats * folds} "
         f"splits ({repeats} x stratified {folds}-fold cross-validation). Each "
         "method is compared with no oversampling on the same splits by the "
@@ -246,7 +247,7 @@ def _answer(suite: Suite, verdict: Verdict, metric: str) -> Section:
     )
     table = verdict.table
     shown = pd.DataFrame(index=table.index)
-    shown[f"mean {metric}"] = table["mean"].map(lambda v: f"{v:.3f}")
+    shown[f"mean {title}"] = table["mean"].map(lambda v: f"{v:.3f}")
     shown["difference"] = [
         "" if pd.isna(d) else f"{d:+.3f} ({lo:+.3f} to {hi:+.3f})"
         for d, lo, hi in zip(table["difference"], table["low"], table["high"])
@@ -288,13 +289,15 @@ def _details(done: pd.DataFrame, order: list[str], folds: int) -> list[Section]:
                     column.append("-" if values.empty else f"{values.mean():.3f}")
                     continue
                 test = corrected_resampled_ttest(values, test_to_train=1 / (folds - 1))
-                column.append(f"{test.mean:.3f} ({test.low:.3f} to {test.high:.3f})")
+                # A score lies in [0, 1]; so does what its interval can say.
+                low, high = max(test.low, 0.0), min(test.high, 1.0)
+                column.append(f"{test.mean:.3f} ({low:.3f} to {high:.3f})")
             cells[classifier] = column
         sections.append(
             Section(
                 f"{title} per method and classifier",
                 "Mean over the splits, with its 95% interval from the "
-                "corrected variance.",
+                "corrected variance (cut to [0, 1]).",
                 tables=[("", cells, None)],
             )
         )

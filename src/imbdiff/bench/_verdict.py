@@ -21,9 +21,10 @@ import pandas as pd
 
 from ..evaluation.comparison import corrected_resampled_ttest, holm
 
-__all__ = ["Verdict", "judge", "split_scores"]
+__all__ = ["METRIC_TITLES", "Verdict", "judge", "split_scores"]
 
-_METRIC_NAMES = {
+#: How the answer names a metric.
+METRIC_TITLES = {
     "f1": "F1",
     "auc": "AUC",
     "gmean": "G-mean",
@@ -157,7 +158,7 @@ def _row(scores: pd.Series, reference: pd.Series | None, test_to_train: float):
 def _sentence(table, scores, metric, reference, test_to_train, alpha):
     """The recommendation in words, and the method it recommends."""
     base = table.loc[reference, "mean"]
-    name = _METRIC_NAMES.get(metric, metric)
+    name = METRIC_TITLES.get(metric, metric)
     of = _REFERENCE_NAMES.get(reference, reference)
     helped = table[table["helped"]]
     hurt = list(table.index[table["hurt"]])
@@ -170,20 +171,20 @@ def _sentence(table, scores, metric, reference, test_to_train, alpha):
         if candidates.loc[top, "difference"] <= 0:
             return (
                 f"No method helped on this table: none raised {name} above "
-                f"{base:.2f}, that of {of}.{worse}",
+                f"{base:.3f}, that of {of}.{worse}",
                 None,
             )
         return (
             f"No method helped clearly on this table: the best, {top}, changed "
-            f"{name} from {base:.2f} to {candidates.loc[top, 'mean']:.2f} "
+            f"{name} from {base:.3f} to {candidates.loc[top, 'mean']:.3f} "
             f"({_interval(candidates.loc[top])}), within noise of {of}."
             f"{worse}",
             None,
         )
     best = helped["mean"].idxmax()
     text = (
-        f"On this table {best} raised {name} from {base:.2f} to "
-        f"{helped.loc[best, 'mean']:.2f} ({_interval(helped.loc[best])}, "
+        f"On this table {best} raised {name} from {base:.3f} to "
+        f"{helped.loc[best, 'mean']:.3f} ({_interval(helped.loc[best])}, "
         f"Holm-adjusted p = {helped.loc[best, 'p_holm']:.3f})."
     )
     near = _within_noise(table, scores, best, reference, test_to_train, alpha)
@@ -214,8 +215,8 @@ def _within_noise(table, scores, best, reference, test_to_train, alpha) -> list:
 
 def _interval(row) -> str:
     return (
-        f"{row['difference']:+.2f}, 95% interval {row['low']:+.2f} to "
-        f"{row['high']:+.2f}"
+        f"{row['difference']:+.3f}, 95% interval {row['low']:+.3f} to "
+        f"{row['high']:+.3f}"
     )
 
 
