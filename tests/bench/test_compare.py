@@ -158,3 +158,7 @@ def test_compare_refuses_what_it_cannot_do(tmp_path):
         compare_suite("ecoli4", folds=1)
     assert main(["compare", "ecoli4", "-o", str(tmp_path / "x"), "--folds", "1"]) == 1
     assert not (tmp_path / "x").exists()
+    assert (
+        main(["compare", "ecoli4", "-o", str(tmp_path / "x"), "--backend", "dask"]) == 1
+    )
+    assert not (tmp_path / "x").exists()

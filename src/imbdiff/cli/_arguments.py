@@ -198,27 +198,7 @@ def _bench_arguments(bn: argparse.ArgumentParser) -> None:
         help="a shipped suite (" + ", ".join(list_suites()) + ") or a TOML file",
     )
     bn.add_argument("--store", type=Path, required=True, help="SQLite store file")
-    bn.add_argument(
-        "--jobs",
-        type=int,
-        default=defaults["jobs"],
-        help="worker processes (default %(default)s)",
-    )
-    bn.add_argument(
-        "--backend",
-        choices=["joblib", "dask"],
-        default=defaults["backend"],
-        help="where cells run: local processes (joblib) or a Dask cluster "
-        "(default %(default)s)",
-    )
-    bn.add_argument("--scheduler", help="the Dask scheduler's address (with dask)")
-    bn.add_argument(
-        "--threads",
-        type=int,
-        default=defaults["threads"],
-        help="torch and BLAS threads per cell (default %(default)s, whatever "
-        "--jobs is); part of each cell's key, since results depend on it",
-    )
+    _add_dispatch_arguments(bn, defaults)
     bn.add_argument(
         "--claim-expiry",
         type=float,
@@ -290,6 +270,32 @@ def _diffusion_defaults(key: str) -> str:
     if len(set(values.values())) == 1:
         return f"{next(iter(values.values()))} in every diffusion method"
     return ", ".join(f"{name} {value}" for name, value in values.items())
+
+
+def _add_dispatch_arguments(parser: argparse.ArgumentParser, defaults: dict) -> None:
+    """Where and how cells run: ``--jobs``, ``--backend``, ``--scheduler`` and
+    ``--threads`` (``defaults`` those of :func:`imbdiff.bench.run`)."""
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=defaults["jobs"],
+        help="worker processes (default %(default)s)",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=["joblib", "dask"],
+        default=defaults["backend"],
+        help="where cells run: local processes (joblib) or a Dask cluster "
+        "(default %(default)s)",
+    )
+    parser.add_argument("--scheduler", help="the Dask scheduler's address (with dask)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=defaults["threads"],
+        help="torch and BLAS threads per cell (default %(default)s, whatever "
+        "--jobs is); part of each cell's key, since results depend on it",
+    )
 
 
 def _add_progress_arguments(

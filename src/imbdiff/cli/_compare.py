@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._arguments import _add_progress_arguments, _defaults
+from ._arguments import _add_dispatch_arguments, _add_progress_arguments, _defaults
 from ._commands import _listed, _progress, _say
 
 
@@ -60,12 +60,7 @@ def _compare_arguments(cp: argparse.ArgumentParser) -> None:
         help="'quick' trains the diffusion samplers briefly: a first look in "
         "minutes, not a decision (default %(default)s)",
     )
-    cp.add_argument(
-        "--jobs",
-        type=int,
-        default=defaults["jobs"],
-        help="worker processes (default %(default)s)",
-    )
+    _add_dispatch_arguments(cp, defaults)
     _add_progress_arguments(cp, "the cells")
     cp.set_defaults(handler=_cmd_compare)
 
@@ -75,6 +70,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     if args.output.exists() and not args.output.is_dir():
         raise ValueError(f"{args.output} is a file; name a folder.")
+    if args.backend == "dask" and not args.scheduler:
+        raise ValueError("--backend dask needs --scheduler ADDRESS.")
     found = compare(
         args.data,
         args.output,
@@ -86,6 +83,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         repeats=args.repeats,
         budget=args.budget,
         jobs=args.jobs,
+        backend=args.backend,
+        scheduler=args.scheduler,
+        threads=args.threads,
         progress=_progress(args),
     )
     _say(
