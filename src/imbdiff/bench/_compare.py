@@ -50,12 +50,7 @@ _QUICK = {"train_steps": 200, "n_timesteps": 100}
 _DIFFUSION = ("tabddpm", "semres", "lreddpm", "findiff")
 
 #: The metrics of the report's per-classifier tables.
-_DETAIL_METRICS = {
-    "f1": "F1",
-    "auc": "AUC",
-    "gmean": "G-mean",
-    "balanced_accuracy": "balanced accuracy",
-}
+_DETAIL_METRICS = ("f1", "auc", "gmean", "balanced_accuracy")
 
 
 def compare_candidates() -> list[str]:
@@ -236,7 +231,7 @@ def _answer(suite: Suite, verdict: Verdict, metric: str) -> Section:
     title = METRIC_TITLES.get(metric, metric)
     text = (
         f"**{verdict.sentence}**\n\n"
-        f"{title} of the minority class, averaged over the classifiers "
+        f"{title} (the minority class as positive), averaged over the classifiers "
         f"({', '.join(suite.classifiers)}) within each of {repeats * folds} "
         f"splits ({repeats} x stratified {folds}-fold cross-validation). Each "
         "method is compared with no oversampling on the same splits by the "
@@ -274,7 +269,8 @@ def _details(done: pd.DataFrame, order: list[str], folds: int) -> list[Section]:
     """Per metric, each method's mean and 95% interval per classifier."""
     sections = []
     scored = done[done["classifier"] != ""]
-    for metric, title in _DETAIL_METRICS.items():
+    for metric in _DETAIL_METRICS:
+        title = METRIC_TITLES[metric]
         rows = scored[scored["metric"] == metric]
         if rows.empty:
             continue
@@ -295,7 +291,7 @@ def _details(done: pd.DataFrame, order: list[str], folds: int) -> list[Section]:
             cells[classifier] = column
         sections.append(
             Section(
-                f"{title} per method and classifier",
+                f"{title[0].upper()}{title[1:]} per method and classifier",
                 "Mean over the splits, with its 95% interval from the "
                 "corrected variance (cut to [0, 1]).",
                 tables=[("", cells, None)],
