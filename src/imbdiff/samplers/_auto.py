@@ -19,6 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
 from ..evaluation.classifiers import make_classifier
+from ._classic import prowsyn_available
 from ._registry import METHODS, make_sampler
 from ._tabular import TabularInput
 
@@ -36,6 +37,17 @@ AUTO_CANDIDATES = (
     "semres",
     "lreddpm",
 )
+
+
+def installed_candidates(methods) -> list[str]:
+    """``methods`` without ProWSyn where smote-variants is not installed.
+
+    Examples
+    --------
+    >>> installed_candidates(["none", "smote"])
+    ['none', 'smote']
+    """
+    return [m for m in methods if m != "prowsyn" or prowsyn_available()]
 
 
 class AutoOverSampler(TabularInput, BaseSampler):
@@ -168,8 +180,7 @@ class AutoOverSampler(TabularInput, BaseSampler):
         with ``seed`` and asked for this sampler's ``sampling_strategy``."""
         methods = self.methods
         if methods is None:
-            installed = [m for m in AUTO_CANDIDATES if m != "prowsyn" or _has_prowsyn()]
-            methods = installed
+            methods = installed_candidates(AUTO_CANDIDATES)
         params = dict(self.params or {})
         out, names = [], []
         for entry in methods:
@@ -267,9 +278,3 @@ def _results(rows: list[dict], n_splits: int) -> dict[str, list]:
     ]
     out["error"] = [r["error"] for r in rows]
     return out
-
-
-def _has_prowsyn() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("smote_variants") is not None

@@ -218,6 +218,13 @@ class ProWSyn(BaseOverSampler):
         return X_res, np.hstack([y, *new_labels])
 
 
+def prowsyn_available() -> bool:
+    """Whether ProWSyn can run here (smote-variants is installed)."""
+    import importlib.util
+
+    return importlib.util.find_spec("smote_variants") is not None
+
+
 def _smote_variants():
     try:
         import smote_variants
