@@ -148,3 +148,39 @@ def test_the_datasets_are_checked_before_the_group(tiny_suite_text):
     text = tiny_suite_text.replace('"glass4"]', '"glass44"]\ngroup = "x"')
     with pytest.raises(ValueError, match="unknown dataset 'glass44'"):
         parse_suite(text, where="my.toml")
+
+
+ADJUSTED = """
+[[methods]]
+method = "smote"
+label = "smote+threshold"
+adjust = "threshold"
+"""
+
+
+def test_a_sampler_followed_by_a_classifier_adjustment(tiny_suite_text):
+    suite = parse_suite(tiny_suite_text + ADJUSTED)
+    plain, adjusted = (m for m in suite.methods if m.method == "smote")
+    assert (plain.adjust, plain.adjustment) == (None, None)
+    assert (adjusted.adjust, adjusted.adjustment) == ("threshold", "threshold")
+    # Same sampler, another cell: the adjustment is part of the key.
+    assert plain.fingerprint != adjusted.fingerprint
+    again = type(suite).from_definition(suite.definition())
+    assert again.methods[-1].adjust == "threshold"
+    assert [c.key for c in again.cells()] == [c.key for c in suite.cells()]
+    # Suites without one keep their definitions (and keys) as they were.
+    assert "adjust" not in parse_suite(tiny_suite_text).definition()["methods"][0]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('adjust = "threshold"', 'adjust = "tuned"', "adjust must be one of"),
+        ('method = "smote"', 'method = "threshold"', "changes the classifier itself"),
+    ],
+)
+def test_bad_adjustments_name_the_line(tiny_suite_text, old, new, message):
+    text = tiny_suite_text + ADJUSTED.replace(old, new)
+    with pytest.raises(ValueError, match=message) as info:
+        parse_suite(text, where="my.toml")
+    assert f"my.toml, line {_line(text, 'adjust =')}:" in str(info.value)

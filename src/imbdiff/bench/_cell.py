@@ -14,7 +14,6 @@ from sklearn.model_selection import StratifiedKFold
 from .._runtime import limit_threads
 from ..datasets import load_dataset
 from ..evaluation import (
-    ADJUSTMENTS,
     FeatureEncoder,
     holdout_split,
     js_distance,
@@ -23,7 +22,6 @@ from ..evaluation import (
     resample_and_score,
     wasserstein_distance,
 )
-from ..samplers import make_sampler
 from ._suite import Cell, device_type
 
 __all__ = ["DISTANCE_METRICS", "SAMPLER_METRICS", "run_cell", "split"]
@@ -63,7 +61,7 @@ def run_cell(cell: Cell) -> dict:
     }
     try:
         # Computed here, not read from the cell: a Dask worker may differ.
-        here = device_type(make_sampler(cell.method.method, cell.method.params))
+        here = device_type(cell.sampler())
         if here != cell.device:
             raise RuntimeError(
                 f"the cell is keyed for device type {cell.device!r}, but its "
@@ -110,7 +108,7 @@ def _fit_and_score(cell: Cell) -> dict:
     )
     minority = dataset.minority_label
     sampler, X_res, y_res, scores, total = resample_and_score(
-        make_sampler(cell.method.method, cell.method.params),
+        cell.sampler(),
         X_train,
         y_train,
         X_test,
@@ -118,8 +116,7 @@ def _fit_and_score(cell: Cell) -> dict:
         names=cell.classifiers,
         seed=cell.seed,
         pos_label=minority,
-        # balanced and threshold change the classifiers instead of the rows.
-        adjust=cell.method.method if cell.method.method in ADJUSTMENTS else None,
+        adjust=cell.method.adjustment,
     )
     params = {} if sampler is None else _json_params(sampler.get_params(deep=False))
     n_synthetic = int(len(y_res) - len(y_train))

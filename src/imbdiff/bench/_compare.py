@@ -11,7 +11,6 @@ resumes), then writes a report whose first lines answer the question
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +18,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..datasets import load_dataset
+from ..evaluation.classifiers import ADJUSTMENTS
 from ..evaluation.comparison import corrected_resampled_ttest
 from ..samplers import make_sampler
+from ..samplers._auto import AUTO_CANDIDATES, installed_candidates
 from ._engine import results, run
 from ._report._render import render_html, render_markdown
 from ._report._sections import (
@@ -62,10 +63,9 @@ def compare_candidates() -> list[str]:
     >>> compare_candidates()[:4]
     ['none', 'balanced', 'threshold', 'smote']
     """
-    candidates = ["none", "balanced", "threshold", "smote", "borderline"]
-    if importlib.util.find_spec("smote_variants") is not None:
-        candidates.append("prowsyn")
-    return [*candidates, "tabddpm", "semres", "lreddpm"]
+    # AutoOverSampler's candidates, with the two that change the classifier.
+    methods = ("none", *ADJUSTMENTS, *(m for m in AUTO_CANDIDATES if m != "none"))
+    return installed_candidates(methods)
 
 
 def compare_suite(
@@ -78,13 +78,23 @@ def compare_suite(
     folds: int = 5,
     repeats: int = 2,
     budget: str = "default",
+    with_threshold: bool = False,
 ) -> Suite:
     """The suite :func:`compare` runs: one table, the candidates, repeated
     stratified k-fold cross-validation (``repeats`` seeds shuffle the folds).
 
     ``params`` gives a method's parameters (by method name) over the
     defaults; ``budget="quick"`` trains the diffusion samplers briefly, for
-    a first look, never for a decision.
+    a first look, never for a decision. ``with_threshold`` adds each
+    oversampler followed by threshold tuning (label ``"NAME+threshold"``):
+    every classifier trained on its rows has its decision threshold tuned
+    for F1, as ``"threshold"`` tunes it on the rows as they are.
+
+    Examples
+    --------
+    >>> suite = compare_suite("ecoli4", methods=["smote"], with_threshold=True)
+    >>> [m.label for m in suite.methods]
+    ['none', 'smote', 'smote+threshold']
     """
     if budget not in ("default", "quick"):
         raise ValueError(f"budget must be 'default' or 'quick'; got {budget!r}.")
@@ -110,6 +120,12 @@ def compare_suite(
         chosen.update(params.get(method, {}))
         make_sampler(method, chosen)
         entries.append(Method(method, method, chosen))
+    if with_threshold:
+        entries += [
+            Method(m.method, f"{m.label}+threshold", m.params, adjust="threshold")
+            for m in list(entries)
+            if m.method != "none" and m.method not in ADJUSTMENTS
+        ]
     return Suite(
         name="compare",
         description=f"Which oversampler helps on {Path(dataset).name}?",
@@ -144,6 +160,7 @@ def compare(
     folds: int = 5,
     repeats: int = 2,
     budget: str = "default",
+    with_threshold: bool = False,
     jobs: int = 1,
     backend: str = "joblib",
     scheduler=None,
@@ -155,7 +172,10 @@ def compare(
     Runs :func:`compare_suite`'s cells that ``out_dir/compare.sqlite`` does
     not hold yet (see :func:`imbdiff.bench.run` for ``jobs``, ``backend``,
     ``scheduler``, ``threads`` and ``progress``), then writes
-    ``report.md`` and ``report.html`` into ``out_dir``.
+    ``report.md`` and ``report.html`` into ``out_dir``. With
+    ``with_threshold`` the diffusion samplers keep their networks in
+    ``out_dir/models``, so that a sampler and the same sampler followed by a
+    tuned threshold train once per split.
 
     Examples
     --------
@@ -179,6 +199,7 @@ def compare(
         folds=folds,
         repeats=repeats,
         budget=budget,
+        with_threshold=with_threshold,
     )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -191,6 +212,7 @@ def compare(
         scheduler=scheduler,
         threads=threads,
         progress=progress,
+        model_cache=out / "models" if with_threshold else None,
     )
     return compare_report(suite, store, out, metric=metric)
 

@@ -57,6 +57,7 @@ def run(
     progress: bool = False,
     cells: Sequence[Cell] | None = None,
     command: str | None = None,
+    model_cache: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """Run every cell of ``suite`` that ``store`` does not hold yet.
 
@@ -101,6 +102,13 @@ def run(
     command : str, optional
         The command line that started the run, kept in the store's record of
         runs (the CLI passes its own).
+    model_cache : path, optional
+        A folder where the diffusion samplers keep the networks they train
+        (their ``model_cache``, unless a method sets its own), so that cells
+        differing only after training (a sampler, and the same sampler
+        followed by a tuned threshold) train once. It is not part of any
+        cell's key: a cached network is the one training would give. With
+        the ``"dask"`` backend every worker must reach the folder.
 
     Each call is recorded in the store (:meth:`Store.record_run`, updated
     after every cell): the command, jobs and threads, the machine (CPU,
@@ -135,6 +143,11 @@ def run(
     suite, store = _open(suite, store)
     _check_options(backend, jobs, scheduler, threads, claim_expiry)
     cells = _cells_to_run(suite, cells, threads)
+    if model_cache is not None:
+        cells = [
+            dataclasses.replace(cell, model_cache=os.fspath(model_cache))
+            for cell in cells
+        ]
     store.set_meta("definition", json.dumps(suite.definition(), default=str))
     started = now_iso()
     finished = store.finished()

@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..evaluation.classifiers import ADJUSTMENTS
 from ..samplers import make_sampler
 from ._rule import check_tuning_group
 
@@ -36,6 +37,31 @@ class Method:
     per_dataset: dict = field(default_factory=dict)
     #: Why the method runs as it does (shown in the report).
     note: str = ""
+    #: How each classifier is changed after the sampler has run, as
+    #: ``"balanced"`` and ``"threshold"`` change it without one
+    #: (:func:`~imbdiff.evaluation.adjust_classifier`), or None.
+    adjust: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.adjust is None:
+            return
+        if self.adjust not in ADJUSTMENTS:
+            raise ValueError(
+                f"adjust must be one of {ADJUSTMENTS} or None; got {self.adjust!r}."
+            )
+        if self.method in ADJUSTMENTS:
+            raise ValueError(
+                f"method {self.method!r} changes the classifier itself; adjust "
+                "follows a sampler."
+            )
+
+    @property
+    def adjustment(self) -> str | None:
+        """How the cell changes its classifiers: ``adjust``, or the method
+        itself when it is ``"balanced"`` or ``"threshold"``."""
+        if self.method in ADJUSTMENTS:
+            return self.method
+        return self.adjust
 
     def on(self, dataset: str) -> Method:
         """The method as it runs on ``dataset`` (its overrides applied)."""
@@ -46,6 +72,7 @@ class Method:
             self.label,
             {**self.params, **self.per_dataset[dataset]},
             note=self.note,
+            adjust=self.adjust,
         )
 
     @functools.cached_property
@@ -56,9 +83,10 @@ class Method:
         sampler = make_sampler(self.method, self.params)
         resolved = {} if sampler is None else sampler.get_params(deep=True)
         resolved.pop("random_state", None)  # set by the cell's seed
-        text = json.dumps(
-            [self.method, self.params, resolved], sort_keys=True, default=_stable
-        )
+        parts = [self.method, self.params, resolved]
+        if self.adjust is not None:  # (so methods without one keep their keys)
+            parts.append({"adjust": self.adjust})
+        text = json.dumps(parts, sort_keys=True, default=_stable)
         return hashlib.sha256(text.encode()).hexdigest()[:8]
 
     @functools.cached_property
@@ -109,6 +137,24 @@ class Cell:
     threads: int = 1
     #: The kind of device its sampler runs on (:attr:`Method.device_type`).
     device: str = "cpu"
+    #: A folder where a diffusion sampler keeps the networks it trains (its
+    #: ``model_cache``), shared by cells that differ only after training;
+    #: not part of the key, since a cached network is the one training
+    #: would give.
+    model_cache: str | None = None
+
+    def sampler(self):
+        """The cell's sampler, unfitted (None for no oversampling), with
+        :attr:`model_cache` where it takes one and sets none itself."""
+        sampler = make_sampler(self.method.method, self.method.params)
+        if (
+            self.model_cache is not None
+            and sampler is not None
+            and "model_cache" in sampler.get_params(deep=False)
+            and sampler.model_cache is None
+        ):
+            sampler.set_params(model_cache=self.model_cache)
+        return sampler
 
     @property
     def key(self) -> str:
@@ -189,6 +235,7 @@ class Suite:
                     dict(m["params"]),
                     per_dataset=dict(m.get("per_dataset", {})),
                     note=m.get("note", ""),
+                    adjust=m.get("adjust"),
                 )
                 for m in definition["methods"]
             ),
@@ -209,16 +256,7 @@ class Suite:
             "seeds": list(self.seeds),
             "classifiers": list(self.classifiers),
             "datasets": [list(d) for d in self.datasets],
-            "methods": [
-                {
-                    "method": m.method,
-                    "label": m.label,
-                    "params": m.params,
-                    "per_dataset": m.per_dataset,
-                    "note": m.note,
-                }
-                for m in self.methods
-            ],
+            "methods": [_method_definition(m) for m in self.methods],
             "test_size": self.test_size,
             "split_seed": self.split_seed,
             "folds": self.folds,
@@ -312,6 +350,21 @@ class Suite:
             and cell.seed in chosen["seed"]
             and cell.fold in chosen["fold"]
         ]
+
+
+def _method_definition(method: Method) -> dict:
+    """A method as plain data (``adjust`` only where it is set, so the
+    definitions of suites without one read as before)."""
+    out = {
+        "method": method.method,
+        "label": method.label,
+        "params": method.params,
+        "per_dataset": method.per_dataset,
+        "note": method.note,
+    }
+    if method.adjust is not None:
+        out["adjust"] = method.adjust
+    return out
 
 
 def _stable(value) -> str:

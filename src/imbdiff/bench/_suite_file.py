@@ -36,6 +36,13 @@ any cell runs, and an error names the line of the file it comes from::
     # report shows both)
     per_dataset = { crg = { region = "border" } }
     note = "crg is guided by its border examples, as in the paper."
+
+    [[methods]]
+    method = "smote"
+    label = "smote+threshold"
+    adjust = "threshold"          # optional: each classifier's decision
+                                  # threshold tuned after the sampler
+                                  # (or "balanced": class weights)
 """
 
 from __future__ import annotations
@@ -75,7 +82,7 @@ _KEYS = {
     "group",
     "published",
 }
-_METHOD_KEYS = {"method", "label", "params", "per_dataset", "note"}
+_METHOD_KEYS = {"method", "label", "params", "per_dataset", "note", "adjust"}
 
 
 def list_suites() -> list[str]:
@@ -402,9 +409,17 @@ def _method(
     note = entry.get("note", "")
     if not isinstance(note, str):
         fail("note must be a string.", "note")
-    return Method(
-        method=method, label=label, params=params, per_dataset=per_dataset, note=note
-    )
+    try:
+        return Method(
+            method=method,
+            label=label,
+            params=params,
+            per_dataset=per_dataset,
+            note=note,
+            adjust=entry.get("adjust"),
+        )
+    except ValueError as error:
+        fail(str(error), "adjust")
 
 
 def _line_of(lines, needles, after: int = 0, before: int | None = None) -> int | None:

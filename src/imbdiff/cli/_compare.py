@@ -60,6 +60,12 @@ def _compare_arguments(cp: argparse.ArgumentParser) -> None:
         help="'quick' trains the diffusion samplers briefly: a first look in "
         "minutes, not a decision (default %(default)s)",
     )
+    cp.add_argument(
+        "--with-threshold",
+        action="store_true",
+        help="also run each oversampler followed by threshold tuning "
+        "(NAME+threshold; the diffusion samplers train once for both)",
+    )
     _add_dispatch_arguments(cp, defaults)
     _add_progress_arguments(cp, "the cells")
     cp.set_defaults(handler=_cmd_compare)
@@ -82,6 +88,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         folds=args.folds,
         repeats=args.repeats,
         budget=args.budget,
+        with_threshold=args.with_threshold,
         jobs=args.jobs,
         backend=args.backend,
         scheduler=args.scheduler,
