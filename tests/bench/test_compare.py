@@ -210,3 +210,49 @@ def _help(command: str) -> str:
     with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
         main([command, "--help"])
     return out.getvalue()
+
+
+def test_a_users_own_classifier(tmp_path):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from imbdiff.bench._cell import split
+    from imbdiff.datasets import load_dataset
+    from imbdiff.evaluation import classification_metrics, make_classifier
+
+    mine = ("knn3", KNeighborsClassifier(3))
+    found = compare(
+        "ecoli4", tmp_path, methods=["smote"], classifiers=["decision_tree", mine],
+        folds=2, repeats=1,
+    )  # fmt: skip
+    frame = found.results
+    assert set(frame["classifier"]) - {""} == {"decision_tree", "knn3"}
+    assert "(decision_tree, knn3)" in found.files["markdown"].read_text()
+    # The stored score is the estimator's, behind the shared encoding.
+    data = load_dataset("ecoli4")
+    X_train, X_test, y_train, y_test = split(
+        data.X, data.y.to_numpy(), protocol="cv", test_size=0.2, split_seed=0,
+        folds=2, seed=0, fold=0,
+    )  # fmt: skip
+    clf = make_classifier(mine).fit(X_train, y_train)
+    expected = classification_metrics(
+        y_test,
+        clf.predict(X_test),
+        clf.predict_proba(X_test)[:, 1],
+        pos_label=data.minority_label,
+    )["f1"]
+    stored = frame.query(
+        "label == 'none' and fold == 0 and classifier == 'knn3' and metric == 'f1'"
+    )["value"]
+    assert stored.item() == expected
+    # Its parameters are part of the cells' keys.
+    keys = {c.key for c in compare_suite("ecoli4", classifiers=[mine]).cells()}
+    other = ("knn3", KNeighborsClassifier(5))
+    assert not keys & {
+        c.key for c in compare_suite("ecoli4", classifiers=[other]).cells()
+    }
+    with pytest.raises(ValueError, match="labels must be unique"):
+        compare_suite("ecoli4", classifiers=[mine, mine])
+    with pytest.raises(ValueError, match="needs fit and predict"):
+        compare_suite("ecoli4", classifiers=[("knn3", "KNN")])
+    with pytest.raises(ValueError, match="a name or a \\(label, estimator\\) pair"):
+        compare_suite("ecoli4", classifiers=[KNeighborsClassifier()])

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..datasets import load_dataset
-from ..evaluation.classifiers import ADJUSTMENTS
+from ..evaluation.classifiers import ADJUSTMENTS, check_classifiers, classifier_label
 from ..evaluation.comparison import corrected_resampled_ttest
 from ..samplers import make_sampler
 from ..samplers._auto import AUTO_CANDIDATES, installed_candidates
@@ -73,7 +73,7 @@ def compare_suite(
     *,
     target: str | None = None,
     methods: Sequence[str] | None = None,
-    classifiers: Sequence[str] | None = None,
+    classifiers: Sequence[str | tuple[str, object]] | None = None,
     params: dict[str, dict] | None = None,
     folds: int = 5,
     repeats: int = 2,
@@ -83,8 +83,11 @@ def compare_suite(
     """The suite :func:`compare` runs: one table, the candidates, repeated
     stratified k-fold cross-validation (``repeats`` seeds shuffle the folds).
 
-    ``params`` gives a method's parameters (by method name) over the
-    defaults; ``budget="quick"`` trains the diffusion samplers briefly, for
+    ``classifiers`` are names of :data:`~imbdiff.evaluation.CLASSIFIER_NAMES`
+    or ``(label, estimator)`` pairs of your own scikit-learn classifiers
+    (each put behind the shared feature encoding; its parameters enter the
+    cells' keys). ``params`` gives a method's parameters (by method name)
+    over the defaults; ``budget="quick"`` trains the diffusion samplers briefly, for
     a first look, never for a decision. ``with_threshold`` adds each
     oversampler followed by threshold tuning (label ``"NAME+threshold"``):
     every classifier trained on its rows has its decision threshold tuned
@@ -108,6 +111,8 @@ def compare_suite(
         methods.insert(0, "none")
     if len(set(methods)) != len(methods):
         raise ValueError(f"a method is named twice: {methods}.")
+    if classifiers is None:
+        classifiers = COMPARE_CLASSIFIERS
     params = dict(params or {})
     unknown = sorted(set(params) - set(methods))
     if unknown:
@@ -131,7 +136,7 @@ def compare_suite(
         description=f"Which oversampler helps on {Path(dataset).name}?",
         protocol="cv",
         seeds=tuple(range(repeats)),
-        classifiers=tuple(COMPARE_CLASSIFIERS if classifiers is None else classifiers),
+        classifiers=tuple(check_classifiers(classifiers)),
         datasets=((dataset, target),),
         methods=tuple(entries),
         folds=folds,
@@ -154,7 +159,7 @@ def compare(
     *,
     target: str | None = None,
     methods: Sequence[str] | None = None,
-    classifiers: Sequence[str] | None = None,
+    classifiers: Sequence[str | tuple[str, object]] | None = None,
     params: dict[str, dict] | None = None,
     metric: str = "f1",
     folds: int = 5,
@@ -251,10 +256,11 @@ def _answer(suite: Suite, verdict: Verdict, metric: str) -> Section:
     """The question, the answer, and the table it rests on."""
     repeats, folds = len(suite.seeds), suite.folds
     title = METRIC_TITLES.get(metric, metric)
+    classifiers = ", ".join(map(classifier_label, suite.classifiers))
     text = (
         f"**{verdict.sentence}**\n\n"
         f"{title} (the minority class as positive), averaged over the classifiers "
-        f"({', '.join(suite.classifiers)}) within each of {repeats * folds} "
+        f"({classifiers}) within each of {repeats * folds} "
         f"splits ({repeats} x stratified {folds}-fold cross-validation). Each "
         "method is compared with no oversampling on the same splits by the "
         "corrected resampled t-test (Nadeau and Bengio), which allows for "

@@ -181,8 +181,10 @@ class Cell:
                 self.test_size if self.protocol == "holdout" else None,
                 self.split_seed if self.protocol == "holdout" else None,
                 self.folds if self.protocol == "cv" else None,
+                # A user's own classifier by its class and parameters.
                 list(self.classifiers),
-            ]
+            ],
+            default=_stable,
         )
         digest = hashlib.sha256(settings.encode()).hexdigest()[:8]
         return (

@@ -22,6 +22,8 @@ from .classifiers import (
     FeatureEncoder,
     NotApplicableError,
     adjust_classifier,
+    check_classifiers,
+    classifier_label,
     classifier_scores,
     make_classifier,
 )
@@ -54,7 +56,9 @@ __all__ = [
     "FeatureEncoder",
     "NotApplicableError",
     "adjust_classifier",
+    "check_classifiers",
     "classification_metrics",
+    "classifier_label",
     "classifier_scores",
     "corrected_resampled_ttest",
     "distance_to_closest_record",

@@ -14,6 +14,7 @@ from sklearn.base import clone
 from .classifiers import (
     NotApplicableError,
     adjust_classifier,
+    classifier_label,
     classifier_scores,
     make_classifier,
 )
@@ -96,7 +97,7 @@ def score_classifiers(
         except NotApplicableError:
             continue
         clf = _fit_tuned(clf, X_train, y_train)
-        out[name] = classification_metrics(
+        out[classifier_label(name)] = classification_metrics(
             y_test,
             clf.predict(X_test),
             classifier_scores(clf, X_test, pos_label=pos_label),

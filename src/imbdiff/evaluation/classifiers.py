@@ -43,6 +43,8 @@ __all__ = [
     "FeatureEncoder",
     "NotApplicableError",
     "adjust_classifier",
+    "check_classifiers",
+    "classifier_label",
     "classifier_scores",
     "make_classifier",
 ]
@@ -194,8 +196,61 @@ class BudgetedMLPClassifier(MLPClassifier):
         return self
 
 
+def check_classifiers(classifiers) -> list:
+    """``classifiers`` as a list, each entry checked: a name of
+    :data:`CLASSIFIER_NAMES`, or a ``(label, estimator)`` pair of the
+    user's own scikit-learn classifier (:func:`make_classifier` puts it
+    behind the shared encoding). Labels must be unique.
+
+    Examples
+    --------
+    >>> from sklearn.neighbors import KNeighborsClassifier
+    >>> check_classifiers("svm")
+    ['svm']
+    >>> check_classifiers(["knn", ("knn3", KNeighborsClassifier(3))])[1][0]
+    'knn3'
+    """
+    entries = [classifiers] if isinstance(classifiers, str) else list(classifiers)
+    if not entries:
+        raise ValueError("classifiers is empty; name at least one classifier.")
+    for entry in entries:
+        if isinstance(entry, str):
+            if entry not in CLASSIFIER_NAMES:
+                raise ValueError(
+                    f"unknown classifier {entry!r}; valid names are "
+                    f"{', '.join(CLASSIFIER_NAMES)}, or give (label, estimator)."
+                )
+            continue
+        if not (
+            isinstance(entry, tuple)
+            and len(entry) == 2
+            and isinstance(entry[0], str)
+            and entry[0]
+            and "|" not in entry[0]
+        ):
+            raise ValueError(
+                "a classifier is a name or a (label, estimator) pair with a "
+                f"non-empty label without '|'; got {entry!r}."
+            )
+        if not (hasattr(entry[1], "fit") and hasattr(entry[1], "predict")):
+            raise ValueError(
+                f"classifier {entry[0]!r} is not a scikit-learn classifier "
+                "(it needs fit and predict)."
+            )
+    labels = [classifier_label(entry) for entry in entries]
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        raise ValueError(f"classifier labels must be unique; repeated: {repeated}.")
+    return entries
+
+
+def classifier_label(classifier) -> str:
+    """The name results are stored under: the name itself, or a pair's label."""
+    return classifier if isinstance(classifier, str) else classifier[0]
+
+
 def make_classifier(
-    name: str,
+    name,
     *,
     random_state: int | None = 0,
     categorical_features: str | Sequence | None = "auto",
@@ -204,14 +259,17 @@ def make_classifier(
 
     Parameters
     ----------
-    name : str
+    name : str or (str, estimator)
         One of :data:`CLASSIFIER_NAMES`: ``logistic_regression``
         (``max_iter=5000``), ``decision_tree``, ``random_forest`` (100 trees),
         ``svm`` (RBF kernel, ``probability=False``; scores come from its
         decision function), ``knn`` (5 neighbours), ``gaussian_nb``,
         ``adaboost``, ``gradient_boosting`` or ``mlp`` (one hidden layer of
         100 units, ``max_iter=1000``, see :class:`BudgetedMLPClassifier`).
-        Other settings are scikit-learn's defaults.
+        Other settings are scikit-learn's defaults. Or a ``(label,
+        estimator)`` pair: a clone of the user's own classifier, its
+        ``random_state`` set to ``random_state`` where it has one left at
+        None.
     random_state : int or None, default=0
         Seed of every random part of the classifier.
     categorical_features : "auto", None or sequence, default="auto"
@@ -229,11 +287,13 @@ def make_classifier(
     >>> clf.fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1]).predict([[2.5]])
     array([1])
     """
-    if not isinstance(name, str) or name not in CLASSIFIER_NAMES:
-        raise ValueError(
-            f"unknown classifier {name!r}; valid names are "
-            f"{', '.join(CLASSIFIER_NAMES)}."
-        )
+    (name,) = check_classifiers([name])
+    encode = FeatureEncoder(categorical_features=categorical_features)
+    if not isinstance(name, str):
+        model = clone(name[1])
+        if model.get_params(deep=False).get("random_state", 0) is None:
+            model.set_params(random_state=random_state)
+        return Pipeline([("encode", encode), ("model", model)])
     rs = random_state
     models = {
         # A generous budget so lbfgs converges on standardised data.
@@ -253,12 +313,7 @@ def make_classifier(
             hidden_layer_sizes=(100,), max_iter=1000, random_state=rs
         ),
     }
-    return Pipeline(
-        [
-            ("encode", FeatureEncoder(categorical_features=categorical_features)),
-            ("model", models[name]()),
-        ]
-    )
+    return Pipeline([("encode", encode), ("model", models[name]())])
 
 
 #: How a method may change the classifier instead of the rows: weight the

@@ -40,7 +40,12 @@ from .._validation import (
     prepare_frame,
 )
 from ._scoring import resample, resample_and_score, score_classifiers
-from .classifiers import CLASSIFIER_NAMES, PAPER_CLASSIFIERS
+from .classifiers import (
+    CLASSIFIER_NAMES,
+    PAPER_CLASSIFIERS,
+    check_classifiers,
+    classifier_label,
+)
 from .metrics import METRIC_NAMES
 
 __all__ = [
@@ -139,8 +144,10 @@ def evaluate_holdout(
         Features; passed to the sampler unchanged in type.
     y : array-like of shape (n_samples,)
         Binary labels; the least frequent class is the positive class.
-    classifiers : sequence of str, default=PAPER_CLASSIFIERS
-        Names from :data:`~imbdiff.evaluation.CLASSIFIER_NAMES`.
+    classifiers : sequence, default=PAPER_CLASSIFIERS
+        Names from :data:`~imbdiff.evaluation.CLASSIFIER_NAMES`, or
+        ``(label, estimator)`` pairs of your own classifiers (see
+        :func:`~imbdiff.evaluation.check_classifiers`).
     seeds : iterable of int, default=range(10)
         One repeat per seed.
     test_size : float, default=0.2
@@ -210,8 +217,10 @@ def evaluate_cv(
         Features; passed to the sampler unchanged in type.
     y : array-like of shape (n_samples,)
         Binary labels; the least frequent class is the positive class.
-    classifiers : sequence of str, default=CLASSIFIER_NAMES
-        Names from :data:`~imbdiff.evaluation.CLASSIFIER_NAMES`.
+    classifiers : sequence, default=CLASSIFIER_NAMES
+        Names from :data:`~imbdiff.evaluation.CLASSIFIER_NAMES`, or
+        ``(label, estimator)`` pairs of your own classifiers (see
+        :func:`~imbdiff.evaluation.check_classifiers`).
     n_splits : int, default=5
         Number of folds; every class needs at least that many rows.
     random_state : int, default=0
@@ -336,12 +345,12 @@ def _score_splits(
                 "protocol": protocol,
                 "seed": seed,
                 "fold": fold,
-                "classifier": name,
+                "classifier": label,
                 "metric": metric,
-                "value": scores[name][metric],
+                "value": scores[label][metric],
                 "n_synthetic": n_synthetic,
             }
-            for name in names
+            for label in map(classifier_label, names)
             for metric in METRIC_NAMES
         )
     frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
@@ -352,7 +361,7 @@ def _score_splits(
 
 def _prepare(sampler, X, y, classifiers, categorical_features):
     """Checks shared by both protocols, before any fitting starts."""
-    names = _classifier_list(classifiers)
+    names = check_classifiers(classifiers)
     _check_sampler(sampler)
     X = check_2d(X)
     y_arr = check_target(y, n_rows=X.shape[0])
@@ -382,19 +391,6 @@ def _check_sampler(sampler) -> None:
             f"sampler must have a fit_resample method (an imbalanced-learn "
             f"sampler) or be None; got {type(sampler).__name__}."
         )
-
-
-def _classifier_list(classifiers) -> list[str]:
-    names = [classifiers] if isinstance(classifiers, str) else list(classifiers)
-    if not names:
-        raise ValueError("classifiers is empty; name at least one classifier.")
-    unknown = [n for n in names if n not in CLASSIFIER_NAMES]
-    if unknown:
-        raise ValueError(
-            f"unknown classifiers {unknown}; valid names are "
-            f"{', '.join(CLASSIFIER_NAMES)}."
-        )
-    return names
 
 
 def _seed_list(seeds) -> list[int]:
