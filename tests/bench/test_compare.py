@@ -244,6 +244,9 @@ def test_a_users_own_classifier(tmp_path):
         "label == 'none' and fold == 0 and classifier == 'knn3' and metric == 'f1'"
     )["value"]
     assert stored.item() == expected
+    # The report of the store finds every cell.
+    assert main(["report", str(found.files["store"]), "-o", str(tmp_path / "r")]) == 0
+    assert "knn3" in (tmp_path / "r" / "report.md").read_text()
     # Its parameters are part of the cells' keys.
     keys = {c.key for c in compare_suite("ecoli4", classifiers=[mine]).cells()}
     other = ("knn3", KNeighborsClassifier(5))
@@ -252,7 +255,7 @@ def test_a_users_own_classifier(tmp_path):
     }
     with pytest.raises(ValueError, match="labels must be unique"):
         compare_suite("ecoli4", classifiers=[mine, mine])
-    with pytest.raises(ValueError, match="needs fit and predict"):
+    with pytest.raises(ValueError, match="is not a scikit-learn classifier"):
         compare_suite("ecoli4", classifiers=[("knn3", "KNN")])
     with pytest.raises(ValueError, match="a name or a \\(label, estimator\\) pair"):
         compare_suite("ecoli4", classifiers=[KNeighborsClassifier()])

@@ -176,7 +176,8 @@ def test_a_sampler_followed_by_a_classifier_adjustment(tiny_suite_text):
     ("old", "new", "message"),
     [
         ('adjust = "threshold"', 'adjust = "tuned"', "adjust must be one of"),
-        ('method = "smote"', 'method = "threshold"', "changes the classifier itself"),
+        ('method = "smote"', 'method = "threshold"', "resamples nothing"),
+        ('method = "smote"', 'method = "none"', "resamples nothing"),
     ],
 )
 def test_bad_adjustments_name_the_line(tiny_suite_text, old, new, message):

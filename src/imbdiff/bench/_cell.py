@@ -119,6 +119,9 @@ def _fit_and_score(cell: Cell) -> dict:
         adjust=cell.method.adjustment,
     )
     params = {} if sampler is None else _json_params(sampler.get_params(deep=False))
+    if "model_cache" not in cell.method.params:
+        # The run's cache folder is where it ran, not how the sampler ran.
+        params.pop("model_cache", None)
     n_synthetic = int(len(y_res) - len(y_train))
     metrics = [
         (name, metric, value)

@@ -217,7 +217,7 @@ def compare(
         scheduler=scheduler,
         threads=threads,
         progress=progress,
-        model_cache=out / "models" if with_threshold else None,
+        model_cache=out.resolve() / "models" if with_threshold else None,
     )
     return compare_report(suite, store, out, metric=metric)
 
@@ -232,8 +232,10 @@ def compare_report(
     verdict = judge(
         frame, metric=metric, test_to_train=1 / (suite.folds - 1), order=order
     )
-    cells = frame.drop_duplicates(["dataset", "label", "seed", "fold"])
-    done = frame[frame["status"] == "done"]
+    # The table by its file name, not the folder it sits in.
+    shown = frame.assign(dataset=frame["dataset"].map(lambda d: Path(d).name))
+    cells = shown.drop_duplicates(["dataset", "label", "seed", "fold"])
+    done = shown[shown["status"] == "done"]
     sections = [
         _answer(suite, verdict, metric),
         *_details(done, order, suite.folds),
@@ -268,6 +270,14 @@ def _answer(suite: Suite, verdict: Verdict, metric: str) -> Section:
         "the methods by Holm's method. A method helped clearly when it is "
         "above no oversampling at an adjusted p of 0.05 or less."
     )
+    if any(m.adjust == "threshold" for m in suite.methods):
+        text += (
+            "\n\nA NAME+threshold row tunes each classifier's decision threshold "
+            "for F1 by inner cross-validation on NAME's rows, synthetic rows "
+            "included. For a diffusion sampler its seconds count loading the "
+            "network its NAME row trained in the same run and sampling again, "
+            "not training."
+        )
     table = verdict.table
     shown = pd.DataFrame(index=table.index)
     shown[f"mean {title}"] = table["mean"].map(lambda v: f"{v:.3f}")

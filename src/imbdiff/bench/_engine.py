@@ -17,7 +17,7 @@ from ._ctrl_c import CtrlC as _CtrlC
 from ._dispatch import in_processes, on_dask
 from ._run_record import count_cell, finish_run_record, machine, new_run_record
 from ._store import Store, now_iso
-from ._suite import Cell, Suite
+from ._suite import Cell, Suite, _stable
 from ._suite_file import load_suite
 
 # SAMPLER_METRICS, run_cell, split and machine are re-exported: the package
@@ -148,7 +148,8 @@ def run(
             dataclasses.replace(cell, model_cache=os.fspath(model_cache))
             for cell in cells
         ]
-    store.set_meta("definition", json.dumps(suite.definition(), default=str))
+    # A user's classifier as its key hashes it, so a report finds the cells.
+    store.set_meta("definition", json.dumps(suite.definition(), default=_stable))
     started = now_iso()
     finished = store.finished()
     pending = [cell for cell in cells if cell.key not in finished]

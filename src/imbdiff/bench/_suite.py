@@ -49,10 +49,11 @@ class Method:
             raise ValueError(
                 f"adjust must be one of {ADJUSTMENTS} or None; got {self.adjust!r}."
             )
-        if self.method in ADJUSTMENTS:
+        if self.method == "none" or self.method in ADJUSTMENTS:
             raise ValueError(
-                f"method {self.method!r} changes the classifier itself; adjust "
-                "follows a sampler."
+                f"method {self.method!r} resamples nothing; adjust follows a "
+                "sampler (for the classifier changed alone, use the method "
+                f"{self.adjust!r})."
             )
 
     @property

@@ -177,7 +177,8 @@ def _sentence(table, scores, metric, reference, test_to_train, alpha):
         return (
             f"No method helped clearly on this table: the best, {top}, changed "
             f"{name} from {base:.3f} to {candidates.loc[top, 'mean']:.3f} "
-            f"({_interval(candidates.loc[top])}), within noise of {of}."
+            f"({_interval(candidates.loc[top])}, Holm-adjusted p = "
+            f"{candidates.loc[top, 'p_holm']:.3f}), within noise of {of}."
             f"{worse}",
             None,
         )

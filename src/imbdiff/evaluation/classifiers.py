@@ -14,7 +14,13 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    TransformerMixin,
+    clone,
+    is_classifier,
+)
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import (
     AdaBoostClassifier,
@@ -232,10 +238,10 @@ def check_classifiers(classifiers) -> list:
                 "a classifier is a name or a (label, estimator) pair with a "
                 f"non-empty label without '|'; got {entry!r}."
             )
-        if not (hasattr(entry[1], "fit") and hasattr(entry[1], "predict")):
+        if not (hasattr(entry[1], "fit") and is_classifier(entry[1])):
             raise ValueError(
-                f"classifier {entry[0]!r} is not a scikit-learn classifier "
-                "(it needs fit and predict)."
+                f"classifier {entry[0]!r} is not a scikit-learn classifier; "
+                f"got {entry[1]!r}."
             )
     labels = [classifier_label(entry) for entry in entries]
     repeated = sorted({label for label in labels if labels.count(label) > 1})

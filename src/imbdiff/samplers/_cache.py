@@ -36,8 +36,8 @@ def cache_path(
 
     The key covers everything training reads: the rows, the labels, the
     betas, the network and its options, the budget, the learning rate, the
-    seed, the library's version and training revision, and the kind of
-    device.
+    seed, the library's version and training revision, the kind of device
+    and torch's thread count.
     """
     if sampler.model_cache is None:
         return None
@@ -61,6 +61,8 @@ def cache_path(
         # Weights trained on another kind of device differ in their last
         # bits; a shared cache must not mix them.
         sampler._torch_device().type,
+        # ... and so do weights trained with another number of threads.
+        torch.get_num_threads(),
     ]
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     return Path(sampler.model_cache) / f"{digest.hexdigest()[:32]}.safetensors"

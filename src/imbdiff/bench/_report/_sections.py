@@ -174,6 +174,8 @@ def budgets_section(cells, order, definition=None) -> Section:
             for k, v in json.loads(params).items()
             if k not in ("random_state", "verbose", "device", "n_threads")
         }
+        if entry.get("adjust"):
+            shown["then"] = f"{entry['adjust']} classifiers"
         per_dataset = "; ".join(
             f"{dataset}: {_params_text(overrides)}"
             for dataset, overrides in entry.get("per_dataset", {}).items()
