@@ -52,7 +52,7 @@ def main(argv=None) -> int:
     wall = time.perf_counter() - start
     print(found.verdict.sentence)
     table = found.verdict.table[["mean", "seconds"]].rename(
-        columns={"mean": "mean F1", "seconds": "seconds per split"}
+        columns={"mean": "mean F1", "seconds": "resampling seconds per split"}
     )
     print(table.to_string(float_format=lambda v: f"{v:.3f}"))
     print(f"wall time of this run: {wall / 60:.1f} min with {args.jobs} job(s)")
