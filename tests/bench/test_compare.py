@@ -257,5 +257,12 @@ def test_a_users_own_classifier(tmp_path):
         compare_suite("ecoli4", classifiers=[mine, mine])
     with pytest.raises(ValueError, match="is not a scikit-learn classifier"):
         compare_suite("ecoli4", classifiers=[("knn3", "KNN")])
+    from sklearn.ensemble import RandomForestClassifier
+
+    seeded = ("rf", RandomForestClassifier(random_state=np.random.RandomState(0)))
+    with pytest.raises(ValueError, match="known only by its memory address"):
+        compare_suite("ecoli4", classifiers=[seeded])
+    with pytest.raises(ValueError, match="with_threshold needs an oversampler"):
+        compare_suite("ecoli4", methods=["threshold"], with_threshold=True)
     with pytest.raises(ValueError, match="a name or a \\(label, estimator\\) pair"):
         compare_suite("ecoli4", classifiers=[KNeighborsClassifier()])

@@ -11,6 +11,7 @@ resumes), then writes a report whose first lines answer the question
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ from ._report._sections import (
     time_section,
 )
 from ._store import Store
-from ._suite import Method, Suite
+from ._suite import Method, Suite, _stable
 from ._verdict import METRIC_TITLES, Verdict, judge
 
 __all__ = [
@@ -126,21 +127,42 @@ def compare_suite(
         make_sampler(method, chosen)
         entries.append(Method(method, method, chosen))
     if with_threshold:
-        entries += [
+        tuned = [
             Method(m.method, f"{m.label}+threshold", m.params, adjust="threshold")
-            for m in list(entries)
+            for m in entries
             if m.method != "none" and m.method not in ADJUSTMENTS
         ]
+        if not tuned:
+            raise ValueError("with_threshold needs an oversampler among the methods.")
+        entries += tuned
     return Suite(
         name="compare",
         description=f"Which oversampler helps on {Path(dataset).name}?",
         protocol="cv",
         seeds=tuple(range(repeats)),
-        classifiers=tuple(check_classifiers(classifiers)),
+        classifiers=_keyable(check_classifiers(classifiers)),
         datasets=((dataset, target),),
         methods=tuple(entries),
         folds=folds,
     )
+
+
+def _keyable(classifiers: list) -> tuple:
+    """The classifiers, each of which the cells' keys can describe the same
+    way on every run; a parameter known only by its memory address (a
+    function, a ``RandomState``) would make every run's cells new ones."""
+    for entry in classifiers:
+        if isinstance(entry, str):
+            continue
+        found = re.search(r'[^"]* at 0x[0-9a-fA-F]+>?', _stable(entry[1]))
+        if found:
+            raise ValueError(
+                f"classifier {entry[0]!r} has a parameter known only by its "
+                f"memory address ({found.group()}), so its cells' keys would "
+                "differ on every run and no stored result would be found; "
+                "give it plain values (a seed as an integer, say)."
+            )
+    return tuple(classifiers)
 
 
 @dataclass(frozen=True)
