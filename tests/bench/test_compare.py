@@ -266,3 +266,20 @@ def test_a_users_own_classifier(tmp_path):
         compare_suite("ecoli4", methods=["threshold"], with_threshold=True)
     with pytest.raises(ValueError, match="a name or a \\(label, estimator\\) pair"):
         compare_suite("ecoli4", classifiers=[KNeighborsClassifier()])
+
+
+def test_cells_run_split_by_split():
+    from imbdiff.bench._compare import _split_by_split
+
+    suite = compare_suite(
+        "ecoli4", methods=["smote", "tabddpm"], folds=2, repeats=2, with_threshold=True
+    )
+    order = [(c.method.label, c.seed, c.fold) for c in _split_by_split(suite)]
+    assert sorted(order) == sorted(
+        (c.method.label, c.seed, c.fold) for c in suite.cells()
+    )
+    # Every method of a split together, the first split first ...
+    assert order[:3] == [("none", 0, 0), ("smote", 0, 0), ("tabddpm", 0, 0)]
+    # ... and a +threshold cell among the next split's, after its own split's.
+    first = order.index(("tabddpm+threshold", 0, 0))
+    assert order.index(("tabddpm", 0, 1)) < first < order.index(("none", 1, 0))
