@@ -283,3 +283,46 @@ def test_cells_run_split_by_split():
     # ... and a +threshold cell among the next split's, after its own split's.
     first = order.index(("tabddpm+threshold", 0, 0))
     assert order.index(("tabddpm", 0, 1)) < first < order.index(("none", 1, 0))
+
+
+def test_a_table_with_an_identifier_column(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 90
+    table = pd.DataFrame(
+        {
+            "customer": [f"c{i:03d}" for i in range(n)],
+            "amount": rng.lognormal(3, 1, n),
+            "region": rng.integers(1, 4, n),
+        }
+    )
+    table["fraud"] = np.where(rng.random(n) < 0.25, "yes", "no")
+    path = tmp_path / "claims.csv"
+    table.to_csv(path, index=False)
+    out = tmp_path / "out"
+    argv = [
+        "compare", str(path), "--target", "fraud", "-o", str(out),
+        "--methods", "smote", "--classifiers", "decision_tree",
+        "--folds", "2", "--repeats", "1", "--quiet",
+    ]  # fmt: skip
+    # The error names the options of this command that mend it ...
+    with pytest.raises(ValueError, match="--drop customer"):
+        compare_suite(path, target="fraud")
+    assert main(argv) == 1
+    # ... and they do.
+    assert main([*argv, "--drop", "customer", "--categorical", "region"]) == 0
+    suite = compare_suite(
+        path, target="fraud", drop=["customer"], categorical=["region"],
+        methods=["smote"], classifiers=["decision_tree"], folds=2, repeats=1,
+    )  # fmt: skip
+    assert suite.reading == {
+        str(path): {"drop": ["customer"], "categorical": ["region"]}
+    }
+    stored = Store.open(out / "compare.sqlite").cells()
+    assert sorted(stored["cell"]) == sorted(c.key for c in suite.cells())
+    # How the file is read is part of the cells' keys.
+    plain = compare_suite(
+        path, target="fraud", drop=["customer"],
+        methods=["smote"], classifiers=["decision_tree"], folds=2, repeats=1,
+    )  # fmt: skip
+    assert not {c.key for c in plain.cells()} & set(stored["cell"])
+    assert main(["report", str(out / "compare.sqlite"), "-o", str(tmp_path / "r")]) == 0

@@ -185,3 +185,37 @@ def test_bad_adjustments_name_the_line(tiny_suite_text, old, new, message):
     with pytest.raises(ValueError, match=message) as info:
         parse_suite(text, where="my.toml")
     assert f"my.toml, line {_line(text, 'adjust =')}:" in str(info.value)
+
+
+def test_a_dataset_file_read_with_columns_dropped_and_nominal(
+    tiny_suite_text, tmp_path
+):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame(
+        {
+            "id": [f"r{i}" for i in range(60)],
+            "x": rng.normal(size=60),
+            "code": rng.integers(1, 4, 60),
+            "label": [1] * 15 + [0] * 45,
+        }
+    )
+    table.to_csv(tmp_path / "t.csv", index=False)
+    entry = f'{{ path = "{tmp_path / "t.csv"}", target = "label"'
+    text = tiny_suite_text.replace('"glass4"]', f'"glass4", {entry} }}]')
+    with pytest.raises(ValueError, match="looks like an identifier") as info:
+        parse_suite(text, where="my.toml")
+    assert f"my.toml, line {_line(text, 't.csv')}:" in str(info.value)
+    read = f'{entry}, drop = ["id"], categorical = ["code"] }}]'
+    suite = parse_suite(tiny_suite_text.replace('"glass4"]', f'"glass4", {read}'))
+    path = str(tmp_path / "t.csv")
+    assert suite.reading == {path: {"drop": ["id"], "categorical": ["code"]}}
+    cells = [c for c in suite.cells() if c.dataset == path]
+    assert {(c.drop, c.categorical) for c in cells} == {(("id",), ("code",))}
+    again = type(suite).from_definition(suite.definition())
+    assert [c.key for c in again.cells()] == [c.key for c in suite.cells()]
+    bad = tiny_suite_text.replace('"glass4"]', f'"glass4", {entry}, drop = "id" }}]')
+    with pytest.raises(ValueError, match="drop must be a list of column names"):
+        parse_suite(bad)

@@ -94,7 +94,12 @@ def split(X, y, *, protocol, test_size, split_seed, folds, seed, fold):
 
 def _fit_and_score(cell: Cell) -> dict:
     """The cell's results as :meth:`Store.write` takes them (no status)."""
-    dataset = load_dataset(cell.dataset, target=cell.target)
+    dataset = load_dataset(
+        cell.dataset,
+        target=cell.target,
+        drop=list(cell.drop) or None,
+        categorical=list(cell.categorical) or None,
+    )
     y = dataset.y.to_numpy()
     X_train, X_test, y_train, y_test = split(
         dataset.X,

@@ -73,6 +73,8 @@ def compare_suite(
     data: str | Path,
     *,
     target: str | None = None,
+    drop: Sequence[str] | None = None,
+    categorical: Sequence[str] | None = None,
     methods: Sequence[str] | None = None,
     classifiers: Sequence[str | tuple[str, object]] | None = None,
     params: dict[str, dict] | None = None,
@@ -84,6 +86,8 @@ def compare_suite(
     """The suite :func:`compare` runs: one table, the candidates, repeated
     stratified k-fold cross-validation (``repeats`` seeds shuffle the folds).
 
+    ``drop`` and ``categorical`` say how to read the table (columns left
+    out, and read as nominal: see :func:`~imbdiff.datasets.load_dataset`).
     ``classifiers`` are names of :data:`~imbdiff.evaluation.CLASSIFIER_NAMES`
     or ``(label, estimator)`` pairs of your own scikit-learn classifiers
     (each put behind the shared feature encoding; its parameters enter the
@@ -106,26 +110,13 @@ def compare_suite(
         raise ValueError(f"repeats must be a positive integer; got {repeats!r}.")
     if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
         raise ValueError(f"folds must be an integer >= 2; got {folds!r}.")
-    methods = list(compare_candidates() if methods is None else methods)
-    if "none" not in methods:
-        # Every method is judged against no oversampling.
-        methods.insert(0, "none")
-    if len(set(methods)) != len(methods):
-        raise ValueError(f"a method is named twice: {methods}.")
     if classifiers is None:
         classifiers = COMPARE_CLASSIFIERS
-    params = dict(params or {})
-    unknown = sorted(set(params) - set(methods))
-    if unknown:
-        raise ValueError(f"params names {unknown[0]!r}, which is not compared.")
     dataset = str(data)
-    load_dataset(dataset, target=target)
-    entries = []
-    for method in methods:
-        chosen = dict(_QUICK) if budget == "quick" and method in _DIFFUSION else {}
-        chosen.update(params.get(method, {}))
-        make_sampler(method, chosen)
-        entries.append(Method(method, method, chosen))
+    reading = {"drop": drop, "categorical": categorical}
+    reading = {key: list(columns) for key, columns in reading.items() if columns}
+    load_dataset(dataset, target=target, **reading)
+    entries = _candidates(methods, params, budget)
     if with_threshold:
         tuned = [
             Method(m.method, f"{m.label}+threshold", m.params, adjust="threshold")
@@ -144,7 +135,30 @@ def compare_suite(
         datasets=((dataset, target),),
         methods=tuple(entries),
         folds=folds,
+        reading={dataset: reading} if reading else {},
     )
+
+
+def _candidates(methods, params, budget: str) -> list[Method]:
+    """The compared methods, no oversampling first, each with its
+    parameters (checked by making its sampler)."""
+    methods = list(compare_candidates() if methods is None else methods)
+    if "none" not in methods:
+        # Every method is judged against no oversampling.
+        methods.insert(0, "none")
+    if len(set(methods)) != len(methods):
+        raise ValueError(f"a method is named twice: {methods}.")
+    params = dict(params or {})
+    unknown = sorted(set(params) - set(methods))
+    if unknown:
+        raise ValueError(f"params names {unknown[0]!r}, which is not compared.")
+    entries = []
+    for method in methods:
+        chosen = dict(_QUICK) if budget == "quick" and method in _DIFFUSION else {}
+        chosen.update(params.get(method, {}))
+        make_sampler(method, chosen)
+        entries.append(Method(method, method, chosen))
+    return entries
 
 
 def _split_by_split(suite: Suite) -> list[Cell]:
@@ -205,6 +219,8 @@ def compare(
     out_dir: str | Path,
     *,
     target: str | None = None,
+    drop: Sequence[str] | None = None,
+    categorical: Sequence[str] | None = None,
     methods: Sequence[str] | None = None,
     classifiers: Sequence[str | tuple[str, object]] | None = None,
     params: dict[str, dict] | None = None,
@@ -245,6 +261,8 @@ def compare(
     suite = compare_suite(
         data,
         target=target,
+        drop=drop,
+        categorical=categorical,
         methods=methods,
         classifiers=classifiers,
         params=params,

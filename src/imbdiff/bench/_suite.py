@@ -138,6 +138,10 @@ class Cell:
     threads: int = 1
     #: The kind of device its sampler runs on (:attr:`Method.device_type`).
     device: str = "cpu"
+    #: Columns of the dataset's file left out, and read as nominal
+    #: (:func:`~imbdiff.datasets.load_dataset`'s ``drop`` and ``categorical``).
+    drop: tuple[str, ...] = ()
+    categorical: tuple[str, ...] = ()
     #: A folder where a diffusion sampler keeps the networks it trains (its
     #: ``model_cache``), shared by cells that differ only after training;
     #: not part of the key, since a cached network is the one training
@@ -175,18 +179,18 @@ class Cell:
         and the classifiers enter through a short hash, so a cell of an edited
         suite is a new cell, never an old result taken for it.
         """
-        settings = json.dumps(
-            [
-                self.target,
-                self.protocol,
-                self.test_size if self.protocol == "holdout" else None,
-                self.split_seed if self.protocol == "holdout" else None,
-                self.folds if self.protocol == "cv" else None,
-                # A user's own classifier by its class and parameters.
-                list(self.classifiers),
-            ],
-            default=_stable,
-        )
+        parts = [
+            self.target,
+            self.protocol,
+            self.test_size if self.protocol == "holdout" else None,
+            self.split_seed if self.protocol == "holdout" else None,
+            self.folds if self.protocol == "cv" else None,
+            # A user's own classifier by its class and parameters.
+            list(self.classifiers),
+        ]
+        if self.drop or self.categorical:  # (so other cells keep their keys)
+            parts.append({"drop": self.drop, "categorical": self.categorical})
+        settings = json.dumps(parts, default=_stable)
         digest = hashlib.sha256(settings.encode()).hexdigest()[:8]
         return (
             f"{self.dataset}|{self.method.label}|{self.method.fingerprint}"
@@ -214,6 +218,14 @@ class Suite:
     #: A paper's published values for the report (see
     #: :mod:`imbdiff.bench._published`), or None.
     published: dict | None = None
+    #: How to read some datasets' files: dataset -> ``{"drop": [...],
+    #: "categorical": [...]}`` (see :func:`~imbdiff.datasets.load_dataset`).
+    reading: dict = field(default_factory=dict)
+
+    def read_options(self, dataset: str) -> dict:
+        """``drop`` and ``categorical`` for :func:`load_dataset` on
+        ``dataset`` (each a list, or None)."""
+        return read_options(self.reading, dataset)
 
     def __post_init__(self) -> None:
         # Wherever a suite comes from (a file, a store, a replace()), one
@@ -248,6 +260,7 @@ class Suite:
             keep_samples=definition.get("keep_samples", False),
             group=definition.get("group"),
             published=definition.get("published"),
+            reading=dict(definition.get("reading", {})),
         )
 
     def definition(self) -> dict:
@@ -266,6 +279,8 @@ class Suite:
             "keep_samples": self.keep_samples,
             "group": self.group,
             "published": self.published,
+            # Only where a dataset has some, so other definitions read as before.
+            **({"reading": self.reading} if self.reading else {}),
         }
 
     def cells(self, *, threads: int = 1) -> list[Cell]:
@@ -293,6 +308,8 @@ class Suite:
                 keep_samples=self.keep_samples and seed == self.seeds[0] and fold == 0,
                 threads=threads,
                 device=method.on(dataset).device_type,
+                drop=tuple(self.read_options(dataset)["drop"] or ()),
+                categorical=tuple(self.read_options(dataset)["categorical"] or ()),
             )
             for dataset, target in self.datasets
             for method in self.methods
@@ -353,6 +370,16 @@ class Suite:
             and cell.seed in chosen["seed"]
             and cell.fold in chosen["fold"]
         ]
+
+
+def read_options(reading: dict, dataset: str) -> dict:
+    """``drop`` and ``categorical`` for :func:`load_dataset` on ``dataset``
+    from a suite's ``reading`` (each a list, or None)."""
+    options = reading.get(dataset, {})
+    return {
+        key: list(options[key]) if options.get(key) else None
+        for key in ("drop", "categorical")
+    }
 
 
 def _method_definition(method: Method) -> dict:

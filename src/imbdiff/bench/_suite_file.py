@@ -11,6 +11,8 @@ any cell runs, and an error names the line of the file it comes from::
     folds = 5                     # cv: number of folds
     classifiers = ["decision_tree", "logistic_regression"]
     datasets = ["yeast3", { path = "my.csv", target = "label" }]
+    # optional for a file: columns to leave out, and to read as nominal
+    # datasets = [{ path = "my.csv", target = "label", drop = ["id"] }]
     keep_samples = false          # true: keep the first seed and fold's
                                   # synthetic rows (the report's maps)
     group = "tuning"              # optional: a study that chooses defaults;
@@ -82,6 +84,7 @@ _KEYS = {
     "group",
     "published",
 }
+_DATASET_KEYS = {"path", "target", "drop", "categorical"}
 _METHOD_KEYS = {"method", "label", "params", "per_dataset", "note", "adjust"}
 
 
@@ -172,7 +175,7 @@ def parse_suite(
             source.fail(f"the suite has no {key!r}.")
     settings = _settings(source)
     classifiers = _classifiers(source)
-    datasets = _datasets(source)
+    datasets, reading = _datasets(source)
     group = data.get("group")
     if group not in (None, "tuning"):
         source.fail(f"group must be 'tuning' if given; got {group!r}.", "group")
@@ -200,6 +203,7 @@ def parse_suite(
         methods=tuple(methods),
         group=group,
         published=_published(source, Path.cwd() if folder is None else Path(folder)),
+        reading=reading,
         **settings,
     )
 
@@ -329,29 +333,41 @@ def _classifiers(source: _SuiteText) -> tuple[str, ...]:
     return tuple(classifiers)
 
 
-def _datasets(source: _SuiteText) -> list[tuple]:
-    """(name or path, target) of each dataset, each loaded once to check it."""
+def _datasets(source: _SuiteText) -> tuple[list[tuple], dict]:
+    """(name or path, target) of each dataset, each loaded once to check it,
+    and how to read each file that has ``drop`` or ``categorical``."""
     entries, fail = source.data["datasets"], source.fail
     if not isinstance(entries, list) or not entries:
         fail("datasets must be a non-empty list.", "datasets")
-    datasets = []
+    datasets, reading = [], {}
     for entry in entries:
+        options = {}
         if isinstance(entry, str):
             dataset, target = entry, None
-        elif isinstance(entry, dict) and set(entry) <= {"path", "target"}:
+        elif isinstance(entry, dict) and set(entry) <= _DATASET_KEYS:
             dataset, target = entry.get("path"), entry.get("target")
+            options = {k: entry[k] for k in ("drop", "categorical") if k in entry}
         else:
             fail(
-                f"a dataset is a name or {{ path, target }}; got {entry!r}.", "datasets"
+                "a dataset is a name or { path, target, drop, categorical }; "
+                f"got {entry!r}.",
+                "datasets",
             )
+        for key, columns in options.items():
+            if not isinstance(columns, list) or not all(
+                isinstance(c, str) for c in columns
+            ):
+                fail(f"{key} must be a list of column names.", f'"{dataset}"')
         try:
-            load_dataset(dataset, target=target)
+            load_dataset(dataset, target=target, **options)
         except (ValueError, OSError) as error:
             fail(str(error), f'"{dataset}"', "datasets")
         datasets.append((dataset, target))
+        if any(options.values()):
+            reading[dataset] = options
     if len(set(datasets)) != len(datasets):
         fail("a dataset is listed twice.", "datasets")
-    return datasets
+    return datasets, reading
 
 
 def _method_tables(source: _SuiteText) -> list[dict]:

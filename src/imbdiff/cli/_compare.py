@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._arguments import _add_dispatch_arguments, _add_progress_arguments, _defaults
+from ._arguments import (
+    _add_data_arguments,
+    _add_dispatch_arguments,
+    _add_progress_arguments,
+    _defaults,
+)
 from ._commands import _listed, _progress, _say
 
 
@@ -19,12 +24,7 @@ def _compare_arguments(cp: argparse.ArgumentParser) -> None:
         "defaults, a few classifiers, repeated stratified k-fold, into a "
         "resumable store in the output folder; the report's first line answers."
     )
-    cp.add_argument(
-        "data",
-        metavar="DATA",
-        help="a dataset name (see 'imbdiff datasets') or a CSV or Parquet file",
-    )
-    cp.add_argument("--target", help="label column of a CSV or Parquet file")
+    _add_data_arguments(cp)
     cp.add_argument(
         "--output", "-o", type=Path, required=True, help="folder to write into"
     )
@@ -82,6 +82,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         args.data,
         args.output,
         target=args.target,
+        drop=_listed(args.drop),
+        categorical=_listed(args.categorical),
         methods=_listed(args.methods),
         classifiers=_listed(args.classifiers),
         metric=args.metric,

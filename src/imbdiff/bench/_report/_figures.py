@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from pandas.api.types import is_numeric_dtype
 from ...datasets import load_dataset
 from ...evaluation import FeatureEncoder
 from .._engine import split
+from .._suite import read_options
 from ._statistics import mean_std
 
 __all__ = [
@@ -79,9 +81,11 @@ def first_cells(store, done, order, definition) -> Iterator[tuple]:
     one dataset at a time, each loaded and split once for every picture and
     table (see :func:`mapped_datasets`)."""
     targets = dict(tuple(d) for d in definition["datasets"])
+    reading = definition.get("reading", {})
     kept = _first_seed_and_fold(done, definition)
     for dataset in sorted(kept["dataset"].unique()):
-        data = load_dataset(dataset, target=targets.get(dataset))
+        options = read_options(reading, dataset)
+        data = load_dataset(dataset, target=targets.get(dataset), **options)
         X_train, _, y_train, _ = split(
             data.X,
             data.y.to_numpy(),
@@ -167,7 +171,8 @@ def tsne_picture(plt, mapped: tuple, out: Path) -> dict[str, str]:
     axes[0].legend(fontsize="x-small", markerscale=3)
     fig.suptitle(dataset)
     fig.tight_layout()
-    name = f"tsne_{dataset}.png"
+    # A dataset given as a file is drawn under its file's name.
+    name = f"tsne_{re.sub(r'[^A-Za-z0-9_.-]+', '_', Path(dataset).name)}.png"
     fig.savefig(out / name, dpi=100)
     plt.close(fig)
     return {f"t-SNE of {dataset}: majority, minority and synthetic rows": name}
