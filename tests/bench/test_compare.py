@@ -4,6 +4,7 @@ run end to end on a CSV the project does not ship."""
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from imbdiff.bench import Store, compare, compare_report, compare_suite
 from imbdiff.cli import main
@@ -326,3 +327,27 @@ def test_a_table_with_an_identifier_column(tmp_path):
     )  # fmt: skip
     assert not {c.key for c in plain.cells()} & set(stored["cell"])
     assert main(["report", str(out / "compare.sqlite"), "-o", str(tmp_path / "r")]) == 0
+
+
+class _Broken(ClassifierMixin, BaseEstimator):
+    """A classifier whose every fit fails."""
+
+    def fit(self, X, y):
+        raise RuntimeError("this classifier cannot be trained")
+
+    def predict(self, X):  # pragma: no cover - never fitted
+        return np.zeros(len(X))
+
+
+def test_what_cannot_be_compared_says_why(tmp_path):
+    table = pd.DataFrame({"x": [1.0, np.nan, 3.0, 4.0] * 10, "y": [0, 0, 0, 1] * 10})
+    table.to_csv(tmp_path / "gaps.csv", index=False)
+    with pytest.raises(ValueError, match="'x' has 10 missing values"):
+        compare(tmp_path / "gaps.csv", tmp_path / "out", target="y")
+    assert not (tmp_path / "out").exists()
+    # When every cell fails, the first error is the answer.
+    with pytest.raises(ValueError, match=r"every cell failed.*cannot be trained"):
+        compare(
+            "ecoli4", tmp_path / "out", methods=["smote"], folds=2, repeats=1,
+            classifiers=[("broken", _Broken())],
+        )  # fmt: skip

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._validation import prepare_frame
 from ..datasets import load_dataset
 from ..evaluation.classifiers import ADJUSTMENTS, check_classifiers, classifier_label
 from ..evaluation.comparison import corrected_resampled_ttest
@@ -115,7 +116,10 @@ def compare_suite(
     dataset = str(data)
     reading = {"drop": drop, "categorical": categorical}
     reading = {key: list(columns) for key, columns in reading.items() if columns}
-    load_dataset(dataset, target=target, **reading)
+    table = load_dataset(dataset, target=target, **reading)
+    # Neither the samplers nor the classifiers take missing values: say so
+    # now, not in every cell's error.
+    prepare_frame(table.X, allow_nan=False)
     entries = _candidates(methods, params, budget)
     if with_threshold:
         tuned = [
@@ -294,6 +298,13 @@ def compare_report(
     """The verdict on ``suite``'s cells in ``store``, written as
     ``report.md`` and ``report.html`` into ``out_dir``."""
     frame = results(suite, store)
+    if not (frame["status"] == "done").any():
+        errors = frame.loc[frame["status"] == "failed", "error"]
+        raise ValueError(
+            "every cell failed, so nothing can be compared; the first error: "
+            f"{errors.iloc[0] if len(errors) else 'none stored'} "
+            f"(the store {store.path} keeps each cell's)."
+        )
     order = [m.label for m in suite.methods]
     verdict = judge(
         frame, metric=metric, test_to_train=1 / (suite.folds - 1), order=order
