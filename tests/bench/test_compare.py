@@ -263,7 +263,7 @@ def test_a_users_own_classifier(tmp_path):
     seeded = ("rf", RandomForestClassifier(random_state=np.random.RandomState(0)))
     with pytest.raises(ValueError, match="known only by its memory address"):
         compare_suite("ecoli4", classifiers=[seeded])
-    with pytest.raises(ValueError, match="with_threshold needs an oversampler"):
+    with pytest.raises(ValueError, match="needs an oversampler among the methods"):
         compare_suite("ecoli4", methods=["threshold"], with_threshold=True)
     with pytest.raises(ValueError, match="a name or a \\(label, estimator\\) pair"):
         compare_suite("ecoli4", classifiers=[KNeighborsClassifier()])
@@ -281,9 +281,11 @@ def test_cells_run_split_by_split():
     )
     # Every method of a split together, the first split first ...
     assert order[:3] == [("none", 0, 0), ("smote", 0, 0), ("tabddpm", 0, 0)]
-    # ... and a +threshold cell among the next split's, after its own split's.
+    # ... and a +threshold cell two splits on, the last two splits' at the end.
     first = order.index(("tabddpm+threshold", 0, 0))
-    assert order.index(("tabddpm", 0, 1)) < first < order.index(("none", 1, 0))
+    assert order.index(("tabddpm", 1, 0)) < first < order.index(("none", 1, 1))
+    tail = [c for c in order if c[0].endswith("+threshold") and c[1] == 1]
+    assert order[-len(tail) :] == tail
 
 
 def test_a_table_with_an_identifier_column(tmp_path):
@@ -320,6 +322,12 @@ def test_a_table_with_an_identifier_column(tmp_path):
     }
     stored = Store.open(out / "compare.sqlite").cells()
     assert sorted(stored["cell"]) == sorted(c.key for c in suite.cells())
+    # In any order, the same columns are the same cells.
+    again = compare_suite(
+        path, target="fraud", drop=["customer"], categorical=["region", "region"],
+        methods=["smote"], classifiers=["decision_tree"], folds=2, repeats=1,
+    )  # fmt: skip
+    assert [c.key for c in again.cells()] == [c.key for c in suite.cells()]
     # How the file is read is part of the cells' keys.
     plain = compare_suite(
         path, target="fraud", drop=["customer"],
@@ -342,7 +350,7 @@ class _Broken(ClassifierMixin, BaseEstimator):
 def test_what_cannot_be_compared_says_why(tmp_path):
     table = pd.DataFrame({"x": [1.0, np.nan, 3.0, 4.0] * 10, "y": [0, 0, 0, 1] * 10})
     table.to_csv(tmp_path / "gaps.csv", index=False)
-    with pytest.raises(ValueError, match="'x' has 10 missing values"):
+    with pytest.raises(ValueError, match=r"'x' of gaps\.csv has 10 missing value"):
         compare(tmp_path / "gaps.csv", tmp_path / "out", target="y")
     assert not (tmp_path / "out").exists()
     # When every cell fails, the first error is the answer.
@@ -351,3 +359,13 @@ def test_what_cannot_be_compared_says_why(tmp_path):
             "ecoli4", tmp_path / "out", methods=["smote"], folds=2, repeats=1,
             classifiers=[("broken", _Broken())],
         )  # fmt: skip
+
+
+def test_compare_with_two_threads_per_cell(tmp_path):
+    found = compare(
+        "ecoli4", tmp_path, methods=["smote"], classifiers=["decision_tree"],
+        folds=2, repeats=1, threads=2,
+    )  # fmt: skip
+    assert found.verdict.table.index.tolist() == ["none", "smote"]
+    keys = Store.open(found.files["store"]).cells()["cell"]
+    assert all("|t2|" in key for key in keys)

@@ -287,3 +287,14 @@ def test_a_store_from_before_published_values_takes_the_shipped_suites(
     text = report(store, tmp_path / "old")["markdown"].read_text()
     assert "## Beside the SEMRes-DDPM summary" in text
     assert "| 0.7059 |" in text
+
+
+def test_picture_file_names_of_datasets_given_as_files():
+    from imbdiff.bench._report._figures import _file_name
+
+    assert _file_name("ecoli4") == "ecoli4"
+    a, b = _file_name("a/data.csv"), _file_name("/b/data.csv")
+    assert a.startswith("data.csv_")
+    assert b.startswith("data.csv_")
+    assert a != b
+    assert "/" not in a + b

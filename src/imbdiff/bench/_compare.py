@@ -115,11 +115,10 @@ def compare_suite(
         classifiers = COMPARE_CLASSIFIERS
     dataset = str(data)
     reading = {"drop": drop, "categorical": categorical}
-    reading = {key: list(columns) for key, columns in reading.items() if columns}
+    # In one order, so that the same reading is the same cells.
+    reading = {key: sorted(set(columns)) for key, columns in reading.items() if columns}
     table = load_dataset(dataset, target=target, **reading)
-    # Neither the samplers nor the classifiers take missing values: say so
-    # now, not in every cell's error.
-    prepare_frame(table.X, allow_nan=False)
+    _check_complete(table.X, Path(dataset).name)
     entries = _candidates(methods, params, budget)
     if with_threshold:
         tuned = [
@@ -128,7 +127,10 @@ def compare_suite(
             if m.method != "none" and m.method not in ADJUSTMENTS
         ]
         if not tuned:
-            raise ValueError("with_threshold needs an oversampler among the methods.")
+            raise ValueError(
+                "with_threshold (--with-threshold) needs an oversampler among "
+                "the methods."
+            )
         entries += tuned
     return Suite(
         name="compare",
@@ -141,6 +143,21 @@ def compare_suite(
         folds=folds,
         reading={dataset: reading} if reading else {},
     )
+
+
+def _check_complete(X: pd.DataFrame, name: str) -> None:
+    """Refuse a table with missing values before any cell runs: neither the
+    samplers nor the classifiers take them, so every cell would fail."""
+    missing = X.isna().sum()
+    if missing.any():
+        column = missing.index[missing > 0][0]
+        raise ValueError(
+            f"column {column!r} of {name} has {missing[column]} missing "
+            "value(s); the samplers and classifiers compared cannot take "
+            "missing values. Impute them, or drop those rows, in the table "
+            "first (see docs/input.md)."
+        )
+    prepare_frame(X, allow_nan=False)
 
 
 def _candidates(methods, params, budget: str) -> list[Method]:
@@ -173,8 +190,10 @@ def _split_by_split(suite: Suite) -> list[Cell]:
     progress bar's estimate of the time left would be far too short until
     the diffusion samplers' cells began; split by split, its rate is that of
     whole splits from the first split on. A ``+threshold`` cell runs among
-    the next split's cells, well after the cell of its split whose trained
-    network it loads.
+    the cells two splits on (those of the last two splits at the end), so
+    that the cell of its split whose trained network it loads has
+    finished unless more workers than a split's cells share the run (one
+    that has not trains the network again: the same network, in more time).
 
     Examples
     --------
@@ -185,7 +204,7 @@ def _split_by_split(suite: Suite) -> list[Cell]:
 
     def place(cell: Cell) -> int:
         split = suite.seeds.index(cell.seed) * suite.folds + cell.fold
-        return split + (cell.method.adjust is not None)
+        return split + 2 * (cell.method.adjust is not None)
 
     return sorted(suite.cells(), key=place)
 

@@ -17,7 +17,7 @@ from ._ctrl_c import CtrlC as _CtrlC
 from ._dispatch import in_processes, on_dask
 from ._run_record import count_cell, finish_run_record, machine, new_run_record
 from ._store import Store, now_iso
-from ._suite import Cell, Suite, _stable
+from ._suite import Cell, Suite, _stable, grid_key_of
 from ._suite_file import load_suite
 
 # SAMPLER_METRICS, run_cell, split and machine are re-exported: the package
@@ -271,6 +271,9 @@ def results(
 ) -> pd.DataFrame:
     """The suite's cells (or only ``cells``) in ``store`` as a tidy DataFrame.
 
+    Without ``cells``, each place of the grid as :func:`one_per_grid_cell`
+    picks it, whatever thread count or device it ran with.
+
     One row per (cell, classifier, metric): columns ``dataset``, ``method``
     (registry name), ``label``, ``seed``, ``fold``, ``status``, ``classifier``
     (empty for the metrics of the synthetic rows, :data:`SAMPLER_METRICS`),
@@ -278,12 +281,31 @@ def results(
     ``total_seconds`` and ``n_synthetic``, and ``error`` (for a failed cell,
     which has one row with no metric).
     """
-    keys = [cell.key for cell in (suite.cells() if cells is None else cells)]
+    if cells is None:
+        # Each place of the grid, whatever thread count or device it ran with.
+        grid = [cell.grid_key for cell in suite.cells()]
+        keys = list(one_per_grid_cell(store.cells(), grid)["cell"])
+    else:
+        keys = [cell.key for cell in cells]
     stored = store.cells(keys)
     values = store.results(keys)
     merged = stored.merge(values, on="cell", how="left")
     merged["classifier"] = merged["classifier"].fillna("")
     return merged[list(BENCH_RESULT_COLUMNS)].reset_index(drop=True)
+
+
+def one_per_grid_cell(cells: pd.DataFrame, grid: list[str] | None) -> pd.DataFrame:
+    """The stored cells of the grid ``grid`` (all if None), one per place:
+    where a place ran with several thread counts or devices, a done cell
+    before a failed one, then the latest."""
+    place = cells["cell"].map(grid_key_of)
+    if grid is not None:
+        cells = cells[place.isin(set(grid))]
+        place = place[cells.index]
+    order = cells.assign(_place=place, _done=cells["status"] == "done")
+    order = order.sort_values(["_place", "_done", "finished_at"])
+    kept = order.drop_duplicates("_place", keep="last")
+    return cells.loc[sorted(kept.index)].reset_index(drop=True)
 
 
 def _execute(cells: Iterator[Cell], backend, jobs, scheduler) -> Iterator[dict]:

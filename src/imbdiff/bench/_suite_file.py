@@ -358,6 +358,8 @@ def _datasets(source: _SuiteText) -> tuple[list[tuple], dict]:
                 isinstance(c, str) for c in columns
             ):
                 fail(f"{key} must be a list of column names.", f'"{dataset}"')
+        # In one order, so that the same reading is the same cells.
+        options = {key: sorted(set(columns)) for key, columns in options.items()}
         try:
             load_dataset(dataset, target=target, **options)
         except (ValueError, OSError) as error:

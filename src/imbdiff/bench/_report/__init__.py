@@ -32,9 +32,9 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .._engine import BENCH_RESULT_COLUMNS
+from .._engine import BENCH_RESULT_COLUMNS, one_per_grid_cell
 from .._store import Store
-from .._suite import Suite, grid_key_of
+from .._suite import Suite
 from .._suite_file import shipped_published
 from ._figures import first_cells, mapped_datasets, pictures, pyplot, tsne_picture
 from ._paper import published_section
@@ -140,7 +140,7 @@ class _Stored:
             if definition
             else None
         )
-        cells = _one_per_grid_cell(store.cells(), grid)
+        cells = one_per_grid_cell(store.cells(), grid)
         if cells.empty:
             raise ValueError(f"{store.path} holds no cell yet; run the suite first.")
         values = store.results(list(cells["cell"]))
@@ -213,17 +213,3 @@ def _export(stored: _Stored, path: Path) -> Path:
     # No time stamp in the gzip header: the same store gives the same bytes.
     export.to_csv(path, index=False, compression={"method": "gzip", "mtime": 0})
     return path
-
-
-def _one_per_grid_cell(cells: pd.DataFrame, grid: list[str] | None) -> pd.DataFrame:
-    """The stored cells of the grid ``grid`` (all if None), one per place:
-    where a place ran with several thread counts or devices, a done cell
-    before a failed one, then the latest."""
-    place = cells["cell"].map(grid_key_of)
-    if grid is not None:
-        cells = cells[place.isin(set(grid))]
-        place = place[cells.index]
-    order = cells.assign(_place=place, _done=cells["status"] == "done")
-    order = order.sort_values(["_place", "_done", "finished_at"])
-    kept = order.drop_duplicates("_place", keep="last")
-    return cells.loc[sorted(kept.index)].reset_index(drop=True)

@@ -7,6 +7,7 @@ each dataset once for the maps and the region composition).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
@@ -171,11 +172,20 @@ def tsne_picture(plt, mapped: tuple, out: Path) -> dict[str, str]:
     axes[0].legend(fontsize="x-small", markerscale=3)
     fig.suptitle(dataset)
     fig.tight_layout()
-    # A dataset given as a file is drawn under its file's name.
-    name = f"tsne_{re.sub(r'[^A-Za-z0-9_.-]+', '_', Path(dataset).name)}.png"
+    name = f"tsne_{_file_name(dataset)}.png"
     fig.savefig(out / name, dpi=100)
     plt.close(fig)
     return {f"t-SNE of {dataset}: majority, minority and synthetic rows": name}
+
+
+def _file_name(dataset: str) -> str:
+    """A name for a dataset's picture file: a registry name as it is, a
+    file by its name and a short hash of its path (two folders may hold
+    files of one name)."""
+    base = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(dataset).name)
+    if base == dataset:
+        return base
+    return f"{base}_{hashlib.sha256(dataset.encode()).hexdigest()[:8]}"
 
 
 def pyplot():
