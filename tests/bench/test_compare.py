@@ -353,6 +353,12 @@ def test_what_cannot_be_compared_says_why(tmp_path):
     with pytest.raises(ValueError, match=r"'x' of gaps\.csv has 10 missing value"):
         compare(tmp_path / "gaps.csv", tmp_path / "out", target="y")
     assert not (tmp_path / "out").exists()
+    table["y"] = [0, 1, 2, 0] * 10
+    table["x"] = 1.0
+    table.to_csv(tmp_path / "three.csv", index=False)
+    with pytest.raises(ValueError, match=r"two classes; three\.csv has 3 \(0, 1, 2\)"):
+        compare(tmp_path / "three.csv", tmp_path / "out", target="y")
+    assert not (tmp_path / "out").exists()
     # When every cell fails, the first error is the answer.
     with pytest.raises(ValueError, match=r"every cell failed.*cannot be trained"):
         compare(

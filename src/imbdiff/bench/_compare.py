@@ -119,6 +119,14 @@ def compare_suite(
     reading = {key: sorted(set(columns)) for key, columns in reading.items() if columns}
     table = load_dataset(dataset, target=target, **reading)
     _check_complete(table.X, Path(dataset).name)
+    classes = sorted(map(str, table.y.unique()))
+    if len(classes) != 2:
+        # The scores (F1 of the minority, AUC, G-mean) are two-class ones.
+        raise ValueError(
+            f"compare takes a table of two classes; {Path(dataset).name} has "
+            f"{len(classes)} ({', '.join(classes[:10])}). Compare one class "
+            "against the rest: write a label column of two values first."
+        )
     entries = _candidates(methods, params, budget)
     if with_threshold:
         tuned = [
