@@ -11,7 +11,6 @@ resumes), then writes a report whose first lines answer the question
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,19 +218,13 @@ def _split_by_split(suite: Suite) -> list[Cell]:
 
 def _keyable(classifiers: list) -> tuple:
     """The classifiers, each of which the cells' keys can describe the same
-    way on every run; a parameter known only by its memory address (a
-    function, a ``RandomState``) would make every run's cells new ones."""
+    way on every run (checked now, before any folder is made, and named)."""
     for entry in classifiers:
-        if isinstance(entry, str):
-            continue
-        found = re.search(r'[^"]* at 0x[0-9a-fA-F]+>?', _stable(entry[1]))
-        if found:
-            raise ValueError(
-                f"classifier {entry[0]!r} has a parameter known only by its "
-                f"memory address ({found.group()}), so its cells' keys would "
-                "differ on every run and no stored result would be found; "
-                "give it plain values (a seed as an integer, say)."
-            )
+        if not isinstance(entry, str):
+            try:
+                _stable(entry[1])
+            except ValueError as error:
+                raise ValueError(f"classifier {entry[0]!r}: {error}") from None
     return tuple(classifiers)
 
 

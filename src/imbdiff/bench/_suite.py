@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -222,11 +223,6 @@ class Suite:
     #: "categorical": [...]}`` (see :func:`~imbdiff.datasets.load_dataset`).
     reading: dict = field(default_factory=dict)
 
-    def read_options(self, dataset: str) -> dict:
-        """``drop`` and ``categorical`` for :func:`load_dataset` on
-        ``dataset`` (each a list, or None)."""
-        return read_options(self.reading, dataset)
-
     def __post_init__(self) -> None:
         # Wherever a suite comes from (a file, a store, a replace()), one
         # that chooses defaults reads the tuning group and nothing else.
@@ -308,8 +304,8 @@ class Suite:
                 keep_samples=self.keep_samples and seed == self.seeds[0] and fold == 0,
                 threads=threads,
                 device=method.on(dataset).device_type,
-                drop=tuple(self.read_options(dataset)["drop"] or ()),
-                categorical=tuple(self.read_options(dataset)["categorical"] or ()),
+                drop=tuple(self.reading.get(dataset, {}).get("drop", ())),
+                categorical=tuple(self.reading.get(dataset, {}).get("categorical", ())),
             )
             for dataset, target in self.datasets
             for method in self.methods
@@ -399,10 +395,22 @@ def _method_definition(method: Method) -> dict:
 
 def _stable(value) -> str:
     """Text of a parameter JSON cannot hold: an estimator's class and its own
-    parameters (its repr would hide defaults), else its repr."""
+    parameters (its repr would hide defaults), else its repr.
+
+    Raises ``ValueError`` for a value known only by its memory address (a
+    function, a ``RandomState``): a key built from it would differ on every
+    run, so no stored result would ever be found.
+    """
     if hasattr(value, "get_params"):
         params = json.dumps(
             value.get_params(deep=False), sort_keys=True, default=_stable
         )
         return f"{type(value).__name__}{params}"
-    return repr(value)
+    text = repr(value)
+    if re.search(r" at 0x[0-9a-fA-F]+", text):
+        raise ValueError(
+            f"a parameter is known only by its memory address ({text}), so "
+            "the cells' keys would differ on every run and no stored result "
+            "would be found; give plain values (a seed as an integer, say)."
+        )
+    return text
