@@ -212,6 +212,8 @@ def test_one_cell_reruns_alone_and_prints_the_stored_scores(
     assert record["wall_seconds"] > 0
     assert record["threads"] == 1
     assert {"cpu", "cores", "torch", "imbdiff"} <= set(record["machine"])
+    # The configuration the run ran, whatever cells it selected.
+    assert record["configuration"] == parse_suite(tiny_suite_text).configuration_hash()
 
     # In Python: run() of a selection returns the selected cells only.
     suite = parse_suite(tiny_suite_text)

@@ -67,6 +67,9 @@ def test_report_tables_ranks_and_failures(paper_store, tmp_path):
     assert "(library call)" in text
     assert "summed cell time" in text
     assert "cores" in text
+    configuration = parse_suite(PAPER_LIKE).configuration_hash()
+    said = f"configuration hash with this version's defaults: `{configuration}`"
+    assert said + "; every run ran it." in text
     assert "Cells: 22 finished, 2 failed of the grid's 24." in text
     export = pd.read_csv(files["results"])
     assert export["cell"].nunique() == 24
@@ -298,3 +301,47 @@ def test_picture_file_names_of_datasets_given_as_files():
     assert b.startswith("data.csv_")
     assert a != b
     assert "/" not in a + b
+
+
+def test_runs_name_their_configuration_and_commit():
+    from imbdiff.bench._report._sections import runs_section
+
+    def entry(configuration, **machine):
+        return {
+            "started_at": "2026-01-01T00:00:00+00:00",
+            "command": None,
+            "jobs": 1,
+            "threads": 1,
+            "cells_done": 1,
+            "cells_failed": 0,
+            "finished": True,
+            "wall_seconds": 1.0,
+            "cell_seconds": 1.0,
+            "configuration": configuration,
+            "machine": {"imbdiff": "9.9", **machine},
+        }
+
+    runs = [entry("aaa", commit="c0ffee"), entry("bbb"), entry(None)]
+    text = runs_section(runs, "aaa").text
+    assert "imbdiff 9.9 (commit c0ffee)" in text
+    assert "`aaa`; run(s) 2, 3 ran another configuration" in text
+    assert runs_section(runs[:1], "aaa").text.count("every run ran it") == 1
+
+
+def test_the_source_commit_of_a_checkout(monkeypatch):
+    import subprocess
+
+    from imbdiff.bench import _run_record
+
+    answers = {"rev-parse": "c0ffee", "status": " M src/imbdiff/x.py"}
+    monkeypatch.setattr(_run_record, "_git", lambda folder, *args: answers[args[0]])
+    assert _run_record.source_commit() == "c0ffee+changes"
+    answers["status"] = ""
+    assert _run_record.source_commit() == "c0ffee"
+
+    def outside(folder, *args):
+        raise subprocess.CalledProcessError(128, "git")
+
+    monkeypatch.setattr(_run_record, "_git", outside)
+    assert _run_record.source_commit() is None
+    assert "commit" not in _run_record.machine()

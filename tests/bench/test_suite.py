@@ -122,6 +122,40 @@ def test_a_changed_default_makes_another_cell(monkeypatch):
     assert Method("smote", "s", {}).fingerprint != before
 
 
+def test_the_configuration_hash_follows_parameters_and_defaults(
+    tiny_suite_text, monkeypatch
+):
+    from imbdiff.bench import _suite
+
+    suite = parse_suite(tiny_suite_text)
+    before = suite.configuration_hash()
+    assert parse_suite(tiny_suite_text).configuration_hash() == before
+    # The description does not change what runs.
+    described = tiny_suite_text.replace(
+        "keep_samples = true", 'keep_samples = true\ndescription = "x"'
+    )
+    assert parse_suite(described).configuration_hash() == before
+    edited = tiny_suite_text.replace("train_steps = 20", "train_steps = 30")
+    assert parse_suite(edited).configuration_hash() != before
+    assert (
+        parse_suite(
+            tiny_suite_text.replace("seeds = [0, 1]", "seeds = [0, 2]")
+        ).configuration_hash()
+        != before
+    )
+
+    real = _suite.make_sampler
+
+    def other_default(name, params):
+        if name == "smote":  # the suite sets k_neighbors, not this
+            return real(name, {"sampling_strategy": "minority", **(params or {})})
+        return real(name, params)
+
+    monkeypatch.setattr(_suite, "make_sampler", other_default)
+    # The same suite text, run by a version with another default.
+    assert parse_suite(tiny_suite_text).configuration_hash() != before
+
+
 def test_an_error_names_the_line_that_sets_the_key_not_one_that_mentions_it(
     tiny_suite_text,
 ):

@@ -162,6 +162,7 @@ def run(
         claim_expiry=claim_expiry,
         selected=len(cells),
         pending=len(pending),
+        configuration=suite.configuration_hash(),
     )
     start = time.perf_counter()
     if pending:  # a run with nothing to do writes nothing, not even a record

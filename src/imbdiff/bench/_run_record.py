@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -12,7 +13,13 @@ from pathlib import Path
 from .._runtime import available_cores
 from .._version import __version__
 
-__all__ = ["count_cell", "finish_run_record", "machine", "new_run_record"]
+__all__ = [
+    "count_cell",
+    "finish_run_record",
+    "machine",
+    "new_run_record",
+    "source_commit",
+]
 
 
 def new_run_record(
@@ -25,12 +32,15 @@ def new_run_record(
     claim_expiry: float,
     selected: int,
     pending: int,
+    configuration: str | None = None,
 ) -> dict:
     """The record of a run as it starts (:meth:`Store.record_run` keeps it),
-    under a new id."""
+    under a new id. ``configuration`` is the suite's
+    :meth:`~imbdiff.bench.Suite.configuration_hash`."""
     return {
         "id": uuid.uuid4().hex,
         "command": command,
+        "configuration": configuration,
         "started_at": started,
         "backend": backend,
         "jobs": jobs,
@@ -65,7 +75,8 @@ def finish_run_record(record: dict, start: float) -> None:
 
 
 def machine() -> dict[str, str | int]:
-    """Where cells run: the CPU's model, its cores and the software versions."""
+    """Where cells run: the CPU's model, its cores and the software versions
+    (imbdiff's with its git commit when it runs from a checkout)."""
     import sklearn
     import torch
 
@@ -83,4 +94,32 @@ def machine() -> dict[str, str | int]:
         "torch": torch.__version__,
         "scikit-learn": sklearn.__version__,
         "imbdiff": __version__,
+        **({"commit": commit} if (commit := source_commit()) else {}),
     }
+
+
+def source_commit() -> str | None:
+    """The git commit of the checkout imbdiff runs from, with ``+changes``
+    when its files differ from that commit; None when it is not run from a
+    checkout (an installed wheel) or git is missing."""
+    source = Path(__file__).resolve().parents[1]
+    try:
+        head = _git(source, "rev-parse", "HEAD")
+        changed = _git(source, "status", "--porcelain", "--untracked-files=no", ".")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("+changes" if changed else "")
+
+
+def _git(folder: Path, *args: str) -> str:
+    """``git ARGS`` run in ``folder``: its output, stripped; raises
+    ``CalledProcessError`` outside a checkout."""
+    done = subprocess.run(
+        ["git", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    return done.stdout.strip()

@@ -279,6 +279,29 @@ class Suite:
             **({"reading": self.reading} if self.reading else {}),
         }
 
+    def configuration_hash(self) -> str:
+        """A short hash of the grid as it runs with this version's defaults.
+
+        It covers every cell's place in the grid (:attr:`Cell.grid_key`):
+        each dataset, seed and fold, each method's label and every parameter
+        its sampler runs with (defaults included, per-dataset overrides
+        applied), the protocol's settings and the classifiers. Two runs with
+        the same hash ran the same configuration; a default that changes
+        between versions changes it. The thread count and the device are
+        not part of it (a run records its own).
+
+        Examples
+        --------
+        >>> from imbdiff.bench import load_suite
+        >>> suite = load_suite("quick")
+        >>> len(suite.configuration_hash())
+        12
+        >>> suite.configuration_hash() == load_suite("quick").configuration_hash()
+        True
+        """
+        keys = sorted(cell.grid_key for cell in self.cells())
+        return hashlib.sha256("\n".join(keys).encode()).hexdigest()[:12]
+
     def cells(self, *, threads: int = 1) -> list[Cell]:
         """Every cell of the grid, dataset by dataset, run with ``threads``
         threads on the device each method resolves to on this machine.

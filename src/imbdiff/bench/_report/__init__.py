@@ -128,6 +128,8 @@ class _Stored:
     cells: pd.DataFrame
     values: pd.DataFrame
     order: list[str]
+    #: The suite's configuration hash with this version's defaults.
+    configuration: str | None = None
 
     @classmethod
     def read(cls, store: Store) -> _Stored:
@@ -135,11 +137,8 @@ class _Stored:
         definition = json.loads(meta.get("definition", "{}"))
         # The cells of the suite as last run; older cells of edited settings
         # stay in the file but not in the report.
-        grid = (
-            [cell.grid_key for cell in Suite.from_definition(definition).cells()]
-            if definition
-            else None
-        )
+        suite = Suite.from_definition(definition) if definition else None
+        grid = None if suite is None else [cell.grid_key for cell in suite.cells()]
         cells = one_per_grid_cell(store.cells(), grid)
         if cells.empty:
             raise ValueError(f"{store.path} holds no cell yet; run the suite first.")
@@ -148,7 +147,8 @@ class _Stored:
             cells["label"].unique()
         )
         order = [label for label in order if label in set(cells["label"])]
-        return cls(meta, definition, grid, cells, values, order)
+        configuration = None if suite is None else suite.configuration_hash()
+        return cls(meta, definition, grid, cells, values, order, configuration)
 
     @cached_property
     def done(self) -> pd.DataFrame:
@@ -174,7 +174,7 @@ def _sections(store: Store, stored: _Stored, bar) -> tuple[list, list]:
     grid = None if stored.grid is None else len(stored.grid)
     sections = [
         summary_section(cells, stored.meta, stored.definition, grid=grid),
-        runs_section(store.runs()),
+        runs_section(store.runs(), stored.configuration),
         budgets_section(cells, order, stored.definition),
     ]
     metrics = metric_sections(data, order)

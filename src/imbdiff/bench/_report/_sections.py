@@ -64,7 +64,33 @@ class Section:
     metric: str = ""
 
 
-def runs_section(runs: list[dict]) -> Section:
+def _configuration_text(runs: list[dict], configuration: str | None) -> str:
+    """Whether every run ran the suite's configuration (its hash: every
+    method's parameters with their defaults, the protocol, the classifiers)."""
+    if configuration is None:
+        return ""
+    text = (
+        f"The suite's configuration hash with this version's defaults: "
+        f"`{configuration}`"
+    )
+    others = [
+        str(number)
+        for number, entry in enumerate(runs, start=1)
+        if entry.get("configuration") != configuration
+    ]
+    if not others:
+        return text + "; every run ran it."
+    return (
+        text + f"; run(s) {', '.join(others)} ran another configuration or "
+        "predate configuration hashes (their cells hold the parameters they "
+        "ran with)."
+    )
+
+
+def runs_section(runs: list[dict], configuration: str | None = None) -> Section:
+    """Who wrote the store: each run's command, size, cells, times and
+    configuration hash, against ``configuration``, the suite's hash with the
+    reporting version's defaults."""
     if not runs:
         return Section(
             "Runs",
@@ -82,6 +108,7 @@ def runs_section(runs: list[dict]) -> Section:
                 + ("" if entry.get("finished") else " (stopped before the end)"),
                 f"{entry['wall_seconds']:.0f}",
                 f"{entry['cell_seconds']:.0f}",
+                f"`{entry['configuration']}`" if entry.get("configuration") else "-",
             ]
         )
     table = pd.DataFrame(
@@ -93,17 +120,19 @@ def runs_section(runs: list[dict]) -> Section:
             "cells it ran",
             "wall s",
             "summed cell s",
+            "configuration",
         ],
         index=range(1, len(rows) + 1),
     )
     machines = []
     for entry in runs:
         m = entry.get("machine", {})
+        commit = f" (commit {m['commit']})" if m.get("commit") else ""
         text = (
             f"{m.get('cpu', '?')}, {m.get('cores', '?')} cores, "
             f"{m.get('system', '?')}; Python {m.get('python', '?')}, torch "
             f"{m.get('torch', '?')}, scikit-learn {m.get('scikit-learn', '?')}, "
-            f"imbdiff {m.get('imbdiff', '?')}"
+            f"imbdiff {m.get('imbdiff', '?')}{commit}"
         )
         if text not in machines:
             machines.append(text)
@@ -116,7 +145,9 @@ def runs_section(runs: list[dict]) -> Section:
         "to its last classifier's scores). Jobs x threads: worker processes "
         "and torch/BLAS threads per cell. Machine: "
         + "; ".join(machines)
-        + ". Run a single cell again with `imbdiff bench --suite SUITE --store "
+        + ". "
+        + _configuration_text(runs, configuration)
+        + " Run a single cell again with `imbdiff bench --suite SUITE --store "
         "NEW.sqlite --dataset D --method M --seed S [--fold F] --threads T`, T "
         "being the threads of the run that stored it (torch and BLAS sum in "
         "another order with another thread count, which can change a score); "
