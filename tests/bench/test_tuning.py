@@ -1,7 +1,6 @@
 """The tuning group shares no data with the suites that evaluate."""
 
 import dataclasses
-import re
 import subprocess
 import sys
 from importlib import resources
@@ -19,13 +18,8 @@ STUDIES = sorted((ROOT / "benchmarks" / "studies").glob("*.toml"))
 
 
 def _suite_datasets(name: str) -> list[str]:
-    """Every dataset a shipped suite lists, those commented out included (the
-    semres file lists its other eight that way)."""
-    text = resources.files("imbdiff.bench").joinpath(f"suites/{name}.toml").read_text()
-    block = text[
-        text.index("datasets = [") : text.index("]", text.index("datasets = ["))
-    ]
-    return re.findall(r'"([^"]+)"', block)
+    """Every dataset a shipped suite lists."""
+    return [dataset for dataset, _ in load_suite(name).datasets]
 
 
 def _rows(name: str) -> tuple[int, set[tuple]]:
