@@ -1,3 +1,6 @@
+import shutil
+import subprocess
+
 import pandas as pd
 import pytest
 
@@ -68,7 +71,7 @@ def test_report_tables_ranks_and_failures(paper_store, tmp_path):
     assert "summed cell time" in text
     assert "cores" in text
     configuration = parse_suite(PAPER_LIKE).configuration_hash()
-    said = f"configuration hash with this version's defaults: `{configuration}`"
+    said = f"configuration with this version's defaults: `{configuration}`"
     assert said + "; every run ran it." in text
     assert "Cells: 22 finished, 2 failed of the grid's 24." in text
     export = pd.read_csv(files["results"])
@@ -321,27 +324,50 @@ def test_runs_name_their_configuration_and_commit():
             "machine": {"imbdiff": "9.9", **machine},
         }
 
-    runs = [entry("aaa", commit="c0ffee"), entry("bbb"), entry(None)]
-    text = runs_section(runs, "aaa").text
-    assert "imbdiff 9.9 (commit c0ffee)" in text
-    assert "`aaa`; run(s) 2, 3 ran another configuration" in text
-    assert runs_section(runs[:1], "aaa").text.count("every run ran it") == 1
+    commit = "c0ffee" * 7
+    runs = [entry("aaa", commit=commit + "+changes"), entry("bbb"), entry(None)]
+    section = runs_section(runs, "aaa")
+    assert "`aaa`; run(s) 2, 3 ran another configuration" in section.text
+    assert "The tables show only this configuration's cells." in section.text
+    table = section.tables[0][1]
+    assert list(table["configuration (commit)"]) == [
+        "`aaa` (`c0ffeec0ffee`+changes)",
+        "`bbb`",
+        "-",
+    ]
+    alone = runs_section(runs[:1], "aaa").text
+    assert "every run ran it. Run a single cell" in alone
+    # No suite definition: no sentence, and no gap where it would be.
+    assert "imbdiff 9.9. Run a single cell" in runs_section(runs, None).text
 
 
-def test_the_source_commit_of_a_checkout(monkeypatch):
-    import subprocess
+def _git(folder, *args):
+    subprocess.run(["git", *args], cwd=folder, check=True, capture_output=True)
 
-    from imbdiff.bench import _run_record
 
-    answers = {"rev-parse": "c0ffee", "status": " M src/imbdiff/x.py"}
-    monkeypatch.setattr(_run_record, "_git", lambda folder, *args: answers[args[0]])
-    assert _run_record.source_commit() == "c0ffee+changes"
-    answers["status"] = ""
-    assert _run_record.source_commit() == "c0ffee"
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_the_source_commit_of_a_checkout(tmp_path):
+    from imbdiff.bench._run_record import source_commit
 
-    def outside(folder, *args):
-        raise subprocess.CalledProcessError(128, "git")
+    repo = tmp_path / "repo"
+    package = repo / "src" / "imbdiff"
+    package.mkdir(parents=True)
+    (package / "_version.py").write_text("__version__ = '1'\n")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one")
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True
+    ).stdout.strip()
+    assert source_commit(package) == head
+    (package / "new.py").write_text("")  # a file not committed yet
+    assert source_commit(package) == head + "+changes"
 
-    monkeypatch.setattr(_run_record, "_git", outside)
-    assert _run_record.source_commit() is None
-    assert "commit" not in _run_record.machine()
+    # A copy installed in another project's ignored folder is not that
+    # project's commit.
+    installed = repo / ".venv" / "imbdiff"
+    installed.mkdir(parents=True)
+    (repo / ".gitignore").write_text(".venv/\n")
+    (installed / "_version.py").write_text("__version__ = '1'\n")
+    assert source_commit(installed) is None
+    assert source_commit(tmp_path) is None  # outside any checkout

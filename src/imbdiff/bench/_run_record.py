@@ -98,28 +98,39 @@ def machine() -> dict[str, str | int]:
     }
 
 
-def source_commit() -> str | None:
+def source_commit(package: Path | None = None) -> str | None:
     """The git commit of the checkout imbdiff runs from, with ``+changes``
-    when its files differ from that commit; None when it is not run from a
-    checkout (an installed wheel) or git is missing."""
-    source = Path(__file__).resolve().parents[1]
+    when its files differ from that commit (new files included); None when
+    it does not run from a checkout of its own (an installed wheel, even
+    inside some other project's repository) or git is missing.
+
+    ``package`` is imbdiff's folder (the one that holds ``_version.py``);
+    by default, the one this module was imported from.
+    """
+    package = Path(__file__).resolve().parents[1] if package is None else package
+    # GIT_DIR and friends would point git at another repository.
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     try:
-        head = _git(source, "rev-parse", "HEAD")
-        changed = _git(source, "status", "--porcelain", "--untracked-files=no", ".")
+        # A wheel in a project's ignored virtual environment sits inside
+        # that project's checkout: only a tracked _version.py is ours.
+        _git(package, environment, "ls-files", "--error-unmatch", "_version.py")
+        head = _git(package, environment, "rev-parse", "HEAD")
+        changed = _git(package, environment, "status", "--porcelain", ".")
     except (OSError, subprocess.SubprocessError):
         return None
     return head + ("+changes" if changed else "")
 
 
-def _git(folder: Path, *args: str) -> str:
+def _git(folder: Path, environment: dict, *args: str) -> str:
     """``git ARGS`` run in ``folder``: its output, stripped; raises
     ``CalledProcessError`` outside a checkout."""
     done = subprocess.run(
         ["git", *args],
         cwd=folder,
+        env=environment,
         capture_output=True,
         text=True,
         check=True,
-        timeout=30,
+        timeout=10,
     )
     return done.stdout.strip()

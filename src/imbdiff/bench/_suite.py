@@ -285,10 +285,12 @@ class Suite:
         It covers every cell's place in the grid (:attr:`Cell.grid_key`):
         each dataset, seed and fold, each method's label and every parameter
         its sampler runs with (defaults included, per-dataset overrides
-        applied), the protocol's settings and the classifiers. Two runs with
-        the same hash ran the same configuration; a default that changes
-        between versions changes it. The thread count and the device are
-        not part of it (a run records its own).
+        applied), the protocol's settings and the classifiers (the named
+        ones by name, a user's own with its parameters). A default of a
+        sampler that changes between versions changes it; the settings of
+        the named classifiers and the datasets' files are the version's
+        (the run record names it and its commit). The thread count and the
+        device are not part of it (a run records its own).
 
         Examples
         --------

@@ -64,14 +64,31 @@ class Section:
     metric: str = ""
 
 
+def _configuration_cell(entry: dict) -> str:
+    """A run's configuration hash and the commit imbdiff ran from, as far as
+    its record knows them."""
+    configuration = entry.get("configuration")
+    text = f"`{configuration}`" if configuration else "-"
+    commit = entry.get("machine", {}).get("commit")
+    if commit:
+        short, changes = commit[:12], "+changes" if commit.endswith("+changes") else ""
+        text += f" (`{short}`{changes})"
+    return text
+
+
 def _configuration_text(runs: list[dict], configuration: str | None) -> str:
     """Whether every run ran the suite's configuration (its hash: every
-    method's parameters with their defaults, the protocol, the classifiers)."""
+    cell's place in the grid, so every method's parameters with their
+    defaults, the protocol, the seeds and folds, the classifiers' names);
+    a sentence ending in a space, or nothing."""
     if configuration is None:
         return ""
     text = (
-        f"The suite's configuration hash with this version's defaults: "
-        f"`{configuration}`"
+        "Configuration: the hash of every cell's place in the grid (each "
+        "method's parameters with their defaults, the protocol, seeds, "
+        "folds and classifiers); commit: the git commit imbdiff ran from "
+        "(+changes: its files differed). This suite's configuration with "
+        f"this version's defaults: `{configuration}`"
     )
     others = [
         str(number)
@@ -79,11 +96,12 @@ def _configuration_text(runs: list[dict], configuration: str | None) -> str:
         if entry.get("configuration") != configuration
     ]
     if not others:
-        return text + "; every run ran it."
+        return text + "; every run ran it. "
     return (
-        text + f"; run(s) {', '.join(others)} ran another configuration or "
-        "predate configuration hashes (their cells hold the parameters they "
-        "ran with)."
+        text + f"; run(s) {', '.join(others)} ran another configuration (the "
+        "grid then had other cells, or defaults differed) or predate "
+        "configuration hashes. The tables show only this configuration's "
+        "cells. "
     )
 
 
@@ -108,7 +126,7 @@ def runs_section(runs: list[dict], configuration: str | None = None) -> Section:
                 + ("" if entry.get("finished") else " (stopped before the end)"),
                 f"{entry['wall_seconds']:.0f}",
                 f"{entry['cell_seconds']:.0f}",
-                f"`{entry['configuration']}`" if entry.get("configuration") else "-",
+                _configuration_cell(entry),
             ]
         )
     table = pd.DataFrame(
@@ -120,19 +138,18 @@ def runs_section(runs: list[dict], configuration: str | None = None) -> Section:
             "cells it ran",
             "wall s",
             "summed cell s",
-            "configuration",
+            "configuration (commit)",
         ],
         index=range(1, len(rows) + 1),
     )
     machines = []
     for entry in runs:
         m = entry.get("machine", {})
-        commit = f" (commit {m['commit']})" if m.get("commit") else ""
         text = (
             f"{m.get('cpu', '?')}, {m.get('cores', '?')} cores, "
             f"{m.get('system', '?')}; Python {m.get('python', '?')}, torch "
             f"{m.get('torch', '?')}, scikit-learn {m.get('scikit-learn', '?')}, "
-            f"imbdiff {m.get('imbdiff', '?')}{commit}"
+            f"imbdiff {m.get('imbdiff', '?')}"
         )
         if text not in machines:
             machines.append(text)
@@ -147,7 +164,7 @@ def runs_section(runs: list[dict], configuration: str | None = None) -> Section:
         + "; ".join(machines)
         + ". "
         + _configuration_text(runs, configuration)
-        + " Run a single cell again with `imbdiff bench --suite SUITE --store "
+        + "Run a single cell again with `imbdiff bench --suite SUITE --store "
         "NEW.sqlite --dataset D --method M --seed S [--fold F] --threads T`, T "
         "being the threads of the run that stored it (torch and BLAS sum in "
         "another order with another thread count, which can change a score); "
