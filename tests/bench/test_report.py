@@ -371,3 +371,40 @@ def test_the_source_commit_of_a_checkout(tmp_path):
     (installed / "_version.py").write_text("__version__ = '1'\n")
     assert source_commit(installed) is None
     assert source_commit(tmp_path) is None  # outside any checkout
+
+
+def test_ranks_of_the_mean_over_every_classifier(paper_store, tmp_path):
+    files = report(paper_store, tmp_path / "out")
+    text = files["markdown"].read_text()
+    f1 = text[text.index("## F1 (f1)") : text.index("## AUC (auc)")]
+    caption = "every classifier: average ranks of each dataset's mean over the 2"
+    assert caption in f1
+    table = f1[f1.index(caption) :].split("\n\n")[1].splitlines()
+    labels = [c.strip() for c in table[0].strip("|").split("|")][1:]
+    printed = [float(c.strip(" *")) for c in table[2].strip("|").split("|")[1:]]
+    # By hand from the export: each classifier's mean over the seeds, their
+    # mean per dataset, ranks per dataset (ties averaged) over the datasets
+    # where every method has a score.
+    export = pd.read_csv(files["results"])
+    scores = export[(export["metric"] == "f1") & (export["status"] == "done")]
+    per = scores.groupby(["dataset", "label", "classifier"])["value"].mean()
+    means = per.groupby(["dataset", "label"]).mean().unstack("label").dropna()
+    expected = means.rank(axis=1, ascending=False).mean()
+    assert printed == pytest.approx([expected[label] for label in labels], abs=5e-3)
+
+
+def test_a_method_without_every_classifier_is_left_out_of_the_pooled_ranks():
+    from imbdiff.bench._report._sections import _over_classifiers_ranks
+
+    rows = pd.DataFrame(
+        {
+            "dataset": ["d1"] * 5 + ["d2"] * 5,
+            "label": ["a", "a", "b", "b", "c"] * 2,
+            "classifier": ["x", "y", "x", "y", "x"] * 2,
+            "value": [0.9, 0.7, 0.5, 0.6, 0.99, 0.1, 0.3, 0.2, 0.4, 0.99],
+        }
+    )
+    caption, ranks, _ = _over_classifiers_ranks(rows, ["a", "b", "c"])
+    assert "left out, as not scored with every classifier: c" in caption
+    assert list(ranks.columns) == ["a", "b"]
+    assert list(ranks.loc["average rank"]) == ["1.50", "1.50"]

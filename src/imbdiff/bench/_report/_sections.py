@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ._statistics import copy_flags, mean_std, mean_std_cells, rank_table
+from ._statistics import (
+    copy_flags,
+    mean_std,
+    mean_std_cells,
+    over_classifiers,
+    rank_table,
+)
 
 __all__ = [
     "DISTANCES",
@@ -269,8 +275,28 @@ def metric_sections(data, order) -> list[Section]:
             ranks, bold, note = rank_table(means, True)
             caption = f"{classifier}: average ranks ({note})"
             section.tables.append((caption, ranks, bold))
+        if scored["classifier"].nunique() > 1:
+            section.tables.append(
+                _over_classifiers_ranks(scored[scored["metric"] == metric], order)
+            )
         sections.append(section)
     return sections
+
+
+def _over_classifiers_ranks(rows, order) -> tuple:
+    """The average ranks of each dataset's mean over every classifier, as a
+    captioned table (the methods without a score for some classifier left
+    out, and named)."""
+    means, left_out = over_classifiers(rows, order)
+    ranks, bold, note = rank_table(means, True)
+    if left_out:
+        names = ", ".join(left_out)
+        note += f"; left out, as not scored with every classifier: {names}"
+    caption = (
+        f"every classifier: average ranks of each dataset's mean over the "
+        f"{rows['classifier'].nunique()} classifiers ({note})"
+    )
+    return caption, ranks, bold
 
 
 def distance_section(data, order) -> Section:

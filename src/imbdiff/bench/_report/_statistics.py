@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["average_ranks", "critical_difference"]
+__all__ = ["average_ranks", "critical_difference", "over_classifiers"]
 
 
 def average_ranks(means: pd.DataFrame, *, higher_is_better: bool = True):
@@ -105,6 +105,36 @@ def rank_table(means, higher_is_better: bool):
         index=["average rank"],
     )
     return table, bold, note
+
+
+def over_classifiers(rows: pd.DataFrame, order):
+    """Each dataset's mean over the classifiers (each classifier's mean over
+    seeds and folds, the classifiers weighted equally), per method label in
+    ``order``, for the methods scored with every classifier; and the labels
+    left out because some classifier has no score of theirs (``balanced``
+    with a classifier without class weights).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({
+    ...     "dataset": ["d"] * 5, "label": ["a", "a", "a", "b", "b"],
+    ...     "classifier": ["x", "x", "y", "x", "y"], "value": [0.2, 0.4, 0.9, 0.5, 0.7],
+    ... })
+    >>> means, left_out = over_classifiers(rows, ["a", "b"])
+    >>> means.round(2).to_dict("index"), left_out
+    ({'d': {'a': 0.6, 'b': 0.6}}, [])
+    """
+    per = rows.groupby(["dataset", "label", "classifier"])["value"].mean()
+    per = per.unstack("classifier")
+    classifiers = per.columns
+    complete = per.notna().groupby(level="label").all().all(axis=1)
+    kept = [label for label in order if complete.get(label, False)]
+    left_out = [
+        label for label in order if label in complete.index and label not in kept
+    ]
+    means = per[classifiers].mean(axis=1).unstack("label")
+    return means.reindex(columns=kept), left_out
 
 
 def where_every_method_applies(scored: pd.DataFrame):
