@@ -9,8 +9,12 @@ and prints, as markdown, one row per claim of the LReDDPM paper (its Tables
 2 to 5 and Figure 3) and of the SEMRes-DDPM summary: on how many of our
 datasets the claim holds, and which method is best where it does not. A
 claim "on a dataset" compares means over the suite's seeds (lreddpm-paper)
-or folds (semres); ties for the best mean count as best. ``docs/results.md``
-quotes this output.
+or folds (semres); ties for the best mean count as best. Then, for a run
+with the references (SMOTE, ProWSyn, threshold tuning), where each diffusion
+sampler stands against them by the F1 ranks of each dataset's mean over
+every classifier, with the Friedman test and the Nemenyi critical
+difference (the README's first sentence). ``docs/results.md`` quotes this
+output.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ import argparse
 from pathlib import Path
 
 import pandas as pd
+from scipy import stats
 
 from _tables import markdown_table
-from imbdiff.bench import average_ranks
+from imbdiff.bench import average_ranks, critical_difference, over_classifiers
 
 HERE = Path(__file__).parent / "results"
 SHORT = {"decision_tree": "decision tree", "logistic_regression": "LR"}
@@ -31,6 +36,10 @@ SEMRES_PUBLISHED = {"f1": 0.7059, "gmean": 0.8173, "auc": 0.8979}
 # Each paper's claims are judged against the methods that paper compared;
 # the references the suites add (ProWSyn, balanced, threshold, and SMOTE for
 # the LReDDPM paper) are the reports' business, not the claims'.
+#: The diffusion samplers of each suite, and the references each is placed
+#: against in :func:`standing` (the README's first sentence).
+DIFFUSION = {"lreddpm": ("findiff", "lreddpm"), "semres": ("tabddpm", "semres")}
+REFERENCES = ("smote", "prowsyn", "threshold")
 PAPER_METHODS = {
     "lreddpm": ("none", "adasyn", "borderline", "findiff", "tvae", "ctgan", "lreddpm"),
     "semres": ("none", "smote", "adasyn", "cwgan_gp", "tabddpm", "semres"),
@@ -195,6 +204,45 @@ def semres_claims(frame: pd.DataFrame) -> str:
     )
 
 
+def standing(frame: pd.DataFrame, paper: str, metric: str = "f1") -> str:
+    """Where each diffusion sampler stands against SMOTE, ProWSyn and
+    threshold tuning, by the average rank of each dataset's mean over every
+    classifier (all of the suite's methods ranked, as the report's "every
+    classifier" ranks), with the Friedman test and the Nemenyi critical
+    difference: above, below, or within it."""
+    done = frame[(frame["status"] == "done") & (frame["metric"] == metric)]
+    rows = done[done["classifier"].notna() & (done["classifier"] != "")]
+    order = list(dict.fromkeys(frame["label"]))
+    means, left_out = over_classifiers(rows, order)
+    rank, n = average_ranks(means)
+    complete = means[rank.index].dropna()
+    statistic, p_value = stats.friedmanchisquare(
+        *[complete[c].to_numpy() for c in complete.columns]
+    )
+    cd = critical_difference(len(rank), n)
+    lines = []
+    for sampler in DIFFUSION[paper]:
+        against = []
+        for reference in REFERENCES:
+            if reference not in rank.index or sampler not in rank.index:
+                continue
+            gap = rank[reference] - rank[sampler]
+            where = "above" if gap > cd else "below" if -gap > cd else "within"
+            against.append(f"{where} {reference} ({rank[reference]:.2f})")
+        lines.append(
+            f"- {sampler}: average rank {rank[sampler]:.2f}; " + ", ".join(against)
+        )
+    text = (
+        f"{metric} ranks of each dataset's mean over "
+        f"{rows['classifier'].nunique()} classifiers, {len(rank)} methods, "
+        f"{n} datasets: Friedman chi2 = {statistic:.3f}, p = {p_value:.4f}; "
+        f"Nemenyi critical difference (alpha 0.05) = {cd:.3f}"
+    )
+    if left_out:
+        text += f" ({', '.join(left_out)} left out: not scored with every classifier)"
+    return text + ":\n\n" + "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -212,6 +260,8 @@ def main(argv=None) -> int:
         if path.is_file():
             frame = pd.read_csv(path, float_precision="round_trip")
             parts.append(claims(frame[frame["label"].isin(PAPER_METHODS[paper])]))
+            if set(REFERENCES) & set(frame["label"]):
+                parts.append(standing(frame, paper))
         else:
             parts.append(f"(no {path}; run its suite and its report first)")
     print("\n\n".join(parts))

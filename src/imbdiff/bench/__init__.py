@@ -20,7 +20,7 @@ from ._compare import (
     compare_suite,
 )
 from ._engine import SAMPLER_METRICS, results, run, run_cell
-from ._report import average_ranks, critical_difference, report
+from ._report import average_ranks, critical_difference, over_classifiers, report
 from ._rule import TUNING_GROUP, RuleVerdict, apply_rule, check_tuning_group
 from ._store import SCHEMA_VERSION, Store
 from ._suite import Cell, Method, Suite, grid_key_of
@@ -51,6 +51,7 @@ __all__ = [
     "judge",
     "list_suites",
     "load_suite",
+    "over_classifiers",
     "parse_suite",
     "report",
     "results",

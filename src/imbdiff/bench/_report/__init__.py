@@ -52,9 +52,9 @@ from ._sections import (
     summary_section,
     time_section,
 )
-from ._statistics import average_ranks, critical_difference
+from ._statistics import average_ranks, critical_difference, over_classifiers
 
-__all__ = ["average_ranks", "critical_difference", "report"]
+__all__ = ["average_ranks", "critical_difference", "over_classifiers", "report"]
 
 #: Columns of ``results.csv.gz``: one row per cell, classifier and metric,
 #: those of :func:`imbdiff.bench.results` with the cell's key and the
