@@ -13,8 +13,8 @@ or folds (semres); ties for the best mean count as best. Then, for a run
 with the references (SMOTE, ProWSyn, threshold tuning), where each diffusion
 sampler stands against them by the F1 ranks of each dataset's mean over
 every classifier, with the Friedman test and the Nemenyi critical
-difference (the README's first sentence). ``docs/results.md`` quotes this
-output.
+difference (for the README's results section). ``docs/results.md`` quotes
+this output.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ SEMRES_PUBLISHED = {"f1": 0.7059, "gmean": 0.8173, "auc": 0.8979}
 # the references the suites add (ProWSyn, balanced, threshold, and SMOTE for
 # the LReDDPM paper) are the reports' business, not the claims'.
 #: The diffusion samplers of each suite, and the references each is placed
-#: against in :func:`standing` (the README's first sentence).
+#: against in :func:`standing`.
 DIFFUSION = {"lreddpm": ("findiff", "lreddpm"), "semres": ("tabddpm", "semres")}
 REFERENCES = ("smote", "prowsyn", "threshold")
 PAPER_METHODS = {
@@ -208,27 +208,36 @@ def standing(frame: pd.DataFrame, paper: str, metric: str = "f1") -> str:
     """Where each diffusion sampler stands against SMOTE, ProWSyn and
     threshold tuning, by the average rank of each dataset's mean over every
     classifier (all of the suite's methods ranked, as the report's "every
-    classifier" ranks), with the Friedman test and the Nemenyi critical
-    difference: above, below, or within it."""
+    classifier" ranks, on the datasets where every ranked method has a
+    score), with the Friedman test and the Nemenyi critical difference over
+    all of them: above, below, or within it (a lower rank is better)."""
     done = frame[(frame["status"] == "done") & (frame["metric"] == metric)]
     rows = done[done["classifier"].notna() & (done["classifier"] != "")]
     order = list(dict.fromkeys(frame["label"]))
     means, left_out = over_classifiers(rows, order)
     rank, n = average_ranks(means)
+    if len(rank) < 3 or n < 2:
+        return (
+            f"(no ranking of {metric}: {len(rank)} methods with every "
+            f"classifier's score, {n} datasets where all have one)"
+        )
     complete = means[rank.index].dropna()
     statistic, p_value = stats.friedmanchisquare(
         *[complete[c].to_numpy() for c in complete.columns]
     )
     cd = critical_difference(len(rank), n)
+    missing = [r for r in REFERENCES if r not in rank.index]
     lines = []
     for sampler in DIFFUSION[paper]:
+        if sampler not in rank.index:
+            lines.append(f"- {sampler}: not ranked (no score with every classifier)")
+            continue
         against = []
         for reference in REFERENCES:
-            if reference not in rank.index or sampler not in rank.index:
-                continue
-            gap = rank[reference] - rank[sampler]
-            where = "above" if gap > cd else "below" if -gap > cd else "within"
-            against.append(f"{where} {reference} ({rank[reference]:.2f})")
+            if reference in rank.index:
+                gap = rank[reference] - rank[sampler]
+                where = "above" if gap > cd else "below" if -gap > cd else "within"
+                against.append(f"{where} {reference} ({rank[reference]:.2f})")
         lines.append(
             f"- {sampler}: average rank {rank[sampler]:.2f}; " + ", ".join(against)
         )
@@ -236,10 +245,14 @@ def standing(frame: pd.DataFrame, paper: str, metric: str = "f1") -> str:
         f"{metric} ranks of each dataset's mean over "
         f"{rows['classifier'].nunique()} classifiers, {len(rank)} methods, "
         f"{n} datasets: Friedman chi2 = {statistic:.3f}, p = {p_value:.4f}; "
-        f"Nemenyi critical difference (alpha 0.05) = {cd:.3f}"
+        f"Nemenyi critical difference (alpha 0.05, all pairs of the "
+        f"{len(rank)}) = {cd:.3f}"
     )
     if left_out:
-        text += f" ({', '.join(left_out)} left out: not scored with every classifier)"
+        names = ", ".join(left_out)
+        text += f"; not ranked (not scored with every classifier): {names}"
+    if missing:
+        text += f"; references not in this run: {', '.join(missing)}"
     return text + ":\n\n" + "\n".join(lines)
 
 

@@ -9,8 +9,10 @@ among the methods both runs have::
 
     python benchmarks/paper_moves.py BEFORE.csv.gz AFTER.csv.gz [--metric f1]
 
-The previous run's export is in git history, e.g.
-``git show v0.1.0:benchmarks/results/semres/results.csv.gz > before.csv.gz``.
+The previous run's export is in git history, e.g. 0.1.0's (its commit is
+named in docs/results.md)::
+
+    git show f71688c:benchmarks/results/semres/results.csv.gz > before.csv.gz
 """
 
 from __future__ import annotations
@@ -32,32 +34,56 @@ def moves(before: pd.DataFrame, after: pd.DataFrame, metric: str) -> str:
         label for label in dict.fromkeys(new["label"]) if label in set(old["label"])
     ]
     only = sorted(set(old["label"]) ^ set(new["label"]))
-    classifiers = sorted((set(old["classifier"]) & set(new["classifier"])) - {""})
+    classifiers = {
+        side: set(frame.loc[frame["metric"] == metric, "classifier"]) - {""}
+        for side, frame in (("before", old), ("after", new))
+    }
     parts = []
-    for classifier in classifiers:
+    for classifier in sorted(classifiers["before"] & classifiers["after"]):
         was = grid(old, classifier, metric).reindex(columns=labels)
         now = grid(new, classifier, metric).reindex(columns=labels)
-        datasets = [d for d in now.index if d in was.index]
-        was, now = was.loc[datasets], now.loc[datasets]
-        rank_was, _ = average_ranks(was)
-        rank_now, _ = average_ranks(now)
+        # The same datasets and methods on both sides: a method with no
+        # score in either run is left out, then any dataset a method lacks.
+        kept = [
+            label
+            for label in labels
+            if was[label].notna().any() and now[label].notna().any()
+        ]
+        both = pd.concat([was[kept], now[kept]], axis=1, keys=["was", "now"])
+        datasets = list(both.dropna().index)
+        dropped = [d for d in both.index if d not in datasets]
+        was, now = was.loc[datasets, kept], now.loc[datasets, kept]
+        if not datasets or len(kept) < 2:
+            parts.append(f"{classifier}, {metric}: no dataset both runs scored")
+            continue
         table = pd.DataFrame(
             {
                 "before": was.mean().map("{:.4f}".format),
                 "after": now.mean().map("{:.4f}".format),
                 "change": (now.mean() - was.mean()).map("{:+.4f}".format),
-                "rank before": rank_was.reindex(labels).map("{:.2f}".format),
-                "rank after": rank_now.reindex(labels).map("{:.2f}".format),
+                "rank before": average_ranks(was)[0].map("{:.2f}".format),
+                "rank after": average_ranks(now)[0].map("{:.2f}".format),
             },
-            index=labels,
+            index=kept,
         )
-        parts.append(
+        caption = (
             f"{classifier}, {metric}: mean over {len(datasets)} datasets "
-            f"({', '.join(datasets)}) and average rank among "
-            f"{len(labels)} methods\n\n{markdown_table(table)}"
+            f"({', '.join(datasets)}) and average rank among {len(kept)} methods"
         )
+        if dropped:
+            caption += f"; left out, a method lacking a score: {', '.join(dropped)}"
+        missing = sorted(set(labels) - set(kept))
+        if missing:
+            caption += f"; methods without a score in a run: {', '.join(missing)}"
+        parts.append(f"{caption}\n\n{markdown_table(table)}")
+    for side, others in (("before", "after"), ("after", "before")):
+        alone = sorted(classifiers[side] - classifiers[others])
+        if alone:
+            parts.append(f"Classifiers {side} only: {', '.join(alone)}.")
+    if not parts:
+        parts.append(f"(neither run has {metric} scores of a classifier both have)")
     if only:
-        parts.append(f"In one run only (left out above): {', '.join(only)}.")
+        parts.append(f"Methods in one run only (left out above): {', '.join(only)}.")
     return "\n\n".join(parts)
 
 

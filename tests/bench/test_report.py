@@ -404,7 +404,8 @@ def test_a_method_without_every_classifier_is_left_out_of_the_pooled_ranks():
             "value": [0.9, 0.7, 0.5, 0.6, 0.99, 0.1, 0.3, 0.2, 0.4, 0.99],
         }
     )
-    caption, ranks, _ = _over_classifiers_ranks(rows, ["a", "b", "c"])
-    assert "left out, as not scored with every classifier: c" in caption
+    # "d": a method whose every cell failed, so it has no score at all.
+    caption, ranks, _ = _over_classifiers_ranks(rows, ["a", "b", "c", "d"])
+    assert "left out, as not scored with every classifier: c, d" in caption
     assert list(ranks.columns) == ["a", "b"]
     assert list(ranks.loc["average rank"]) == ["1.50", "1.50"]

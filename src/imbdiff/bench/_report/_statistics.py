@@ -111,8 +111,9 @@ def over_classifiers(rows: pd.DataFrame, order):
     """Each dataset's mean over the classifiers (each classifier's mean over
     seeds and folds, the classifiers weighted equally), per method label in
     ``order``, for the methods scored with every classifier; and the labels
-    left out because some classifier has no score of theirs (``balanced``
-    with a classifier without class weights).
+    of ``order`` left out because some classifier has no score of theirs
+    (``balanced`` with a classifier without class weights, or a method whose
+    every cell failed).
 
     Examples
     --------
@@ -130,9 +131,8 @@ def over_classifiers(rows: pd.DataFrame, order):
     classifiers = per.columns
     complete = per.notna().groupby(level="label").all().all(axis=1)
     kept = [label for label in order if complete.get(label, False)]
-    left_out = [
-        label for label in order if label in complete.index and label not in kept
-    ]
+    # Never scored at all (every cell failed) counts as left out too.
+    left_out = [label for label in order if label not in kept]
     means = per[classifiers].mean(axis=1).unstack("label")
     return means.reindex(columns=kept), left_out
 
