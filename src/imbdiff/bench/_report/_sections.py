@@ -111,6 +111,22 @@ def _configuration_text(runs: list[dict], configuration: str | None) -> str:
     )
 
 
+def _machines_text(runs: list[dict]) -> str:
+    """The machines and software versions of the runs, each once."""
+    machines = []
+    for entry in runs:
+        m = entry.get("machine", {})
+        text = (
+            f"{m.get('cpu', '?')}, {m.get('cores', '?')} cores, "
+            f"{m.get('system', '?')}; Python {m.get('python', '?')}, torch "
+            f"{m.get('torch', '?')}, scikit-learn {m.get('scikit-learn', '?')}, "
+            f"imbdiff {m.get('imbdiff', '?')}"
+        )
+        if text not in machines:
+            machines.append(text)
+    return "; ".join(machines)
+
+
 def runs_section(runs: list[dict], configuration: str | None = None) -> Section:
     """Who wrote the store: each run's command, size, cells, times and
     configuration hash, against ``configuration``, the suite's hash with the
@@ -148,17 +164,6 @@ def runs_section(runs: list[dict], configuration: str | None = None) -> Section:
         ],
         index=range(1, len(rows) + 1),
     )
-    machines = []
-    for entry in runs:
-        m = entry.get("machine", {})
-        text = (
-            f"{m.get('cpu', '?')}, {m.get('cores', '?')} cores, "
-            f"{m.get('system', '?')}; Python {m.get('python', '?')}, torch "
-            f"{m.get('torch', '?')}, scikit-learn {m.get('scikit-learn', '?')}, "
-            f"imbdiff {m.get('imbdiff', '?')}"
-        )
-        if text not in machines:
-            machines.append(text)
     wall = sum(entry["wall_seconds"] for entry in runs)
     summed = sum(entry["cell_seconds"] for entry in runs)
     return Section(
@@ -167,7 +172,7 @@ def runs_section(runs: list[dict], configuration: str | None = None) -> Section:
         f"{summed:.0f} s of summed cell time (each cell from loading its data "
         "to its last classifier's scores). Jobs x threads: worker processes "
         "and torch/BLAS threads per cell. Machine: "
-        + "; ".join(machines)
+        + _machines_text(runs)
         + ". "
         + _configuration_text(runs, configuration)
         + "Run a single cell again with `imbdiff bench --suite SUITE --store "
