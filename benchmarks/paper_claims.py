@@ -23,10 +23,14 @@ import argparse
 from pathlib import Path
 
 import pandas as pd
-from scipy import stats
 
 from _tables import markdown_table
-from imbdiff.bench import average_ranks, critical_difference, over_classifiers
+from imbdiff.bench import (
+    average_ranks,
+    critical_difference,
+    friedman,
+    over_classifiers,
+)
 
 HERE = Path(__file__).parent / "results"
 SHORT = {"decision_tree": "decision tree", "logistic_regression": "LR"}
@@ -221,10 +225,7 @@ def standing(frame: pd.DataFrame, paper: str, metric: str = "f1") -> str:
             f"(no ranking of {metric}: {len(rank)} methods with every "
             f"classifier's score, {n} datasets where all have one)"
         )
-    complete = means[rank.index].dropna()
-    statistic, p_value = stats.friedmanchisquare(
-        *[complete[c].to_numpy() for c in complete.columns]
-    )
+    statistic, p_value = friedman(means[rank.index])
     cd = critical_difference(len(rank), n)
     missing = [r for r in REFERENCES if r not in rank.index]
     lines = []

@@ -20,7 +20,13 @@ from ._compare import (
     compare_suite,
 )
 from ._engine import SAMPLER_METRICS, results, run, run_cell
-from ._report import average_ranks, critical_difference, over_classifiers, report
+from ._report import (
+    average_ranks,
+    critical_difference,
+    friedman,
+    over_classifiers,
+    report,
+)
 from ._rule import TUNING_GROUP, RuleVerdict, apply_rule, check_tuning_group
 from ._store import SCHEMA_VERSION, Store
 from ._suite import Cell, Method, Suite, grid_key_of
@@ -47,6 +53,7 @@ __all__ = [
     "compare_report",
     "compare_suite",
     "critical_difference",
+    "friedman",
     "grid_key_of",
     "judge",
     "list_suites",

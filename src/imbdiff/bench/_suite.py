@@ -107,6 +107,13 @@ def grid_key_of(key: str) -> str:
     return key
 
 
+def grid_hash(grid_keys: Iterable[str]) -> str:
+    """:meth:`Suite.configuration_hash` of a grid given by its cells'
+    :attr:`Cell.grid_key` (in any order)."""
+    text = "\n".join(sorted(grid_keys))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def device_type(sampler) -> str:
     """The torch device type (``"cpu"``, ``"cuda"``, ...) of the sampler's
     ``device`` parameter resolved on this machine, or ``"cpu"`` for a
@@ -301,8 +308,7 @@ class Suite:
         >>> suite.configuration_hash() == load_suite("quick").configuration_hash()
         True
         """
-        keys = sorted(cell.grid_key for cell in self.cells())
-        return hashlib.sha256("\n".join(keys).encode()).hexdigest()[:12]
+        return grid_hash(cell.grid_key for cell in self.cells())
 
     def cells(self, *, threads: int = 1) -> list[Cell]:
         """Every cell of the grid, dataset by dataset, run with ``threads``

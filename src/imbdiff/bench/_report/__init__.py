@@ -34,7 +34,7 @@ from tqdm.auto import tqdm
 
 from .._engine import BENCH_RESULT_COLUMNS, one_per_grid_cell
 from .._store import Store
-from .._suite import Suite
+from .._suite import Suite, grid_hash
 from .._suite_file import shipped_published
 from ._figures import first_cells, mapped_datasets, pictures, pyplot, tsne_picture
 from ._paper import published_section
@@ -52,9 +52,20 @@ from ._sections import (
     summary_section,
     time_section,
 )
-from ._statistics import average_ranks, critical_difference, over_classifiers
+from ._statistics import (
+    average_ranks,
+    critical_difference,
+    friedman,
+    over_classifiers,
+)
 
-__all__ = ["average_ranks", "critical_difference", "over_classifiers", "report"]
+__all__ = [
+    "average_ranks",
+    "critical_difference",
+    "friedman",
+    "over_classifiers",
+    "report",
+]
 
 #: Columns of ``results.csv.gz``: one row per cell, classifier and metric,
 #: those of :func:`imbdiff.bench.results` with the cell's key and the
@@ -147,7 +158,7 @@ class _Stored:
             cells["label"].unique()
         )
         order = [label for label in order if label in set(cells["label"])]
-        configuration = None if suite is None else suite.configuration_hash()
+        configuration = None if grid is None else grid_hash(grid)
         return cls(meta, definition, grid, cells, values, order, configuration)
 
     @cached_property

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["average_ranks", "critical_difference", "over_classifiers"]
+__all__ = ["average_ranks", "critical_difference", "friedman", "over_classifiers"]
 
 
 def average_ranks(means: pd.DataFrame, *, higher_is_better: bool = True):
@@ -41,6 +41,25 @@ def critical_difference(n_methods: int, n_datasets: int, alpha: float = 0.05):
     """
     q = stats.studentized_range.ppf(1 - alpha, n_methods, np.inf) / math.sqrt(2)
     return float(q * math.sqrt(n_methods * (n_methods + 1) / (6.0 * n_datasets)))
+
+
+def friedman(means: pd.DataFrame) -> tuple[float, float]:
+    """Friedman's chi-square and its p-value of the columns (methods) over
+    the rows (datasets) where every column has a value.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> means = pd.DataFrame({"a": [0.9, 0.8, 0.7], "b": [0.5, 0.4, 0.3],
+    ...                       "c": [0.1, 0.2, None]})
+    >>> [round(v, 4) for v in friedman(means)]
+    [4.0, 0.1353]
+    """
+    complete = means.dropna()
+    statistic, p_value = stats.friedmanchisquare(
+        *[complete[c].to_numpy() for c in complete.columns]
+    )
+    return float(statistic), float(p_value)
 
 
 def mean_std(rows: pd.DataFrame, order):
@@ -85,10 +104,7 @@ def rank_table(means, higher_is_better: bool):
     if inapplicable:
         note += f"; {', '.join(inapplicable)} not applicable"
     if k >= 3 and n >= 2:
-        complete = means.dropna()
-        statistic, p_value = stats.friedmanchisquare(
-            *[complete[c].to_numpy() for c in complete.columns]
-        )
+        statistic, p_value = friedman(means)
         note += (
             f"; Friedman chi2 = {statistic:.3f}, p = {p_value:.4f}; "
             f"Nemenyi critical difference (alpha 0.05) = "
@@ -128,12 +144,11 @@ def over_classifiers(rows: pd.DataFrame, order):
     """
     per = rows.groupby(["dataset", "label", "classifier"])["value"].mean()
     per = per.unstack("classifier")
-    classifiers = per.columns
     complete = per.notna().groupby(level="label").all().all(axis=1)
     kept = [label for label in order if complete.get(label, False)]
     # Never scored at all (every cell failed) counts as left out too.
     left_out = [label for label in order if label not in kept]
-    means = per[classifiers].mean(axis=1).unstack("label")
+    means = per.mean(axis=1).unstack("label")
     return means.reindex(columns=kept), left_out
 
 
