@@ -44,6 +44,10 @@ SEMRES_PUBLISHED = {"f1": 0.7059, "gmean": 0.8173, "auc": 0.8979}
 #: against in :func:`standing`.
 DIFFUSION = {"lreddpm": ("findiff", "lreddpm"), "semres": ("tabddpm", "semres")}
 REFERENCES = ("smote", "prowsyn", "threshold")
+TITLES = {
+    "lreddpm": "LReDDPM paper (suite lreddpm-paper)",
+    "semres": "SEMRes-DDPM summary (suite semres)",
+}
 PAPER_METHODS = {
     "lreddpm": ("none", "adasyn", "borderline", "findiff", "tvae", "ctgan", "lreddpm"),
     "semres": ("none", "smote", "adasyn", "cwgan_gp", "tabddpm", "semres"),
@@ -76,16 +80,33 @@ def best(table: pd.DataFrame, method: str) -> tuple[list[str], pd.Series]:
 
 
 def ranks(averaged, rows: list[tuple[str, str, str]], *, higher=True) -> pd.DataFrame:
-    """Average ranks over datasets, one row per (name, classifier, metric)."""
+    """Average ranks over datasets, one row per (name, classifier, metric),
+    with the Friedman test's p-value and the Nemenyi critical difference
+    (alpha 0.05) of the methods ranked in that row."""
     out = {}
     for name, classifier, metric in rows:
         table = grid(averaged, classifier, metric).dropna(axis=1, how="all")
-        values, n = average_ranks(table, higher_is_better=higher)
-        out[f"{name} ({n} datasets)"] = values
-    return pd.DataFrame(out).T.round(2)
+        out[name] = rank_row(table, higher=higher)
+    # "-": a method that does not apply to that row's classifier.
+    frame = pd.DataFrame(out).T.fillna("-")
+    tests = [c for c in ("datasets", "Friedman p", "CD") if c in frame.columns]
+    return frame[[c for c in frame.columns if c not in tests] + tests]
 
 
-def lreddpm_claims(frame: pd.DataFrame) -> str:
+def rank_row(table: pd.DataFrame, *, higher=True) -> pd.Series:
+    """One row of :func:`ranks`: the methods' average ranks over the datasets
+    where all have a mean, that number of datasets, and the tests."""
+    values, n = average_ranks(table, higher_is_better=higher)
+    row = values.map("{:.2f}".format)
+    row["datasets"] = str(n)
+    if len(values) >= 3 and n >= 2:
+        row["Friedman p"] = f"{friedman(table[values.index])[1]:.4f}"
+        row["CD"] = f"{critical_difference(len(values), n):.3f}"
+    return row
+
+
+def lreddpm_claims(frame: pd.DataFrame, heading: str) -> str:
+    """The LReDDPM paper's claims judged on ``frame``'s methods."""
     averaged = means(frame)
     claims = [
         ("best F1 on all 10 datasets (Table 5)", "f1", "decision_tree"),
@@ -143,7 +164,7 @@ def lreddpm_claims(frame: pd.DataFrame) -> str:
     distances = [(m, "", m) for m in DISTANCES]
     return "\n\n".join(
         [
-            "## LReDDPM paper (suite lreddpm-paper)",
+            heading,
             markdown_table(table),
             "Average rank over the datasets (1 is best):",
             markdown_table(ranks(averaged, scores)),
@@ -155,12 +176,21 @@ def lreddpm_claims(frame: pd.DataFrame) -> str:
     )
 
 
-def semres_claims(frame: pd.DataFrame) -> str:
+def semres_claims(frame: pd.DataFrame, heading: str) -> str:
+    """The SEMRes-DDPM summary's claims judged on ``frame``'s methods. A
+    method not scored with every classifier (``balanced``) is left out of
+    the averages over classifiers, and named."""
     averaged = means(frame)
     scored = averaged[averaged["classifier"] != ""]
-    overall = scored.groupby(["metric", "label"])["value"].mean().unstack()
-    overall = overall.loc[list(SEMRES_PUBLISHED)].round(4)
+    order = list(dict.fromkeys(frame["label"]))
+    pooled, overall = [], {}
+    for metric in SEMRES_PUBLISHED:
+        table, left_out = over_classifiers(scored[scored["metric"] == metric], order)
+        overall[metric] = table.mean().round(4)
+        pooled.append(table.stack().rename("value").reset_index().assign(metric=metric))
+    overall = pd.DataFrame(overall).T
     overall["SEMRes-DDPM published"] = pd.Series(SEMRES_PUBLISHED)
+    pooled = pd.concat(pooled).assign(classifier="all")
     classifiers = sorted(scored["classifier"].unique())
     wins = pd.DataFrame(
         {
@@ -173,34 +203,41 @@ def semres_claims(frame: pd.DataFrame) -> str:
         },
         index=classifiers,
     )
-    others = [m for m in overall.columns[:-1] if m != "semres"]
+    others = [m for m in order if m != "semres"]
     pairs = {}
     for metric in SEMRES_PUBLISHED:
         rows = scored[scored["metric"] == metric].pivot_table(
             index=["dataset", "classifier"], columns="label", values="value"
         )
+        # Out of the pairs where both have a score (balanced has none with
+        # a classifier without class weights).
         pairs[metric] = [
-            f"{int((rows['semres'] > rows[o]).sum())}/{len(rows)}" for o in others
+            f"{int((rows['semres'] > rows[o]).sum())}/{int(rows[o].notna().sum())}"
+            for o in others
         ]
     pairs = pd.DataFrame(pairs, index=others)
-    pooled = scored.groupby(["dataset", "label", "metric"])["value"].mean()
-    pooled = pooled.reset_index().assign(classifier="all")
     pooled_ranks = ranks(
-        pooled, [(f"{m}, mean of the nine", "all", m) for m in SEMRES_PUBLISHED]
+        pooled, [(f"{m}, mean over classifiers", "all", m) for m in SEMRES_PUBLISHED]
     )
     per_classifier = ranks(averaged, [(f"{c} f1", c, "f1") for c in classifiers])
+    note = (
+        f" ({', '.join(left_out)} left out: not scored with every classifier)"
+        if left_out
+        else ""
+    )
     return "\n\n".join(
         [
-            "## SEMRes-DDPM summary (suite semres)",
-            "Averages over datasets, classifiers and folds, beside the summary's:",
+            heading,
+            "Averages over datasets, classifiers and folds, beside the "
+            f"summary's{note}:",
             markdown_table(overall),
             "Datasets where SEMRes-DDPM has the best mean, per classifier:",
             markdown_table(wins),
             "SEMRes-DDPM against each other method: (dataset, classifier) pairs "
-            "where its mean is higher:",
+            "where its mean is higher, of those where both have one:",
             markdown_table(pairs),
-            "Average rank over the datasets of each method's mean over the nine "
-            "classifiers (1 is best):",
+            "Average rank over the datasets of each method's mean over the "
+            f"classifiers (1 is best){note}:",
             markdown_table(pooled_ranks),
             "Average rank of F1 per classifier:",
             markdown_table(per_classifier),
@@ -271,13 +308,23 @@ def main(argv=None) -> int:
         ("lreddpm", args.lreddpm, lreddpm_claims),
         ("semres", args.semres, semres_claims),
     ):
-        if path.is_file():
-            frame = pd.read_csv(path, float_precision="round_trip")
-            parts.append(claims(frame[frame["label"].isin(PAPER_METHODS[paper])]))
-            if set(REFERENCES) & set(frame["label"]):
-                parts.append(standing(frame, paper))
-        else:
+        if not path.is_file():
             parts.append(f"(no {path}; run its suite and its report first)")
+            continue
+        frame = pd.read_csv(path, float_precision="round_trip")
+        own = frame[frame["label"].isin(PAPER_METHODS[paper])]
+        parts.append(claims(own, f"## {TITLES[paper]}: the paper's own methods"))
+        added = sorted(set(frame["label"]) - set(PAPER_METHODS[paper]))
+        if added:
+            parts.append(
+                claims(
+                    frame,
+                    f"## {TITLES[paper]}: the same claims with the added "
+                    f"references ({', '.join(added)})",
+                )
+            )
+        if set(REFERENCES) & set(frame["label"]):
+            parts.append(standing(frame, paper))
     print("\n\n".join(parts))
     return 0
 

@@ -5,7 +5,8 @@ writes them) of the same suite, say the 0.1.0 run and a rerun, and prints
 as markdown, per classifier: each method's mean of the metric over the
 datasets both runs have (each dataset's mean over its seeds or folds first),
 before, after and the change, and its average rank over those datasets
-among the methods both runs have::
+among the methods both runs have; then the same for each dataset's mean
+over the classifiers::
 
     python benchmarks/paper_moves.py BEFORE.csv.gz AFTER.csv.gz [--metric f1]
 
@@ -23,13 +24,30 @@ from pathlib import Path
 import pandas as pd
 
 from _tables import markdown_table
-from imbdiff.bench import average_ranks
+from imbdiff.bench import average_ranks, over_classifiers
 from paper_claims import grid, means
+
+POOLED = "mean over classifiers"
+
+
+def with_pooled(averaged: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """``averaged`` with, where it has several classifiers, each dataset's
+    mean over them as one more classifier, ``POOLED`` (methods not scored
+    with every classifier left out, as the reports' "every classifier"
+    ranks do)."""
+    scored = averaged[(averaged["metric"] == metric) & (averaged["classifier"] != "")]
+    if scored["classifier"].nunique() < 2:
+        return averaged
+    table, _ = over_classifiers(scored, list(dict.fromkeys(scored["label"])))
+    pooled = table.stack().rename("value").reset_index()
+    return pd.concat(
+        [averaged, pooled.assign(classifier=POOLED, metric=metric)], ignore_index=True
+    )
 
 
 def moves(before: pd.DataFrame, after: pd.DataFrame, metric: str) -> str:
     """The markdown tables of :func:`main` for two exports."""
-    old, new = means(before), means(after)
+    old, new = with_pooled(means(before), metric), with_pooled(means(after), metric)
     labels = [
         label for label in dict.fromkeys(new["label"]) if label in set(old["label"])
     ]
@@ -39,7 +57,10 @@ def moves(before: pd.DataFrame, after: pd.DataFrame, metric: str) -> str:
         for side, frame in (("before", old), ("after", new))
     }
     parts = []
-    for classifier in sorted(classifiers["before"] & classifiers["after"]):
+    shared = sorted(classifiers["before"] & classifiers["after"] - {POOLED})
+    if POOLED in classifiers["before"] & classifiers["after"]:
+        shared.append(POOLED)
+    for classifier in shared:
         was = grid(old, classifier, metric).reindex(columns=labels)
         now = grid(new, classifier, metric).reindex(columns=labels)
         # The same datasets and methods on both sides: a method with no
@@ -71,7 +92,10 @@ def moves(before: pd.DataFrame, after: pd.DataFrame, metric: str) -> str:
             f"({', '.join(datasets)}) and average rank among {len(kept)} methods"
         )
         if dropped:
-            caption += f"; left out, a method lacking a score: {', '.join(dropped)}"
+            caption += (
+                "; datasets left out (not scored by every method in both "
+                f"runs): {', '.join(dropped)}"
+            )
         missing = sorted(set(labels) - set(kept))
         if missing:
             caption += f"; methods without a score in a run: {', '.join(missing)}"
