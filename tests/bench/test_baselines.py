@@ -54,7 +54,15 @@ def test_references_pass_through_the_engine(tmp_path):
     report(tmp_path / "refs.sqlite", out)
     text = (out / "report.md").read_text()
     assert "balanced not applicable" in text
-    assert "left out because a method does not apply to them: knn." in text
+    # The averages beside the paper's are over both classifiers; balanced,
+    # without a k-NN score, has none.
+    assert "no average over all of them): balanced." in text
+    averages = text.split("average over datasets, classifiers and folds")[1]
+    lines = averages.splitlines()
+    header = next(r for r in lines if r.startswith("|  |")).split(" | ")
+    f1_row = next(r for r in lines if r.startswith("| f1 |")).split(" | ")
+    assert f1_row[header.index("balanced")] == "-"
+    assert f1_row[header.index("threshold")] != "-"
     knn_ranks = text.split("knn: average ranks")[1].splitlines()[0]
     assert "2 datasets with every method" in knn_ranks
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ._sections import DISTANCES, Section
-from ._statistics import average_ranks, mean_std, where_every_method_applies
+from ._statistics import average_ranks, mean_std, over_classifiers
 
 __all__ = ["published_section"]
 
@@ -38,20 +38,22 @@ def published_section(data, order, published: dict | None) -> Section | None:
 
 
 def _averages(section, data, order, paper, scale, decimals: int) -> None:
-    """Our average of each metric over every dataset, classifier and fold
-    (classifiers some method has no score for left out), beside a paper's
-    averages of its own methods."""
-    scored, left_out = where_every_method_applies(data[data["classifier"] != ""])
+    """Our average of each metric over every dataset, classifier and fold,
+    beside a paper's averages of its own methods. A method not scored with
+    every classifier (``balanced`` with one without class weights) shows
+    "-": an average over fewer classifiers would not compare with the
+    paper's."""
+    scored = data[data["classifier"] != ""]
     metrics = list(dict.fromkeys(paper["metric"]))
     theirs = list(dict.fromkeys(paper["method"]))
     published = paper.set_index(["metric", "method"])["value"]
-    rows = []
+    rows, left_out = [], {}
     for metric in metrics:
-        of_metric = scored[scored["metric"] == metric]
-        means = of_metric.groupby("label")["value"].mean().reindex(order)
+        means, missing = over_classifiers(scored[scored["metric"] == metric], order)
+        left_out.update(dict.fromkeys(missing))
         rows.append(
             [
-                *(_number(scale * v, decimals) for v in means.values),
+                *(_number(scale * v, decimals) for v in means.mean().reindex(order)),
                 *(_number(published.get((metric, m)), decimals) for m in theirs),
             ]
         )
@@ -61,8 +63,8 @@ def _averages(section, data, order, paper, scale, decimals: int) -> None:
     section.tables.append(("average over datasets, classifiers and folds", table, None))
     if left_out:
         section.text += (
-            " Classifiers left out because a method does not apply to them: "
-            f"{', '.join(left_out)}."
+            " Left out (not scored with every classifier, so no average over "
+            f"all of them): {', '.join(left_out)}."
         )
 
 

@@ -152,19 +152,6 @@ def over_classifiers(rows: pd.DataFrame, order):
     return means.reindex(columns=kept), left_out
 
 
-def where_every_method_applies(scored: pd.DataFrame):
-    """The scores of the classifiers that every method has scores for (a
-    method such as ``balanced`` has none for classifiers without class
-    weights), and the names of the classifiers left out."""
-    labels = set(scored["label"])
-    left_out = sorted(
-        str(c)
-        for c, rows in scored.groupby("classifier")
-        if set(rows["label"]) != labels
-    )
-    return scored[~scored["classifier"].isin(left_out)], left_out
-
-
 def copy_flags(means: dict) -> list[str]:
     """Methods with 10% or more synthetic rows equal to a training row.
 
