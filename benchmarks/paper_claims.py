@@ -186,10 +186,11 @@ def semres_claims(frame: pd.DataFrame, heading: str) -> str:
     pooled, overall = [], {}
     for metric in SEMRES_PUBLISHED:
         table, left_out = over_classifiers(scored[scored["metric"] == metric], order)
-        overall[metric] = table.mean().round(4)
+        overall[metric] = table.mean()
         pooled.append(table.stack().rename("value").reset_index().assign(metric=metric))
     overall = pd.DataFrame(overall).T
     overall["SEMRes-DDPM published"] = pd.Series(SEMRES_PUBLISHED)
+    overall = overall.map("{:.4f}".format)
     pooled = pd.concat(pooled).assign(classifier="all")
     classifiers = sorted(scored["classifier"].unique())
     wins = pd.DataFrame(

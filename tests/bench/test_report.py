@@ -140,8 +140,9 @@ def test_memorisation_flags_a_sampler_that_copies(tmp_path):
     assert dcr["random"] == 0.0
     assert dcr["smote"] > 0.0
     text = report(tmp_path / "copying.sqlite", tmp_path / "out")["markdown"].read_text()
-    assert "**Flagged as copying**: random (100% of synthetic rows copy" in text
-    assert "smote (" not in text.split("Flagged as copying")[1].split("\n")[0]
+    flagged = "**Flagged as copying**: random: 100% of its synthetic rows copy"
+    assert flagged in text
+    assert "smote:" not in text.split("Flagged as copying")[1].split("\n")[0]
 
 
 def test_cv_suite_report_sits_beside_the_semres_summary(tmp_path):

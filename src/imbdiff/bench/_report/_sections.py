@@ -347,7 +347,7 @@ def memorisation_section(data, order) -> Section:
         "\n\n**Flagged as copying**: " + "; ".join(flags) + "."
         if flags
         else "\n\nNo method is flagged as copying (none has 10% or more "
-        "synthetic rows equal to a training row)."
+        "synthetic rows equal to a training row on any dataset)."
     )
     return section
 

@@ -153,17 +153,34 @@ def over_classifiers(rows: pd.DataFrame, order):
 
 
 def copy_flags(means: dict) -> list[str]:
-    """Methods with 10% or more synthetic rows equal to a training row.
+    """Methods with 10% or more synthetic rows equal to a training row on
+    some dataset (the mean over that dataset's cells), with each such
+    dataset: a method that copies on one table is not cleared by others.
 
     Closeness alone is no flag: interpolating methods such as SMOTE sit
     close to the training rows by design; the distance tables show it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> shares = pd.DataFrame({"a": [0.3, 0.0, 0.0, 0.0], "b": [0.05, 0.0, 0.0, 0.0]},
+    ...                       index=["d1", "d2", "d3", "d4"])
+    >>> copy_flags({"synthetic_exact_copy_share": shares})
+    ['a: 30% of its synthetic rows copy a training row on d1']
     """
     copies = means.get("synthetic_exact_copy_share")
     if copies is None:
         return []
-    shares = copies.mean(axis=0)
-    return [
-        f"{label} ({100 * share:.0f}% of synthetic rows copy a training row)"
-        for label, share in shares.items()
-        if share >= 0.1
-    ]
+    flags = []
+    for label in copies.columns:
+        high = copies[label][copies[label] >= 0.1].sort_values(ascending=False)
+        if high.empty:
+            continue
+        where = [
+            f"{100 * share:.0f}% of its synthetic rows copy a training row on {dataset}"
+            if i == 0
+            else f"{100 * share:.0f}% on {dataset}"
+            for i, (dataset, share) in enumerate(high.items())
+        ]
+        flags.append(f"{label}: " + ", ".join(where))
+    return flags
