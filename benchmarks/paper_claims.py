@@ -25,12 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from _tables import markdown_table
-from imbdiff.bench import (
-    average_ranks,
-    critical_difference,
-    friedman,
-    over_classifiers,
-)
+from imbdiff.bench import over_classifiers, rank_tests
 
 HERE = Path(__file__).parent / "results"
 SHORT = {"decision_tree": "decision tree", "logistic_regression": "LR"}
@@ -60,6 +55,25 @@ def means(frame: pd.DataFrame) -> pd.DataFrame:
     done["classifier"] = done["classifier"].fillna("")
     keys = ["dataset", "label", "classifier", "metric"]
     return done.groupby(keys)["value"].mean().reset_index()
+
+
+POOLED = "mean over classifiers"
+
+
+def over_every_classifier(averaged: pd.DataFrame, metrics) -> tuple:
+    """Each dataset's mean over the classifiers of each metric in
+    ``metrics``, as rows of :func:`means` whose classifier is ``POOLED``
+    (:func:`imbdiff.bench.over_classifiers`: methods not scored with every
+    classifier are left out), and the labels left out."""
+    scored = averaged[averaged["classifier"] != ""]
+    order = list(dict.fromkeys(scored["label"]))
+    rows, left_out = [], {}
+    for metric in metrics:
+        table, missing = over_classifiers(scored[scored["metric"] == metric], order)
+        left_out.update(dict.fromkeys(missing))
+        long = table.stack().rename("value").reset_index()
+        rows.append(long.assign(classifier=POOLED, metric=metric))
+    return pd.concat(rows, ignore_index=True), list(left_out)
 
 
 def grid(averaged: pd.DataFrame, classifier: str, metric: str) -> pd.DataFrame:
@@ -96,12 +110,12 @@ def ranks(averaged, rows: list[tuple[str, str, str]], *, higher=True) -> pd.Data
 def rank_row(table: pd.DataFrame, *, higher=True) -> pd.Series:
     """One row of :func:`ranks`: the methods' average ranks over the datasets
     where all have a mean, that number of datasets, and the tests."""
-    values, n = average_ranks(table, higher_is_better=higher)
+    values, n, tests = rank_tests(table, higher_is_better=higher)
     row = values.map("{:.2f}".format)
     row["datasets"] = str(n)
-    if len(values) >= 3 and n >= 2:
-        row["Friedman p"] = f"{friedman(table[values.index])[1]:.4f}"
-        row["CD"] = f"{critical_difference(len(values), n):.3f}"
+    if tests:
+        row["Friedman p"] = f"{tests[1]:.4f}"
+        row["CD"] = f"{tests[2]:.3f}"
     return row
 
 
@@ -182,16 +196,11 @@ def semres_claims(frame: pd.DataFrame, heading: str) -> str:
     the averages over classifiers, and named."""
     averaged = means(frame)
     scored = averaged[averaged["classifier"] != ""]
-    order = list(dict.fromkeys(frame["label"]))
-    pooled, overall = [], {}
-    for metric in SEMRES_PUBLISHED:
-        table, left_out = over_classifiers(scored[scored["metric"] == metric], order)
-        overall[metric] = table.mean()
-        pooled.append(table.stack().rename("value").reset_index().assign(metric=metric))
-    overall = pd.DataFrame(overall).T
+    pooled, left_out = over_every_classifier(averaged, list(SEMRES_PUBLISHED))
+    overall = pooled.groupby(["metric", "label"])["value"].mean().unstack()
+    overall = overall.loc[list(SEMRES_PUBLISHED)].rename_axis(index=None, columns=None)
     overall["SEMRes-DDPM published"] = pd.Series(SEMRES_PUBLISHED)
     overall = overall.map("{:.4f}".format)
-    pooled = pd.concat(pooled).assign(classifier="all")
     classifiers = sorted(scored["classifier"].unique())
     wins = pd.DataFrame(
         {
@@ -204,7 +213,7 @@ def semres_claims(frame: pd.DataFrame, heading: str) -> str:
         },
         index=classifiers,
     )
-    others = [m for m in order if m != "semres"]
+    others = [m for m in dict.fromkeys(frame["label"]) if m != "semres"]
     pairs = {}
     for metric in SEMRES_PUBLISHED:
         rows = scored[scored["metric"] == metric].pivot_table(
@@ -218,7 +227,8 @@ def semres_claims(frame: pd.DataFrame, heading: str) -> str:
         ]
     pairs = pd.DataFrame(pairs, index=others)
     pooled_ranks = ranks(
-        pooled, [(f"{m}, mean over classifiers", "all", m) for m in SEMRES_PUBLISHED]
+        pooled,
+        [(f"{m}, mean over classifiers", POOLED, m) for m in SEMRES_PUBLISHED],
     )
     per_classifier = ranks(averaged, [(f"{c} f1", c, "f1") for c in classifiers])
     note = (
@@ -257,14 +267,13 @@ def standing(frame: pd.DataFrame, paper: str, metric: str = "f1") -> str:
     rows = done[done["classifier"].notna() & (done["classifier"] != "")]
     order = list(dict.fromkeys(frame["label"]))
     means, left_out = over_classifiers(rows, order)
-    rank, n = average_ranks(means)
-    if len(rank) < 3 or n < 2:
+    rank, n, tests = rank_tests(means)
+    if tests is None:
         return (
             f"(no ranking of {metric}: {len(rank)} methods with every "
             f"classifier's score, {n} datasets where all have one)"
         )
-    statistic, p_value = friedman(means[rank.index])
-    cd = critical_difference(len(rank), n)
+    statistic, p_value, cd = tests
     missing = [r for r in REFERENCES if r not in rank.index]
     lines = []
     for sampler in DIFFUSION[paper]:

@@ -24,25 +24,18 @@ from pathlib import Path
 import pandas as pd
 
 from _tables import markdown_table
-from imbdiff.bench import average_ranks, over_classifiers
-from paper_claims import grid, means
-
-POOLED = "mean over classifiers"
+from imbdiff.bench import average_ranks
+from paper_claims import POOLED, grid, means, over_every_classifier
 
 
 def with_pooled(averaged: pd.DataFrame, metric: str) -> pd.DataFrame:
     """``averaged`` with, where it has several classifiers, each dataset's
-    mean over them as one more classifier, ``POOLED`` (methods not scored
-    with every classifier left out, as the reports' "every classifier"
-    ranks do)."""
+    mean over them as one more classifier, ``POOLED``."""
     scored = averaged[(averaged["metric"] == metric) & (averaged["classifier"] != "")]
     if scored["classifier"].nunique() < 2:
         return averaged
-    table, _ = over_classifiers(scored, list(dict.fromkeys(scored["label"])))
-    pooled = table.stack().rename("value").reset_index()
-    return pd.concat(
-        [averaged, pooled.assign(classifier=POOLED, metric=metric)], ignore_index=True
-    )
+    pooled, _ = over_every_classifier(averaged, [metric])
+    return pd.concat([averaged, pooled], ignore_index=True)
 
 
 def moves(before: pd.DataFrame, after: pd.DataFrame, metric: str) -> str:

@@ -25,6 +25,7 @@ from ._report import (
     critical_difference,
     friedman,
     over_classifiers,
+    rank_tests,
     report,
 )
 from ._rule import TUNING_GROUP, RuleVerdict, apply_rule, check_tuning_group
@@ -60,6 +61,7 @@ __all__ = [
     "load_suite",
     "over_classifiers",
     "parse_suite",
+    "rank_tests",
     "report",
     "results",
     "run",

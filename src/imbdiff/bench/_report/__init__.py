@@ -57,6 +57,7 @@ from ._statistics import (
     critical_difference,
     friedman,
     over_classifiers,
+    rank_tests,
 )
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "critical_difference",
     "friedman",
     "over_classifiers",
+    "rank_tests",
     "report",
 ]
 

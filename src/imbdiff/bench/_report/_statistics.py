@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["average_ranks", "critical_difference", "friedman", "over_classifiers"]
+__all__ = [
+    "average_ranks",
+    "critical_difference",
+    "friedman",
+    "over_classifiers",
+    "rank_tests",
+]
 
 
 def average_ranks(means: pd.DataFrame, *, higher_is_better: bool = True):
@@ -62,6 +68,28 @@ def friedman(means: pd.DataFrame) -> tuple[float, float]:
     return float(statistic), float(p_value)
 
 
+def rank_tests(means: pd.DataFrame, *, higher_is_better: bool = True):
+    """Average ranks (:func:`average_ranks`), the number of datasets they
+    use, and, where there are at least 3 methods and 2 datasets, the
+    Friedman test and the Nemenyi critical difference (alpha 0.05) of the
+    ranked methods as ``(chi2, p_value, cd)``; else None.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> means = pd.DataFrame({"a": [0.9, 0.8, 0.7], "b": [0.5, 0.4, 0.3],
+    ...                       "c": [0.1, 0.2, 0.0]})
+    >>> ranks, n, (chi2, p_value, cd) = rank_tests(means)
+    >>> ranks.to_dict(), n, round(p_value, 4), round(cd, 3)
+    ({'a': 1.0, 'b': 2.0, 'c': 3.0}, 3, 0.0498, 1.914)
+    """
+    ranks, n = average_ranks(means, higher_is_better=higher_is_better)
+    if len(ranks) < 3 or n < 2:
+        return ranks, n, None
+    statistic, p_value = friedman(means[ranks.index])
+    return ranks, n, (statistic, p_value, critical_difference(len(ranks), n))
+
+
 def mean_std(rows: pd.DataFrame, order):
     """Mean and standard deviation of ``rows``' values per dataset (rows) and
     method label (columns, in ``order``), over seeds and folds."""
@@ -95,20 +123,18 @@ def rank_table(means, higher_is_better: bool):
     with the datasets used, the Friedman test and the critical difference."""
     inapplicable = [str(c) for c in means.columns if means[c].isna().all()]
     means = means.dropna(axis=1, how="all")
-    ranks, n = average_ranks(means, higher_is_better=higher_is_better)
-    k = len(ranks)
+    ranks, n, tests = rank_tests(means, higher_is_better=higher_is_better)
     left_out = [str(d) for d in means.index if means.loc[d].isna().any()]
     note = f"{n} datasets with every method" + (
         f" ({', '.join(left_out)} left out)" if left_out else ""
     )
     if inapplicable:
         note += f"; {', '.join(inapplicable)} not applicable"
-    if k >= 3 and n >= 2:
-        statistic, p_value = friedman(means)
+    if tests:
+        statistic, p_value, cd = tests
         note += (
             f"; Friedman chi2 = {statistic:.3f}, p = {p_value:.4f}; "
-            f"Nemenyi critical difference (alpha 0.05) = "
-            f"{critical_difference(k, n):.3f}"
+            f"Nemenyi critical difference (alpha 0.05) = {cd:.3f}"
         )
     table = pd.DataFrame(
         [[f"{v:.2f}" for v in ranks.values]],
